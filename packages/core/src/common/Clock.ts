@@ -1,0 +1,13 @@
+import { performance } from 'node:perf_hooks';
+
+/** A monotonic clock in milliseconds. Inject one to control time in tests. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => performance.now() };
+
+/** Returns a float in [0, 1). Inject a seeded one for reproducible behaviour. */
+export type RandomSource = () => number;
+
+export const defaultRandom: RandomSource = Math.random;

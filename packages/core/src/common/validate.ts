@@ -1,0 +1,62 @@
+import { ConfigError } from '../errors/ConfigError.js';
+
+// Small guards that throw a ConfigError naming the option and what it allows.
+
+export function nonEmptyString(option: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim().length === 0)
+    throw new ConfigError(option, 'a non-empty string', value);
+  return value;
+}
+
+export function finiteNumber(option: string, value: unknown, min = -Infinity, max = Infinity): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(option, rangeText('a finite number', min, max), value);
+  }
+  return value;
+}
+
+export function integer(option: string, value: unknown, min = -Infinity, max = Infinity): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(option, rangeText('an integer', min, max), value);
+  }
+  return value;
+}
+
+export function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(option, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
+  }
+  return value as T;
+}
+
+export function plainObject(option: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError(option, 'an object', value);
+  return value as Record<string, unknown>;
+}
+
+export function stringArray(option: string, value: unknown): string[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+    throw new ConfigError(option, 'an array of strings', value);
+  }
+  return value as string[];
+}
+
+export function stringRecord(option: string, value: unknown): Record<string, string> {
+  const record = plainObject(option, value);
+  for (const [key, v] of Object.entries(record)) {
+    if (typeof v !== 'string') throw new ConfigError(`${option}.${key}`, 'a string', v);
+  }
+  return record as Record<string, string>;
+}
+
+export function fn(option: string, value: unknown): void {
+  if (typeof value !== 'function') throw new ConfigError(option, 'a function', value);
+}
+
+function rangeText(kind: string, min: number, max: number): string {
+  if (min === -Infinity && max === Infinity) return kind;
+  if (max === Infinity) return `${kind} >= ${min}`;
+  if (min === -Infinity) return `${kind} <= ${max}`;
+  return `${kind} from ${min} to ${max}`;
+}

@@ -1,0 +1,28 @@
+import { hasErrorCode, SwitchyardError } from './SwitchyardError.js';
+
+/** An option was missing or invalid. Names the option, what is allowed, and what was given. */
+export class ConfigError extends SwitchyardError {
+  readonly option: string;
+  readonly allowed: string;
+  readonly received: unknown;
+
+  constructor(option: string, allowed: string, received: unknown) {
+    super('SWITCHYARD_CONFIG', `Invalid option "${option}": expected ${allowed}, received ${describe(received)}`);
+    this.option = option;
+    this.allowed = allowed;
+    this.received = received;
+  }
+}
+
+export function isConfigError(value: unknown): value is ConfigError {
+  return hasErrorCode(value, 'SWITCHYARD_CONFIG');
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}

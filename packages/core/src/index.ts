@@ -1,0 +1,24 @@
+export type { Balancer, CallOutcome, PickContext } from './balancer/Balancer.js';
+export type { Clock, RandomSource } from './common/Clock.js';
+export { systemClock } from './common/Clock.js';
+export type { Disposable } from './common/Disposable.js';
+export { toDisposable } from './common/Disposable.js';
+export type { Event } from './common/Event.js';
+export { ConfigError, isConfigError } from './errors/ConfigError.js';
+export { isNoInstancesError, NoInstancesError } from './errors/NoInstancesError.js';
+export { isRegistryError, RegistryError } from './errors/RegistryError.js';
+export type { SwitchyardErrorCode } from './errors/SwitchyardError.js';
+export { hasErrorCode, isSwitchyardError, SwitchyardError } from './errors/SwitchyardError.js';
+export type { Health, Instance, InstanceInput } from './registry/Instance.js';
+export { createInstance, instanceAuthority } from './registry/Instance.js';
+export { matchesFilter } from './registry/matchesFilter.js';
+export type {
+  HealthCheck,
+  InstanceFilter,
+  Registration,
+  ServiceRegistry,
+  ServiceSnapshot,
+  SnapshotListener,
+} from './registry/ServiceRegistry.js';
+export type { Filter, Service } from './service.js';
+export { compose } from './service.js';

@@ -1,0 +1,61 @@
+import { ConfigError, createInstance, isConfigError, isSwitchyardError, NoInstancesError } from '@switchyard/core';
+import { describe, expect, it } from 'vitest';
+
+describe('errors', () => {
+  it('ConfigError names the option, what is allowed and what was given', () => {
+    const error = new ConfigError('retry.maxAttempts', 'an integer >= 1', -2);
+    expect(error.message).toBe('Invalid option "retry.maxAttempts": expected an integer >= 1, received -2');
+    expect(error.code).toBe('SWITCHYARD_CONFIG');
+    expect(error.name).toBe('ConfigError');
+    expect(isConfigError(error)).toBe(true);
+    expect(isSwitchyardError(error)).toBe(true);
+    expect(isConfigError(new NoInstancesError('cart'))).toBe(false);
+    expect(isSwitchyardError(new Error('plain'))).toBe(false);
+  });
+
+  it('brand guards work on errors from another copy of the package', () => {
+    // A structurally different object carrying the same global brand, as a duplicate install would create.
+    const foreign = Object.assign(new Error('x'), { code: 'SWITCHYARD_CONFIG' });
+    Object.defineProperty(foreign, Symbol.for('switchyard.error'), { value: 'SWITCHYARD_CONFIG' });
+    expect(isConfigError(foreign)).toBe(true);
+  });
+});
+
+describe('createInstance', () => {
+  it('fills defaults and freezes', () => {
+    const instance = createInstance({ host: '127.0.0.1', port: 8080 }, 'cart');
+    expect(instance).toEqual({
+      id: 'cart-127.0.0.1:8080',
+      service: 'cart',
+      host: '127.0.0.1',
+      port: 8080,
+      weight: 1,
+      tags: [],
+      meta: {},
+      health: 'passing',
+    });
+    expect(Object.isFrozen(instance)).toBe(true);
+  });
+
+  it.each([
+    [{ host: '127.0.0.1', port: 0 }, 'instance.port', 'an integer from 1 to 65535'],
+    [{ host: '127.0.0.1', port: 70000 }, 'instance.port', 'an integer from 1 to 65535'],
+    [{ host: '', port: 80 }, 'instance.host', 'a non-empty string'],
+    [{ host: 'a', port: 80, weight: -1 }, 'instance.weight', 'a finite number >= 0'],
+    [{ host: 'a', port: 80, health: 'sick' }, 'instance.health', 'one of "passing", "warning", "critical"'],
+    [{ host: 'a', port: 80, tags: [1] }, 'instance.tags', 'an array of strings'],
+  ])('rejects %j', (input, option, allowed) => {
+    const attempt = () => createInstance(input as never, 'cart');
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as ConfigError).option).toBe(option);
+      expect((error as ConfigError).allowed).toBe(allowed);
+    }
+  });
+
+  it('rejects an empty service name', () => {
+    expect(() => createInstance({ host: 'a', port: 1 }, '')).toThrow(/"instance.service": expected a non-empty string/);
+  });
+});
