@@ -20,5 +20,7 @@ export type {
   ServiceSnapshot,
   SnapshotListener,
 } from './registry/ServiceRegistry.js';
+export type { StaticRegistryConfig, StaticRegistryOptions } from './registry/StaticRegistry.js';
+export { StaticRegistry } from './registry/StaticRegistry.js';
 export type { Filter, Service } from './service.js';
 export { compose } from './service.js';
