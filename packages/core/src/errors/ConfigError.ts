@@ -6,8 +6,13 @@ export class ConfigError extends SwitchyardError {
   readonly allowed: string;
   readonly received: unknown;
 
-  constructor(option: string, allowed: string, received: unknown) {
-    super('SWITCHYARD_CONFIG', `Invalid option "${option}": expected ${allowed}, received ${describe(received)}`);
+  constructor(option: string, allowed: string, received: unknown, options?: { cause?: unknown; detail?: string }) {
+    const detail = options?.detail === undefined ? '' : ` (${options.detail})`;
+    super(
+      'SWITCHYARD_CONFIG',
+      `Invalid option "${option}": expected ${allowed}, received ${describe(received)}${detail}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.option = option;
     this.allowed = allowed;
     this.received = received;
