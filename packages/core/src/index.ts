@@ -1,4 +1,23 @@
 export type { Balancer, CallOutcome, PickContext } from './balancer/Balancer.js';
+export type { ConsistentHashOptions } from './balancer/ConsistentHashBalancer.js';
+export { CONSISTENT_HASH_DEFAULT_TABLE_SIZE, ConsistentHashBalancer } from './balancer/ConsistentHashBalancer.js';
+export type {
+  BalancerByName,
+  BalancerName,
+  BalancerOptionsByName,
+} from './balancer/createBalancer.js';
+export { BALANCER_NAMES, createBalancer } from './balancer/createBalancer.js';
+export { hashString } from './balancer/hashString.js';
+export type { LeastRequestOptions } from './balancer/LeastRequestBalancer.js';
+export { LeastRequestBalancer } from './balancer/LeastRequestBalancer.js';
+export type { PeakEwmaOptions } from './balancer/PeakEwmaBalancer.js';
+export { PEAK_EWMA_DEFAULT_DECAY_MS, PeakEwmaBalancer } from './balancer/PeakEwmaBalancer.js';
+export type { RandomOptions } from './balancer/RandomBalancer.js';
+export { RandomBalancer } from './balancer/RandomBalancer.js';
+export type { RoundRobinOptions } from './balancer/RoundRobinBalancer.js';
+export { RoundRobinBalancer } from './balancer/RoundRobinBalancer.js';
+export type { SmoothWeightedOptions } from './balancer/SmoothWeightedBalancer.js';
+export { SmoothWeightedBalancer } from './balancer/SmoothWeightedBalancer.js';
 export type { Clock, RandomSource } from './common/Clock.js';
 export { systemClock } from './common/Clock.js';
 export type { Disposable } from './common/Disposable.js';

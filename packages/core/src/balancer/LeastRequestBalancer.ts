@@ -1,0 +1,79 @@
+import { defaultRandom, type RandomSource } from '../common/Clock.js';
+import { NoInstancesError } from '../errors/NoInstancesError.js';
+import type { Instance } from '../registry/Instance.js';
+import type { Balancer, CallOutcome, PickContext } from './Balancer.js';
+import { balancerOptions, randomOption } from './balancerOptions.js';
+import { EligibleIndex } from './EligibleIndex.js';
+import { InstanceStates } from './InstanceStates.js';
+import { randomIndex } from './randomIndex.js';
+import { ServiceStates } from './ServiceStates.js';
+
+export interface LeastRequestOptions {
+  /** Source of randomness for choosing the two candidates. Default `Math.random`. */
+  readonly random?: RandomSource;
+}
+
+interface InFlight {
+  pending: number;
+}
+
+/**
+ * Power of two choices on in-flight requests (Envoy's `LEAST_REQUEST`): sample two
+ * distinct eligible instances at random and take the one with fewer calls in flight,
+ * scaled by weight ((pending + 1) / weight, so weight 2 means twice the capacity).
+ * Two random choices avoid the herd that "always the global least" causes when many
+ * clients see the same counts, and cost O(1) instead of a scan.
+ *
+ * `onCallStart`/`onCallEnd` maintain the in-flight counts; without them every
+ * instance looks idle and this degrades to random.
+ */
+export class LeastRequestBalancer implements Balancer {
+  readonly name = 'least-request';
+  private readonly random: RandomSource;
+  private readonly eligible = new ServiceStates(() => new EligibleIndex());
+  private readonly inFlight = new InstanceStates<InFlight>(() => ({ pending: 0 }));
+
+  constructor(options?: LeastRequestOptions) {
+    const o = balancerOptions('leastRequest', options, ['random']);
+    this.random = randomOption('leastRequest.random', o.random, defaultRandom);
+  }
+
+  pick(instances: readonly Instance[], ctx: PickContext): Instance {
+    const n = instances.length;
+    if (n === 0) throw new NoInstancesError(ctx.service);
+    if (n === 1) return instances[0] as Instance;
+    const eligible = this.eligible.get(ctx.service);
+    eligible.update(instances);
+    const m = eligible.count;
+    if (m === 1) return instances[eligible.at(0)] as Instance;
+    const i = randomIndex(this.random, m);
+    let j = randomIndex(this.random, m - 1);
+    if (j >= i) j++;
+    const a = instances[eligible.at(i)] as Instance;
+    const b = instances[eligible.at(j)] as Instance;
+    const loadA = (this.inFlight.get(a)?.pending ?? 0) + 1;
+    const loadB = (this.inFlight.get(b)?.pending ?? 0) + 1;
+    if (eligible.allZero || a.weight === b.weight) return loadA <= loadB ? a : b;
+    // loadA / weightA <= loadB / weightB without dividing.
+    return loadA * b.weight <= loadB * a.weight ? a : b;
+  }
+
+  onCallStart(instance: Instance): void {
+    this.inFlight.getOrCreate(instance).pending++;
+  }
+
+  onCallEnd(instance: Instance, _outcome: CallOutcome): void {
+    // A call that started before `retain` forgot its instance has nothing left to decrement.
+    const state = this.inFlight.get(instance);
+    if (state !== undefined && state.pending > 0) state.pending--;
+  }
+
+  retain(live: readonly Instance[]): void {
+    this.inFlight.retain(live);
+  }
+
+  /** Calls in flight to `instance` as this balancer counts them. */
+  pending(instance: Instance): number {
+    return this.inFlight.get(instance)?.pending ?? 0;
+  }
+}

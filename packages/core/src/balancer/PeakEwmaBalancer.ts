@@ -1,0 +1,143 @@
+import { type Clock, defaultRandom, type RandomSource, systemClock } from '../common/Clock.js';
+import { finiteNumber } from '../common/validate.js';
+import { ConfigError } from '../errors/ConfigError.js';
+import { NoInstancesError } from '../errors/NoInstancesError.js';
+import type { Instance } from '../registry/Instance.js';
+import type { Balancer, CallOutcome, PickContext } from './Balancer.js';
+import { balancerOptions, clockOption, randomOption } from './balancerOptions.js';
+import { EligibleIndex } from './EligibleIndex.js';
+import { InstanceStates } from './InstanceStates.js';
+import { randomIndex } from './randomIndex.js';
+import { ServiceStates } from './ServiceStates.js';
+
+export interface PeakEwmaOptions {
+  /** Time constant of the decay in ms: an observation's weight falls by 1/e every `decayMs`. Default 10 000 (Finagle, Linkerd). */
+  readonly decayMs?: number;
+  /**
+   * Latency estimate in ms for an instance with no completed call yet. Default: none,
+   * which is Finagle's rule: such an instance costs 0 while idle (so it gets a first
+   * probe at once) and a huge penalty while that probe is outstanding (so it gets
+   * one, not a herd). Set it (Linkerd uses 30) to treat new instances as "this fast".
+   */
+  readonly defaultRttMs?: number;
+  /** Clock in ms; inject a fake one to drive time in tests. Default `performance.now()`. */
+  readonly clock?: Clock;
+  /** Source of randomness for choosing the two candidates. Default `Math.random`. */
+  readonly random?: RandomSource;
+}
+
+export const PEAK_EWMA_DEFAULT_DECAY_MS = 10_000;
+
+/** Cost of an instance with no history and a call in flight (Finagle: `Long.MaxValue >> 16` ns). */
+const PENALTY = 1e12;
+
+interface EwmaState {
+  pending: number;
+  /** Latency estimate in ms as of `stamp`; negative until the first call completes. */
+  rtt: number;
+  stamp: number;
+}
+
+/**
+ * Peak-EWMA with power of two choices, as in Finagle and Linkerd: sample two eligible
+ * instances and take the cheaper, where cost = latency estimate × (pending + 1) / weight.
+ *
+ * The estimate is an exponentially weighted moving average of call latencies whose
+ * memory fades with elapsed time rather than call count (w = e^(−Δt/decayMs)), so it
+ * means the same at 10 and at 10 000 calls per second. It is peak-sensitive: a
+ * latency above the current estimate replaces it at once, so a slowdown is noticed on
+ * the first slow reply and forgotten only gradually; a lower latency pulls the
+ * estimate towards it by 1 − w. Between replies the estimate decays towards 0 (as if
+ * zero-latency replies arrived, like Finagle's and tower's), computed lazily at pick
+ * time, so a shunned instance is probed again. Failed calls count as at least the
+ * current estimate: failing fast must not make an instance look attractive.
+ */
+export class PeakEwmaBalancer implements Balancer {
+  readonly name = 'peak-ewma';
+  private readonly decayMs: number;
+  private readonly defaultRttMs: number;
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
+  private readonly eligible = new ServiceStates(() => new EligibleIndex());
+  private readonly states = new InstanceStates<EwmaState>(() => ({ pending: 0, rtt: -1, stamp: 0 }));
+
+  constructor(options?: PeakEwmaOptions) {
+    const o = balancerOptions('peakEwma', options, ['decayMs', 'defaultRttMs', 'clock', 'random']);
+    this.decayMs = o.decayMs === undefined ? PEAK_EWMA_DEFAULT_DECAY_MS : positive('peakEwma.decayMs', o.decayMs);
+    this.defaultRttMs = o.defaultRttMs === undefined ? -1 : finiteNumber('peakEwma.defaultRttMs', o.defaultRttMs, 0);
+    this.clock = clockOption('peakEwma.clock', o.clock, systemClock);
+    this.random = randomOption('peakEwma.random', o.random, defaultRandom);
+  }
+
+  pick(instances: readonly Instance[], ctx: PickContext): Instance {
+    const n = instances.length;
+    if (n === 0) throw new NoInstancesError(ctx.service);
+    if (n === 1) return instances[0] as Instance;
+    const eligible = this.eligible.get(ctx.service);
+    eligible.update(instances);
+    const m = eligible.count;
+    if (m === 1) return instances[eligible.at(0)] as Instance;
+    const i = randomIndex(this.random, m);
+    let j = randomIndex(this.random, m - 1);
+    if (j >= i) j++;
+    const a = instances[eligible.at(i)] as Instance;
+    const b = instances[eligible.at(j)] as Instance;
+    const now = this.clock.now();
+    const costA = this.costAt(a, now);
+    const costB = this.costAt(b, now);
+    if (eligible.allZero || a.weight === b.weight) return costA <= costB ? a : b;
+    return costA * b.weight <= costB * a.weight ? a : b;
+  }
+
+  onCallStart(instance: Instance): void {
+    this.states.getOrCreate(instance).pending++;
+  }
+
+  onCallEnd(instance: Instance, outcome: CallOutcome): void {
+    const state = this.states.get(instance);
+    if (state === undefined) return; // forgotten by retain while the call was in flight
+    if (state.pending > 0) state.pending--;
+    const now = this.clock.now();
+    // A NaN or infinite latency from a buggy caller must not poison the estimate for good.
+    const latency = Number.isFinite(outcome.latencyMs) ? Math.max(outcome.latencyMs, 0) : 0;
+    if (state.rtt < 0) {
+      state.rtt = latency;
+      state.stamp = now;
+      return;
+    }
+    // w is how much of the estimate survives the time since the last update; the
+    // visible estimate has decayed by w, and a lower sample pulls it by 1 − w.
+    const w = now > state.stamp ? Math.exp((state.stamp - now) / this.decayMs) : 1;
+    const estimate = state.rtt * w;
+    const sample = outcome.ok || latency > estimate ? latency : estimate;
+    state.rtt = sample > estimate ? sample : estimate * w + sample * (1 - w);
+    state.stamp = now;
+  }
+
+  retain(live: readonly Instance[]): void {
+    this.states.retain(live);
+  }
+
+  /** The current cost of `instance` (estimate × (pending + 1), before weighting), for tests and diagnostics. */
+  cost(instance: Instance): number {
+    return this.costAt(instance, this.clock.now());
+  }
+
+  private costAt(instance: Instance, now: number): number {
+    const state = this.states.get(instance);
+    const pending = state === undefined ? 0 : state.pending;
+    if (state === undefined || state.rtt < 0) {
+      if (this.defaultRttMs >= 0) return this.defaultRttMs * (pending + 1);
+      return pending === 0 ? 0 : PENALTY + pending;
+    }
+    const rtt = now > state.stamp ? state.rtt * Math.exp((state.stamp - now) / this.decayMs) : state.rtt;
+    return rtt * (pending + 1);
+  }
+}
+
+function positive(option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(option, 'a finite number > 0', value);
+  }
+  return value;
+}

@@ -1,0 +1,104 @@
+import { NoInstancesError } from '../errors/NoInstancesError.js';
+import type { Instance } from '../registry/Instance.js';
+import type { Balancer, PickContext } from './Balancer.js';
+import { balancerOptions } from './balancerOptions.js';
+import { isUsableWeight } from './isUsableWeight.js';
+import { ServiceStates } from './ServiceStates.js';
+
+/** The weighted balancer has no options: weights come from `Instance.weight`. */
+export type SmoothWeightedOptions = Record<string, never>;
+
+/** nginx's `current_weight` of one instance id, plus the list generation that last saw it. */
+interface Slot {
+  current: number;
+  seen: number;
+}
+
+class WeightedState {
+  readonly byId = new Map<string, Slot>();
+  array: readonly Instance[] | undefined;
+  length = -1;
+  generation = 0;
+  /** `slots[i]` and `weights[i]` belong to `array[i]`. */
+  slots: Slot[] = [];
+  weights = new Float64Array(16);
+  total = 0;
+}
+
+/**
+ * nginx's smooth weighted round-robin: each pick adds every instance's weight to its
+ * `current`, picks the largest `current` and subtracts the total weight from it. Over
+ * a cycle each instance gets exactly its share, spread out rather than in bursts
+ * (weights 5, 1, 1 give a a b a c a a). Zero-weight instances get nothing unless every
+ * weight is 0, when all count as 1 (plain round-robin).
+ *
+ * A pick is O(n) over typed arrays aligned with the list; state is keyed by instance
+ * id and re-aligned only when the list (array reference or length) changes. A
+ * duplicated id shares one slot, so it gets the sum of its weights.
+ */
+export class SmoothWeightedBalancer implements Balancer {
+  readonly name = 'weighted';
+  private readonly services = new ServiceStates(() => new WeightedState());
+
+  constructor(options?: SmoothWeightedOptions) {
+    balancerOptions('weighted', options, []);
+  }
+
+  pick(instances: readonly Instance[], ctx: PickContext): Instance {
+    const n = instances.length;
+    if (n === 0) throw new NoInstancesError(ctx.service);
+    if (n === 1) return instances[0] as Instance;
+    const state = this.services.get(ctx.service);
+    if (instances !== state.array || n !== state.length) align(state, instances);
+    const slots = state.slots;
+    const weights = state.weights;
+    let best = -1;
+    let bestCurrent = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const weight = weights[i] as number;
+      if (weight === 0) continue;
+      const slot = slots[i] as Slot;
+      const current = slot.current + weight;
+      slot.current = current;
+      if (current > bestCurrent) {
+        bestCurrent = current;
+        best = i;
+      }
+    }
+    (slots[best] as Slot).current -= state.total;
+    return instances[best] as Instance;
+  }
+}
+
+function align(state: WeightedState, instances: readonly Instance[]): void {
+  const n = instances.length;
+  const generation = ++state.generation;
+  let anyUsable = false;
+  for (let i = 0; i < n; i++) {
+    if (isUsableWeight((instances[i] as Instance).weight)) {
+      anyUsable = true;
+      break;
+    }
+  }
+  if (state.weights.length < n) state.weights = new Float64Array(Math.max(n, state.weights.length * 2));
+  state.slots.length = n;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const instance = instances[i] as Instance;
+    let slot = state.byId.get(instance.id);
+    if (slot === undefined) {
+      slot = { current: 0, seen: generation };
+      state.byId.set(instance.id, slot);
+    }
+    slot.seen = generation;
+    const weight = anyUsable ? (isUsableWeight(instance.weight) ? instance.weight : 0) : 1;
+    state.slots[i] = slot;
+    state.weights[i] = weight;
+    total += weight;
+  }
+  // Instances that left take their phase with them; one that returns starts from 0, as in nginx after a reload.
+  for (const [id, slot] of state.byId) if (slot.seen !== generation) state.byId.delete(id);
+  state.array = instances;
+  state.length = n;
+  state.total = total;
+}
