@@ -23,11 +23,44 @@ export { systemClock } from './common/Clock.js';
 export type { Disposable } from './common/Disposable.js';
 export { toDisposable } from './common/Disposable.js';
 export type { Event } from './common/Event.js';
+export { BulkheadRejectedError, isBulkheadRejectedError } from './errors/BulkheadRejectedError.js';
 export { ConfigError, isConfigError } from './errors/ConfigError.js';
 export { isNoInstancesError, NoInstancesError } from './errors/NoInstancesError.js';
 export { isRegistryError, RegistryError } from './errors/RegistryError.js';
 export type { SwitchyardErrorCode } from './errors/SwitchyardError.js';
 export { hasErrorCode, isSwitchyardError, SwitchyardError } from './errors/SwitchyardError.js';
+export { isTimeoutError, TimeoutError } from './errors/TimeoutError.js';
+export type { LinkedSignal } from './policy/anySignal.js';
+export { anySignal } from './policy/anySignal.js';
+export type { BulkheadOptions, BulkheadRejectEvent } from './policy/BulkheadPolicy.js';
+export { BulkheadPolicy, bulkhead } from './policy/BulkheadPolicy.js';
+export type { BackoffOptions, Jitter } from './policy/backoffDelay.js';
+export { backoffDelay } from './policy/backoffDelay.js';
+export type { FallbackEvent, FallbackOptions } from './policy/FallbackPolicy.js';
+export { FallbackPolicy, fallback } from './policy/FallbackPolicy.js';
+export type { HedgeEvent, HedgeOptions } from './policy/HedgingPolicy.js';
+export { HedgingPolicy, hedge } from './policy/HedgingPolicy.js';
+export { isAbortError } from './policy/isAbortError.js';
+export { isTransientError } from './policy/isTransientError.js';
+export { isUnsentError } from './policy/isUnsentError.js';
+export { networkErrorCode } from './policy/networkErrorCode.js';
+export type { AttemptContext, CallOptions, Policy } from './policy/Policy.js';
+export { policyFilter } from './policy/policyFilter.js';
+export type { RetryBudgetOptions } from './policy/RetryBudget.js';
+export { RetryBudget, retryBudget } from './policy/RetryBudget.js';
+export type {
+  BudgetExhaustedEvent,
+  GiveUpEvent,
+  GiveUpReason,
+  RetryEvent,
+  RetryOptions,
+} from './policy/RetryPolicy.js';
+export { RetryPolicy, retry } from './policy/RetryPolicy.js';
+export { sleep } from './policy/sleep.js';
+export type { TimeoutEvent } from './policy/TimeoutPolicy.js';
+export { TimeoutPolicy, timeout } from './policy/TimeoutPolicy.js';
+export type { PolicyAlt } from './policy/wrap.js';
+export { wrap } from './policy/wrap.js';
 export type { Health, Instance, InstanceInput } from './registry/Instance.js';
 export { createInstance, instanceAuthority } from './registry/Instance.js';
 export { matchesFilter } from './registry/matchesFilter.js';

@@ -6,7 +6,20 @@ export interface AttemptContext {
   readonly attempt: number;
 }
 
-/** A resilience policy: small, immutable, with one `execute`. */
-export interface Policy {
-  execute<T>(fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal): Promise<T>;
+/** Facts about one call that a policy cannot know by itself. */
+export interface CallOptions {
+  /**
+   * Whether repeating the call is safe (HTTP GET, HEAD, OPTIONS, PUT, DELETE, TRACE).
+   * Retry and hedging repeat only idempotent calls; when unset, the policy's own
+   * `idempotent` option decides.
+   */
+  readonly idempotent?: boolean;
+}
+
+/**
+ * A resilience policy: small, immutable, with one `execute`. `Alt` is what the policy
+ * may resolve with instead of `fn`'s result (only fallback has one; `never` otherwise).
+ */
+export interface Policy<out Alt = never> {
+  execute<T>(fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal, options?: CallOptions): Promise<T | Alt>;
 }

@@ -1,0 +1,103 @@
+import { EventEmitter } from '../common/Event.js';
+import { integer, plainObject } from '../common/validate.js';
+import { BulkheadRejectedError } from '../errors/BulkheadRejectedError.js';
+import { callAttempt } from './callAttempt.js';
+import type { AttemptContext, CallOptions, Policy } from './Policy.js';
+
+export interface BulkheadOptions {
+  /** Calls allowed to run at once. Required. */
+  readonly maxConcurrent: number;
+  /** Calls allowed to wait for a slot, first in first out. Default 0 (reject at once). */
+  readonly maxQueue?: number;
+}
+
+export interface BulkheadRejectEvent {
+  readonly maxConcurrent: number;
+  readonly maxQueue: number;
+  readonly inFlight: number;
+  readonly queued: number;
+}
+
+/**
+ * Bounds concurrency so one slow dependency cannot take every socket, request slot or
+ * bit of memory: at most `maxConcurrent` calls run and `maxQueue` wait; any more are
+ * rejected with `BulkheadRejectedError` straight away (fail fast beats queueing
+ * unboundedly). A waiter whose signal aborts leaves the queue and rejects with the
+ * abort reason. A finished call hands its slot to the oldest waiter directly, so a new
+ * arrival cannot overtake the queue.
+ */
+export class BulkheadPolicy implements Policy {
+  readonly maxConcurrent: number;
+  readonly maxQueue: number;
+  private running = 0;
+  /** Insertion-ordered, O(1) removal of an aborted waiter. */
+  private readonly waiters = new Set<() => void>();
+  private readonly rejectEmitter = new EventEmitter<BulkheadRejectEvent>();
+  /** When a call is rejected for lack of room. */
+  readonly onReject = this.rejectEmitter.event;
+
+  constructor(options: BulkheadOptions) {
+    plainObject('bulkhead', options);
+    this.maxConcurrent = integer('bulkhead.maxConcurrent', options.maxConcurrent, 1);
+    this.maxQueue = integer('bulkhead.maxQueue', options.maxQueue ?? 0, 0);
+  }
+
+  /** Calls running now. */
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** Calls waiting for a slot now. */
+  get queued(): number {
+    return this.waiters.size;
+  }
+
+  execute<T>(fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal, _options?: CallOptions): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.running < this.maxConcurrent) {
+      this.running++;
+      return this.run(fn, signal);
+    }
+    if (this.waiters.size >= this.maxQueue) {
+      this.rejectEmitter.emit({
+        maxConcurrent: this.maxConcurrent,
+        maxQueue: this.maxQueue,
+        inFlight: this.running,
+        queued: this.waiters.size,
+      });
+      return Promise.reject(new BulkheadRejectedError(this.maxConcurrent, this.maxQueue));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const start = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        this.run(fn, signal).then(resolve, reject);
+      };
+      const onAbort = (): void => {
+        this.waiters.delete(start);
+        reject(signal?.reason);
+      };
+      this.waiters.add(start);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Runs `fn` in a slot already counted in `running`, and passes the slot on when done. */
+  private run<T>(fn: (ctx: AttemptContext) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    const promise = callAttempt(fn, { signal: signal ?? new AbortController().signal, attempt: 0 });
+    const release = (): void => {
+      const next = this.waiters.values().next();
+      if (next.done) {
+        this.running--;
+        return;
+      }
+      this.waiters.delete(next.value);
+      next.value();
+    };
+    promise.then(release, release);
+    return promise;
+  }
+}
+
+export function bulkhead(options: BulkheadOptions): BulkheadPolicy {
+  return new BulkheadPolicy(options);
+}

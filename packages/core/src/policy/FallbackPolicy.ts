@@ -1,0 +1,72 @@
+import { EventEmitter } from '../common/Event.js';
+import { fn as functionOption, plainObject } from '../common/validate.js';
+import { callAttempt } from './callAttempt.js';
+import type { AttemptContext, CallOptions, Policy } from './Policy.js';
+
+export interface FallbackOptions {
+  /** Which errors the fallback covers. Default: all of them. Never the caller's abort. */
+  readonly when?: (error: unknown) => boolean;
+}
+
+export interface FallbackEvent {
+  /** The error the fallback replaced. */
+  readonly error: unknown;
+}
+
+/**
+ * Resolves with a substitute when `fn` fails: a fixed value, or what `handler(error)`
+ * returns. When the caller aborted, the abort is passed on instead (nobody wants the
+ * substitute). Put it outermost: it turns failures into values, so the layers around
+ * it would no longer see them.
+ */
+export class FallbackPolicy<F> implements Policy<F> {
+  private readonly handler: (error: unknown) => F | PromiseLike<F>;
+  private readonly when: (error: unknown) => boolean;
+  private readonly fallbackEmitter = new EventEmitter<FallbackEvent>();
+  /** When the substitute is used. */
+  readonly onFallback = this.fallbackEmitter.event;
+
+  constructor(handler: (error: unknown) => F | PromiseLike<F>, options: FallbackOptions = {}) {
+    functionOption('fallback.handler', handler);
+    plainObject('fallback', options);
+    if (options.when !== undefined) functionOption('fallback.when', options.when);
+    this.handler = handler;
+    this.when = options.when ?? (() => true);
+  }
+
+  async execute<T>(
+    fn: (ctx: AttemptContext) => Promise<T>,
+    signal?: AbortSignal,
+    _options?: CallOptions,
+  ): Promise<T | F> {
+    if (signal?.aborted) throw signal.reason;
+    try {
+      return await callAttempt(fn, { signal: signal ?? new AbortController().signal, attempt: 0 });
+    } catch (error) {
+      if (signal?.aborted || !this.when(error)) throw error;
+      this.fallbackEmitter.emit({ error });
+      return await this.handler(error);
+    }
+  }
+}
+
+/**
+ * `fallback(value)` resolves with `value` on failure; `fallback((error) => ...)` calls the
+ * function (sync or async) for the substitute. To fall back to a function value, return
+ * it from a handler.
+ */
+export function fallback<F>(
+  handler: (error: unknown) => F | PromiseLike<F>,
+  options?: FallbackOptions,
+): FallbackPolicy<F>;
+export function fallback<F>(value: F, options?: FallbackOptions): FallbackPolicy<F>;
+export function fallback<F>(
+  valueOrHandler: F | ((error: unknown) => F | PromiseLike<F>),
+  options?: FallbackOptions,
+): FallbackPolicy<F> {
+  const handler =
+    typeof valueOrHandler === 'function'
+      ? (valueOrHandler as (error: unknown) => F | PromiseLike<F>)
+      : () => valueOrHandler;
+  return new FallbackPolicy(handler, options);
+}

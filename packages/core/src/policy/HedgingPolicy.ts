@@ -1,0 +1,119 @@
+import { EventEmitter } from '../common/Event.js';
+import { finiteNumber, fn as functionOption, integer, plainObject } from '../common/validate.js';
+import { anySignal, type LinkedSignal } from './anySignal.js';
+import { booleanOption } from './booleanOption.js';
+import { callAttempt } from './callAttempt.js';
+import { isTransientError } from './isTransientError.js';
+import type { AttemptContext, CallOptions, Policy } from './Policy.js';
+import { MAX_TIMER_DELAY_MS } from './sleep.js';
+
+export interface HedgeOptions {
+  /** How long an attempt may run before another is started beside it. Required. */
+  readonly delayMs: number;
+  /** Extra attempts at most (so `1 + maxHedges` in flight at worst). Default 1. */
+  readonly maxHedges?: number;
+  /**
+   * Whether a failed attempt leaves the call open to the others. Default
+   * `isTransientError`; any other error ends the call at once with that error (like
+   * gRPC's fatal status codes): a 400 from one instance will be a 400 from all.
+   */
+  readonly shouldHedge?: (error: unknown) => boolean;
+  /** Whether calls that do not say (`CallOptions.idempotent` unset) are idempotent. Default true. */
+  readonly idempotent?: boolean;
+}
+
+export interface HedgeEvent {
+  /** Number of the attempt being started (1 for the first hedge). */
+  readonly attempt: number;
+  /** `delay`: the others were slow; `failure`: one failed, so the next starts without waiting. */
+  readonly trigger: 'delay' | 'failure';
+}
+
+/**
+ * Tail-latency hedging ("The Tail at Scale"): when the first attempt has not settled
+ * after `delayMs`, start another (with `ctx.attempt` incremented so the caller picks
+ * another instance), up to `maxHedges`. The first success wins and every other attempt
+ * is aborted through its signal. A retryable failure starts the next hedge at once.
+ * When every attempt has failed, the call rejects with the error of the attempt that
+ * failed last. Only idempotent calls are hedged; others run once.
+ */
+export class HedgingPolicy implements Policy {
+  readonly delayMs: number;
+  readonly maxHedges: number;
+  readonly idempotent: boolean;
+  private readonly shouldHedge: (error: unknown) => boolean;
+  private readonly hedgeEmitter = new EventEmitter<HedgeEvent>();
+  /** When a hedged attempt starts. */
+  readonly onHedge = this.hedgeEmitter.event;
+
+  constructor(options: HedgeOptions) {
+    plainObject('hedge', options);
+    this.delayMs = finiteNumber('hedge.delayMs', options.delayMs, 0, MAX_TIMER_DELAY_MS);
+    this.maxHedges = integer('hedge.maxHedges', options.maxHedges ?? 1, 0, 16);
+    this.idempotent = booleanOption('hedge.idempotent', options.idempotent ?? true);
+    if (options.shouldHedge !== undefined) functionOption('hedge.shouldHedge', options.shouldHedge);
+    this.shouldHedge = options.shouldHedge ?? isTransientError;
+  }
+
+  execute<T>(fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal, options?: CallOptions): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.maxHedges === 0 || !(options?.idempotent ?? this.idempotent)) {
+      return callAttempt(fn, { signal: signal ?? new AbortController().signal, attempt: 0 });
+    }
+    const total = 1 + this.maxHedges;
+    return new Promise<T>((resolve, reject) => {
+      const attempts: LinkedSignal[] = [];
+      let failed = 0;
+      let settled = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+
+      /** Ends the call: stops the timer, aborts every attempt but the winner. */
+      const finish = (winner: number): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onParentAbort);
+        const lost = new DOMException('Another hedged attempt settled the call', 'AbortError');
+        for (let i = 0; i < attempts.length; i++) {
+          const attempt = attempts[i] as LinkedSignal;
+          // The winner is only unlinked: its response body may still be streaming.
+          if (i === winner) attempt.dispose();
+          else attempt.abort(lost);
+        }
+        return true;
+      };
+      const onParentAbort = (): void => {
+        if (finish(-1)) reject(signal?.reason);
+      };
+      const launch = (trigger: HedgeEvent['trigger']): void => {
+        clearTimeout(timer);
+        const index = attempts.length;
+        const link = anySignal(signal);
+        attempts.push(link);
+        if (index > 0) this.hedgeEmitter.emit({ attempt: index, trigger });
+        if (attempts.length < total) timer = setTimeout(() => launch('delay'), this.delayMs);
+        callAttempt(fn, { signal: link.signal, attempt: index }).then(
+          (value) => {
+            if (finish(index)) resolve(value);
+          },
+          (error: unknown) => {
+            if (settled) return;
+            failed++;
+            if (!this.shouldHedge(error) || failed === total) {
+              if (finish(index)) reject(error);
+            } else if (attempts.length < total) {
+              launch('failure');
+            }
+            // Otherwise the attempts still running decide.
+          },
+        );
+      };
+      signal?.addEventListener('abort', onParentAbort, { once: true });
+      launch('delay');
+    });
+  }
+}
+
+export function hedge(options: HedgeOptions): HedgingPolicy {
+  return new HedgingPolicy(options);
+}

@@ -1,0 +1,189 @@
+import { defaultRandom, type RandomSource } from '../common/Clock.js';
+import { EventEmitter } from '../common/Event.js';
+import { finiteNumber, fn as functionOption, integer, oneOf, plainObject } from '../common/validate.js';
+import { ConfigError } from '../errors/ConfigError.js';
+import { hasErrorCode } from '../errors/SwitchyardError.js';
+import { backoffDelay, type Jitter } from './backoffDelay.js';
+import { booleanOption } from './booleanOption.js';
+import { callAttempt } from './callAttempt.js';
+import { isTransientError } from './isTransientError.js';
+import { isUnsentError } from './isUnsentError.js';
+import type { AttemptContext, CallOptions, Policy } from './Policy.js';
+import { RetryBudget } from './RetryBudget.js';
+import { MAX_TIMER_DELAY_MS, sleep } from './sleep.js';
+
+export interface RetryOptions {
+  /** Attempts in total, the first included. Default 3. */
+  readonly maxAttempts?: number;
+  /** Backoff before the first retry, before jitter. Default 100 ms. */
+  readonly initialDelayMs?: number;
+  /** Upper bound of any backoff delay (not of `Retry-After`). Default 10,000 ms. */
+  readonly maxDelayMs?: number;
+  /** Growth factor between retries. Default 2. */
+  readonly multiplier?: number;
+  /** Default `'full'`. */
+  readonly jitter?: Jitter;
+  /**
+   * Whether an error is worth retrying; `attempt` is the failed attempt's number (0 for
+   * the first). Default `isTransientError`. Never consulted once the caller aborted.
+   */
+  readonly shouldRetry?: (error: unknown, attempt: number) => boolean;
+  /** Whether calls that do not say (`CallOptions.idempotent` unset) are idempotent. Default true. */
+  readonly idempotent?: boolean;
+  /**
+   * Retry non-idempotent calls too. Default false: they are retried only when the error
+   * proves the request was never sent (`isUnsentError`).
+   */
+  readonly retryNonIdempotent?: boolean;
+  /** Give up rather than wait longer than this for a server's `Retry-After`. Default 30,000 ms. */
+  readonly maxRetryAfterMs?: number;
+  /** Shared cap on retries; see `RetryBudget`. Default none. */
+  readonly budget?: RetryBudget;
+  /** Source of jitter; inject a seeded one in tests. */
+  readonly random?: RandomSource;
+}
+
+export interface RetryEvent {
+  /** Number of the attempt about to start (1 for the first retry). */
+  readonly attempt: number;
+  /** Wait before it: the backoff, or the server's `Retry-After` when longer. */
+  readonly delayMs: number;
+  /** Why the previous attempt failed. */
+  readonly error: unknown;
+}
+
+export type GiveUpReason = 'attempts-exhausted' | 'not-idempotent' | 'retry-after-too-long' | 'budget-exhausted';
+
+export interface GiveUpEvent {
+  /** Attempts made. */
+  readonly attempts: number;
+  /** The last attempt's error, which the policy rethrows. */
+  readonly error: unknown;
+  readonly reason: GiveUpReason;
+}
+
+export interface BudgetExhaustedEvent {
+  readonly attempts: number;
+  readonly error: unknown;
+}
+
+/**
+ * Runs `fn` again when it fails with a retryable error, waiting an exponential, jittered
+ * backoff in between. Rethrows the last error when it stops; rejects with the caller's
+ * abort reason as soon as the caller aborts (no further attempts, sleeps cut short).
+ */
+export class RetryPolicy implements Policy {
+  readonly maxAttempts: number;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly multiplier: number;
+  readonly jitter: Jitter;
+  readonly idempotent: boolean;
+  readonly retryNonIdempotent: boolean;
+  readonly maxRetryAfterMs: number;
+  readonly budget: RetryBudget | undefined;
+  private readonly shouldRetry: (error: unknown, attempt: number) => boolean;
+  private readonly random: RandomSource;
+
+  private readonly retryEmitter = new EventEmitter<RetryEvent>();
+  private readonly giveUpEmitter = new EventEmitter<GiveUpEvent>();
+  private readonly budgetExhaustedEmitter = new EventEmitter<BudgetExhaustedEvent>();
+  /** Before each retry's backoff sleep. */
+  readonly onRetry = this.retryEmitter.event;
+  /** When the policy stops retrying an error it would otherwise retry, and rethrows it. */
+  readonly onGiveUp = this.giveUpEmitter.event;
+  /** When the budget refuses a retry (followed by `onGiveUp` with reason `budget-exhausted`). */
+  readonly onBudgetExhausted = this.budgetExhaustedEmitter.event;
+
+  constructor(options: RetryOptions = {}) {
+    plainObject('retry', options);
+    this.maxAttempts = integer('retry.maxAttempts', options.maxAttempts ?? 3, 1);
+    this.initialDelayMs = finiteNumber('retry.initialDelayMs', options.initialDelayMs ?? 100, 0, MAX_TIMER_DELAY_MS);
+    this.maxDelayMs = finiteNumber(
+      'retry.maxDelayMs',
+      options.maxDelayMs ?? Math.max(10_000, this.initialDelayMs),
+      this.initialDelayMs,
+      MAX_TIMER_DELAY_MS,
+    );
+    this.multiplier = finiteNumber('retry.multiplier', options.multiplier ?? 2, 1);
+    this.jitter = oneOf('retry.jitter', options.jitter ?? 'full', ['full', 'equal', 'decorrelated', 'none']);
+    this.idempotent = booleanOption('retry.idempotent', options.idempotent ?? true);
+    this.retryNonIdempotent = booleanOption('retry.retryNonIdempotent', options.retryNonIdempotent ?? false);
+    this.maxRetryAfterMs = finiteNumber(
+      'retry.maxRetryAfterMs',
+      options.maxRetryAfterMs ?? 30_000,
+      0,
+      MAX_TIMER_DELAY_MS,
+    );
+    if (options.shouldRetry !== undefined) functionOption('retry.shouldRetry', options.shouldRetry);
+    this.shouldRetry = options.shouldRetry ?? isTransientError;
+    if (options.budget !== undefined && !(options.budget instanceof RetryBudget)) {
+      throw new ConfigError('retry.budget', 'a RetryBudget', options.budget);
+    }
+    this.budget = options.budget;
+    if (options.random !== undefined) functionOption('retry.random', options.random);
+    this.random = options.random ?? defaultRandom;
+  }
+
+  async execute<T>(fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal, options?: CallOptions): Promise<T> {
+    if (signal?.aborted) throw signal.reason;
+    // Attempts need a signal even when the caller has none; a fresh one, so listeners
+    // that `fn` forgets to remove die with the call.
+    const attemptSignal = signal ?? new AbortController().signal;
+    const idempotent = options?.idempotent ?? this.idempotent;
+    this.budget?.deposit();
+    let previousDelay = this.initialDelayMs;
+    for (let attempt = 0; ; attempt++) {
+      let error: unknown;
+      try {
+        return await callAttempt(fn, { signal: attemptSignal, attempt });
+      } catch (caught) {
+        error = caught;
+      }
+      if (attemptSignal.aborted) throw attemptSignal.reason;
+      if (!this.shouldRetry(error, attempt)) throw error;
+      const attempts = attempt + 1;
+      if (attempts >= this.maxAttempts) throw this.giveUp(attempts, error, 'attempts-exhausted');
+      if (!idempotent && !this.retryNonIdempotent && !isUnsentError(error)) {
+        throw this.giveUp(attempts, error, 'not-idempotent');
+      }
+      const backoff = backoffDelay(this, attempts, previousDelay, this.random);
+      previousDelay = backoff;
+      const retryAfter = retryAfterMs(error);
+      if (retryAfter !== undefined && retryAfter > this.maxRetryAfterMs) {
+        throw this.giveUp(attempts, error, 'retry-after-too-long');
+      }
+      // Checked last so the budget is only charged for retries that will happen.
+      if (this.budget !== undefined && !this.budget.tryWithdraw()) {
+        this.budgetExhaustedEmitter.emit({ attempts, error });
+        throw this.giveUp(attempts, error, 'budget-exhausted');
+      }
+      const delayMs = retryAfter === undefined ? backoff : Math.max(backoff, retryAfter);
+      this.retryEmitter.emit({ attempt: attempts, delayMs, error });
+      await sleep(delayMs, attemptSignal);
+    }
+  }
+
+  private giveUp(attempts: number, error: unknown, reason: GiveUpReason): unknown {
+    this.giveUpEmitter.emit({ attempts, error, reason });
+    return error;
+  }
+}
+
+export function retry(options?: RetryOptions): RetryPolicy {
+  return new RetryPolicy(options);
+}
+
+/**
+ * A server's `Retry-After`, duck-typed: errors such as `HttpStatusError` carry
+ * `retryAfterMs`. An open breaker's `retryAfterMs` is ignored: it speaks for one
+ * instance, and the retry goes to another.
+ */
+function retryAfterMs(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  if (hasErrorCode(error, 'SWITCHYARD_BROKEN_CIRCUIT') || hasErrorCode(error, 'SWITCHYARD_ISOLATED_CIRCUIT')) {
+    return undefined;
+  }
+  const value = (error as { retryAfterMs?: unknown }).retryAfterMs;
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}

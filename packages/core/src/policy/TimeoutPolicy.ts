@@ -1,0 +1,71 @@
+import { EventEmitter } from '../common/Event.js';
+import { finiteNumber } from '../common/validate.js';
+import { TimeoutError } from '../errors/TimeoutError.js';
+import { callAttempt } from './callAttempt.js';
+import type { AttemptContext, CallOptions, Policy } from './Policy.js';
+import { MAX_TIMER_DELAY_MS } from './sleep.js';
+
+export interface TimeoutEvent {
+  readonly timeoutMs: number;
+}
+
+/**
+ * Bounds each execution to `timeoutMs`. The attempt gets its own signal, linked to the
+ * caller's: the caller's abort propagates, and at the deadline it aborts with a
+ * `TimeoutError` as reason. The returned promise settles at the deadline (or at the
+ * caller's abort) even if `fn` ignores its signal. Timer and listener are removed as
+ * soon as the execution settles, so a long-lived caller signal accumulates nothing.
+ *
+ * Once `fn` has settled its signal is detached from the caller's: consume a response
+ * body inside `fn` if the deadline or the caller's abort must cover it.
+ */
+export class TimeoutPolicy implements Policy {
+  readonly timeoutMs: number;
+  private readonly timeoutEmitter = new EventEmitter<TimeoutEvent>();
+  /** When a deadline passes (not when the caller aborts). */
+  readonly onTimeout = this.timeoutEmitter.event;
+
+  constructor(timeoutMs: number) {
+    this.timeoutMs = finiteNumber('timeout.ms', timeoutMs, 1, MAX_TIMER_DELAY_MS);
+  }
+
+  execute<T>(fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal, _options?: CallOptions): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const controller = new AbortController();
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const settle = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onParentAbort);
+        return true;
+      };
+      const onParentAbort = (): void => {
+        if (!settle()) return;
+        controller.abort(signal?.reason);
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        if (!settle()) return;
+        const error = new TimeoutError(this.timeoutMs);
+        controller.abort(error);
+        this.timeoutEmitter.emit({ timeoutMs: this.timeoutMs });
+        reject(error);
+      }, this.timeoutMs);
+      signal?.addEventListener('abort', onParentAbort, { once: true });
+      callAttempt(fn, { signal: controller.signal, attempt: 0 }).then(
+        (value) => {
+          if (settle()) resolve(value);
+        },
+        (error: unknown) => {
+          if (settle()) reject(error);
+        },
+      );
+    });
+  }
+}
+
+export function timeout(ms: number): TimeoutPolicy {
+  return new TimeoutPolicy(ms);
+}

@@ -1,0 +1,82 @@
+import { SwitchyardError, type SwitchyardErrorCode } from '@switchyard/core';
+import { vi } from 'vitest';
+
+/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A clock moved by hand (ms). */
+export function manualClock(start = 0): { now(): number; advance(ms: number): void } {
+  let time = start;
+  return {
+    now: () => time,
+    advance: (ms) => {
+      time += ms;
+    },
+  };
+}
+
+/** Runs pending microtasks (and zero-delay timers) under fake timers without moving time. */
+export async function flush(): Promise<void> {
+  await vi.advanceTimersByTimeAsync(0);
+}
+
+export interface Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** What the client's HttpStatusError looks like to a policy: a numeric status and maybe a Retry-After. */
+export function httpError(status: number, retryAfterMs?: number): Error & { status: number; retryAfterMs?: number } {
+  const error = Object.assign(new Error(`HTTP ${status}`), { status });
+  return retryAfterMs === undefined ? error : Object.assign(error, { retryAfterMs });
+}
+
+/** What undici's fetch rejects with on a network failure. */
+export function fetchFailed(code: string): TypeError {
+  return new TypeError('fetch failed', { cause: Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code }) });
+}
+
+/** A Switchyard error with the given code, as another module (the breakers) would throw. */
+export function switchyardError(code: SwitchyardErrorCode, extra: Record<string, unknown> = {}): SwitchyardError {
+  return Object.assign(new SwitchyardError(code, code), extra);
+}
+
+/** Settles the promise's state without awaiting it, for assertions while it is pending. */
+export function track<T>(promise: Promise<T>): {
+  readonly settled: boolean;
+  readonly value: T | undefined;
+  readonly error: unknown;
+} {
+  const state = { settled: false, value: undefined as T | undefined, error: undefined as unknown };
+  promise.then(
+    (value) => {
+      state.settled = true;
+      state.value = value;
+    },
+    (error: unknown) => {
+      state.settled = true;
+      state.error = error;
+    },
+  );
+  return state;
+}

@@ -1,0 +1,122 @@
+import {
+  type AttemptContext,
+  bulkhead,
+  compose,
+  hedge,
+  isTimeoutError,
+  policyFilter,
+  retry,
+  type Service,
+  timeout,
+  wrap,
+} from '@switchyard/core';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { flush, httpError, track } from './support.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('wrap', () => {
+  it('bulkhead -> retry -> timeout: each attempt is timed out, retried, and holds one bulkhead slot', async () => {
+    const gate = bulkhead({ maxConcurrent: 1 });
+    const policy = wrap(gate, retry({ jitter: 'none', initialDelayMs: 100 }), timeout(1000));
+    const attempts: AttemptContext[] = [];
+    const fn = (ctx: AttemptContext) => {
+      attempts.push(ctx);
+      // The first two attempts hang (and ignore their signal); the third answers.
+      return ctx.attempt < 2 ? new Promise<string>(() => {}) : Promise.resolve('third time lucky');
+    };
+    const result = track(policy.execute(fn));
+    await flush();
+    expect(gate.inFlight).toBe(1);
+    await expect(gate.execute(async () => 'other')).rejects.toMatchObject({ code: 'SWITCHYARD_BULKHEAD_REJECTED' });
+
+    await vi.advanceTimersByTimeAsync(1000); // attempt 0 times out
+    expect(attempts).toHaveLength(1);
+    expect(isTimeoutError(attempts[0]?.signal.reason)).toBe(true);
+    await vi.advanceTimersByTimeAsync(100); // backoff, attempt 1 starts
+    expect(attempts).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1000 + 200); // attempt 1 times out, backoff 200, attempt 2
+    expect(result.value).toBe('third time lucky');
+    expect(attempts.map((a) => a.attempt)).toEqual([0, 1, 2]);
+    expect(gate.inFlight).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('numbers physical attempts across layers: retry around hedge', async () => {
+    const policy = wrap(retry({ jitter: 'none', initialDelayMs: 10 }), hedge({ delayMs: 100 }));
+    const seen: number[] = [];
+    const fn = (ctx: AttemptContext) => {
+      seen.push(ctx.attempt);
+      // Rounds of two hedged attempts: 0,1 fail, retry; 2,3 fail, retry; 4 succeeds.
+      return ctx.attempt < 4 ? Promise.reject(httpError(503)) : Promise.resolve(ctx.attempt);
+    };
+    const result = track(policy.execute(fn));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    expect(result.value).toBe(4);
+  });
+
+  it('passes the call options to every layer', async () => {
+    const policy = wrap(retry({ jitter: 'none' }), hedge({ delayMs: 10 }));
+    const fn = vi.fn(() => Promise.reject(httpError(503)));
+    const result = track(policy.execute(fn, undefined, { idempotent: false }));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(result.error).toMatchObject({ status: 503 });
+  });
+
+  it('propagates the caller signal through every layer', async () => {
+    const policy = wrap(bulkhead({ maxConcurrent: 1 }), retry(), timeout(1000));
+    const controller = new AbortController();
+    let seen: AbortSignal | undefined;
+    const result = track(
+      policy.execute((ctx) => {
+        seen = ctx.signal;
+        return new Promise<never>(() => {});
+      }, controller.signal),
+    );
+    await flush();
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await flush();
+    expect(seen?.reason).toBe(reason);
+    expect(result.error).toBe(reason);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('with no policies just calls fn', async () => {
+    await expect(wrap().execute(async (ctx) => ctx.attempt)).resolves.toBe(0);
+  });
+});
+
+describe('policyFilter', () => {
+  it('puts a policy in a compose()d service stack, with per-request call options', async () => {
+    interface Req {
+      readonly method: string;
+    }
+    const calls: string[] = [];
+    const transport: Service<Req, string> = async (request) => {
+      calls.push(request.method);
+      if (calls.length === 1) throw httpError(503);
+      return `${request.method} ok`;
+    };
+    const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+    const filter = policyFilter<Req, string>(retry({ jitter: 'none', initialDelayMs: 10 }), (request) => ({
+      idempotent: idempotentMethods.has(request.method),
+    }));
+    const service = compose(filter)(transport);
+
+    const get = track(service({ method: 'GET' }, new AbortController().signal));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(get.value).toBe('GET ok');
+
+    calls.length = 0;
+    await expect(service({ method: 'POST' }, new AbortController().signal)).rejects.toMatchObject({ status: 503 });
+    expect(calls).toEqual(['POST']);
+  });
+});
