@@ -76,3 +76,24 @@ export type { StaticRegistryConfig, StaticRegistryOptions } from './registry/Sta
 export { StaticRegistry } from './registry/StaticRegistry.js';
 export type { Filter, Service } from './service.js';
 export { compose } from './service.js';
+export type { AttemptHandle, AttemptResult, HeaderCarrier } from './telemetry/AttemptHandle.js';
+export { errorTypeOf } from './telemetry/errorType.js';
+export type {
+  AttemptOptions,
+  BulkheadGauges,
+  HttpAttemptOptions,
+  HttpInstrumentationMode,
+  RegistryServiceState,
+  SwitchyardTelemetryOptions,
+} from './telemetry/instruments.js';
+export { HTTP_INSTRUMENTATION_MODES, SwitchyardTelemetry } from './telemetry/instruments.js';
+export type { CallOutcomeKind, InstrumentKind, MetricDefinition } from './telemetry/names.js';
+export {
+  ATTR as TELEMETRY_ATTRIBUTES,
+  CALL_OUTCOMES,
+  DURATION_BUCKETS_SECONDS,
+  INSTRUMENTATION_SCOPE,
+  INSTRUMENTATION_VERSION,
+  LOG_EVENT as TELEMETRY_LOG_EVENTS,
+  METRIC as TELEMETRY_METRICS,
+} from './telemetry/names.js';

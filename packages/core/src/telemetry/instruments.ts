@@ -1,0 +1,800 @@
+import * as diagnosticsChannel from 'node:diagnostics_channel';
+import {
+  type Attributes,
+  type BatchObservableCallback,
+  type Context,
+  type Counter,
+  context,
+  diag,
+  type Histogram,
+  type Meter,
+  type MeterProvider,
+  metrics,
+  type Observable,
+  type ObservableGauge,
+  type ObservableUpDownCounter,
+  propagation,
+  SpanKind,
+  type Tracer,
+  type TracerProvider,
+  trace,
+  ValueType,
+} from '@opentelemetry/api';
+import { type LogAttributes, type Logger, type LoggerProvider, logs, SeverityNumber } from '@opentelemetry/api-logs';
+import type { CircuitBreaker, CircuitState, StateChange } from '../breaker/CircuitBreaker.js';
+import { CIRCUIT_STATES } from '../breaker/CircuitBreaker.js';
+import { type Clock, systemClock } from '../common/Clock.js';
+import type { Disposable } from '../common/Disposable.js';
+import { toDisposable } from '../common/Disposable.js';
+import { finiteNumber, oneOf, plainObject, stringArray } from '../common/validate.js';
+import { ConfigError } from '../errors/ConfigError.js';
+import type { Health, Instance } from '../registry/Instance.js';
+import { HEALTH_VALUES } from '../registry/Instance.js';
+import type { ServiceSnapshot } from '../registry/ServiceRegistry.js';
+import {
+  Attempt,
+  type AttemptHandle,
+  type HeaderCarrier,
+  type HttpMethodAttributes,
+  headerSetter,
+} from './AttemptHandle.js';
+import { errorTypeOf } from './errorType.js';
+import {
+  canonicalHttpMethod,
+  fullUrlOf,
+  knownHttpMethods,
+  serverAddressOf,
+  serverPortOf,
+  urlSchemeOf,
+} from './httpAttributes.js';
+import {
+  ATTR,
+  attemptSpanName,
+  BREAKER_STATE_VALUES,
+  type CallOutcomeKind,
+  DURATION_BUCKETS_SECONDS,
+  ERROR_TYPE_OTHER,
+  ERROR_TYPE_TIMEOUT,
+  httpSpanName,
+  INSTRUMENTATION_SCOPE,
+  INSTRUMENTATION_VERSION,
+  LOG_EVENT,
+  METRIC,
+  type MetricDefinition,
+} from './names.js';
+import { redactSecrets } from './redact.js';
+
+/**
+ * Who creates HTTP client spans and `http.client.request.duration`:
+ * - `switchyard`: Switchyard does, one CLIENT span per attempt.
+ * - `external`: OpenTelemetry's own undici/http instrumentation does; Switchyard
+ *   records only its `switchyard.*` metrics and never injects `traceparent` itself.
+ * - `auto` (default): `external` while anything subscribes to undici's
+ *   `undici:request:create` diagnostics channel (as `@opentelemetry/instrumentation-undici`
+ *   does), else `switchyard`. Checked per attempt, so instrumentation enabled later counts.
+ */
+export type HttpInstrumentationMode = 'auto' | 'switchyard' | 'external';
+
+export const HTTP_INSTRUMENTATION_MODES: readonly HttpInstrumentationMode[] = ['auto', 'switchyard', 'external'];
+
+export interface SwitchyardTelemetryOptions {
+  /** Default: the global tracer provider (`trace` from `@opentelemetry/api`). */
+  readonly tracerProvider?: TracerProvider;
+  /**
+   * Default: the global meter provider. Instruments are created on first use, so register
+   * the SDK (e.g. `startTelemetry()`) before the first call, not necessarily before construction.
+   */
+  readonly meterProvider?: MeterProvider;
+  /** Default: the global logger provider (`logs` from `@opentelemetry/api-logs`). */
+  readonly loggerProvider?: LoggerProvider;
+  /** Default `auto`. */
+  readonly httpInstrumentation?: HttpInstrumentationMode;
+  /** Full override of the known HTTP methods (else `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS`, else semconv's list). */
+  readonly knownHttpMethods?: readonly string[];
+  /** Monotonic clock (ms) for attempt durations and log rate limits. */
+  readonly clock?: Clock;
+  /** Wall clock (ms since the epoch) for registry staleness. Default `Date.now`. */
+  readonly wallClock?: Clock;
+  /** Minimum ms between two log records of a frequent kind (budget exhausted, watch errors) per service. Default 10 000. */
+  readonly logIntervalMs?: number;
+}
+
+export interface HttpAttemptOptions {
+  readonly method: string;
+  readonly url: URL;
+  readonly service: string;
+  readonly instance?: Instance | undefined;
+  /** 0 for the first attempt, n for the n-th resend (retry, hedge or redirect). */
+  readonly resendCount?: number | undefined;
+  /** Default: the active context. */
+  readonly parentContext?: Context | undefined;
+  /** `network.protocol.version`, e.g. `1.1` or `2`, when known. */
+  readonly protocolVersion?: string | undefined;
+}
+
+export interface AttemptOptions {
+  readonly service: string;
+  readonly instance?: Instance | undefined;
+  readonly resendCount?: number | undefined;
+  readonly parentContext?: Context | undefined;
+}
+
+/** What a registry knows of one service; a `ServiceSnapshot` fits. */
+export type RegistryServiceState = Pick<ServiceSnapshot, 'instances' | 'updatedAt' | 'stale'>;
+
+/** Live sizes of one bulkhead, read at collection time. */
+export interface BulkheadGauges {
+  inFlight(): number;
+  queued(): number;
+}
+
+type BreakerLike = Pick<CircuitBreaker, 'state' | 'onStateChange'>;
+
+interface BreakerEntry {
+  readonly breaker: BreakerLike;
+  readonly base: Attributes;
+  readonly stateAttributes: ReadonlyArray<readonly [CircuitState, Attributes]>;
+  readonly transitions: Map<string, Attributes>;
+}
+
+interface RegistryEntry {
+  readonly base: Attributes;
+  readonly byHealth: Readonly<Record<Health, Attributes>>;
+  getState?: (() => RegistryServiceState | undefined) | undefined;
+}
+
+interface HttpTarget {
+  readonly protocol: string;
+  readonly host: string;
+  readonly protocolVersion: string | undefined;
+  readonly address: string;
+  readonly port: number;
+  readonly scheme: string;
+  readonly methods: Map<string, HttpMethodAttributes>;
+}
+
+interface Instruments {
+  readonly httpDuration: Histogram;
+  readonly callDuration: Histogram;
+  readonly retries: Counter;
+  readonly budgetExhausted: Counter;
+  readonly breakerTransitions: Counter;
+  readonly picks: Counter;
+  readonly ejections: Counter;
+  readonly bulkheadRejections: Counter;
+  readonly watchErrors: Counter;
+  readonly registryUpdateDuration: Histogram;
+  readonly observables: Observable[];
+  readonly observe: BatchObservableCallback;
+  readonly meter: Meter;
+}
+
+const MAX_CACHED_KEYS = 1024;
+const UNDICI_REQUEST_CREATE = 'undici:request:create';
+
+/**
+ * Everything Switchyard reports through OpenTelemetry: attempt spans, metrics and log
+ * records. Uses only `@opentelemetry/api` and `@opentelemetry/api-logs`; with no SDK
+ * registered it costs next to nothing. One instance per client (or shared).
+ */
+export class SwitchyardTelemetry implements Disposable {
+  readonly httpInstrumentation: HttpInstrumentationMode;
+  private readonly tracerProvider: TracerProvider;
+  private readonly meterProvider: MeterProvider;
+  private readonly loggerProvider: LoggerProvider;
+  private readonly knownMethods: ReadonlySet<string>;
+  private readonly clock: Clock;
+  private readonly wallClock: Clock;
+  private readonly logIntervalMs: number;
+  private readonly undiciChannel: diagnosticsChannel.Channel;
+
+  private tracerInstance: Tracer | undefined;
+  private loggerInstance: Logger | undefined;
+  private instrumentsInstance: Instruments | undefined;
+
+  private readonly httpTargets = new WeakMap<Instance, HttpTarget>();
+  private readonly httpTargetsByOrigin = new Map<string, HttpTarget>();
+  private readonly attemptAttributes = new WeakMap<Instance, Attributes>();
+  private readonly serviceAttributes = new Map<string, Attributes>();
+  private readonly callAttributes = new Map<string, Map<string, Attributes>>();
+  private readonly retryAttributes = new Map<string, Map<string, Attributes>>();
+  private readonly pickAttributes = new Map<string, Map<string, Attributes>>();
+  private readonly breakers = new Map<string, BreakerEntry>();
+  private readonly breakerSubscriptions = new Set<Disposable>();
+  private readonly bulkheads = new Map<string, { readonly source: BulkheadGauges; readonly base: Attributes }>();
+  private readonly ejected = new Map<string, { readonly base: Attributes; readonly ids: Set<string> }>();
+  private readonly registries = new Map<string, RegistryEntry>();
+  private readonly logGate = new Map<string, { last: number; suppressed: number }>();
+
+  constructor(options: SwitchyardTelemetryOptions = {}) {
+    plainObject('telemetry', options);
+    this.httpInstrumentation =
+      options.httpInstrumentation === undefined
+        ? 'auto'
+        : oneOf('telemetry.httpInstrumentation', options.httpInstrumentation, HTTP_INSTRUMENTATION_MODES);
+    this.tracerProvider = provider('telemetry.tracerProvider', options.tracerProvider, 'getTracer') ?? trace;
+    this.meterProvider = provider('telemetry.meterProvider', options.meterProvider, 'getMeter') ?? metrics;
+    this.loggerProvider = provider('telemetry.loggerProvider', options.loggerProvider, 'getLogger') ?? logs;
+    this.knownMethods = knownHttpMethods(
+      options.knownHttpMethods === undefined
+        ? undefined
+        : stringArray('telemetry.knownHttpMethods', options.knownHttpMethods),
+    );
+    this.clock = options.clock ?? systemClock;
+    this.wallClock = options.wallClock ?? { now: Date.now };
+    this.logIntervalMs =
+      options.logIntervalMs === undefined ? 10_000 : finiteNumber('telemetry.logIntervalMs', options.logIntervalMs, 0);
+    // Holding the channel keeps it alive, so `hasSubscribers` sees subscribers added by name.
+    this.undiciChannel = diagnosticsChannel.channel(UNDICI_REQUEST_CREATE);
+  }
+
+  /** True when HTTP spans and `http.client.request.duration` are left to external instrumentation right now. */
+  httpIsExternal(): boolean {
+    return (
+      this.httpInstrumentation === 'external' ||
+      (this.httpInstrumentation === 'auto' && this.undiciChannel.hasSubscribers)
+    );
+  }
+
+  // ---- attempts -------------------------------------------------------------------------
+
+  /**
+   * Starts one HTTP attempt: a CLIENT span named `{method}` (or `HTTP` for unknown methods)
+   * with the stable HTTP attributes, and the `http.client.request.duration` measurement.
+   * In external mode it returns a handle that only carries `parentContext`.
+   */
+  startHttpAttempt(options: HttpAttemptOptions): AttemptHandle {
+    const parent = options.parentContext ?? context.active();
+    if (this.httpIsExternal()) return new Attempt(parent, undefined, this.clock, 0, undefined, undefined);
+    const instruments = this.instruments;
+    const method = canonicalHttpMethod(options.method, this.knownMethods);
+    const target = this.httpTarget(options.url, options.instance, options.protocolVersion);
+    const attributes = methodAttributes(target, method);
+    const span = this.tracer.startSpan(
+      httpSpanName(method),
+      { kind: SpanKind.CLIENT, attributes: attributes.base },
+      parent,
+    );
+    if (span.isRecording()) {
+      // Sampler-visible attributes went in at start; the rest only when someone records.
+      span.setAttribute(ATTR.urlFull, fullUrlOf(options.url));
+      if (method !== options.method) span.setAttribute(ATTR.httpRequestMethodOriginal, options.method);
+      const resendCount = options.resendCount ?? 0;
+      if (resendCount > 0) span.setAttribute(ATTR.httpRequestResendCount, resendCount);
+      span.setAttribute(ATTR.service, options.service);
+      if (options.instance !== undefined) span.setAttribute(ATTR.instanceId, options.instance.id);
+    }
+    return new Attempt(
+      trace.setSpan(parent, span),
+      span,
+      this.clock,
+      this.clock.now(),
+      instruments.httpDuration,
+      attributes,
+    );
+  }
+
+  /**
+   * Starts one attempt over a non-HTTP transport: a CLIENT span named `call {service}`
+   * with `switchyard.service`, `switchyard.instance.id`, `server.address`/`server.port`
+   * and `switchyard.resend_count` (> 0 only). Always traced, whatever `httpInstrumentation` says.
+   */
+  startAttempt(options: AttemptOptions): AttemptHandle {
+    const parent = options.parentContext ?? context.active();
+    const span = this.tracer.startSpan(
+      attemptSpanName(options.service),
+      { kind: SpanKind.CLIENT, attributes: this.attemptBase(options.service, options.instance) },
+      parent,
+    );
+    const resendCount = options.resendCount ?? 0;
+    if (resendCount > 0 && span.isRecording()) span.setAttribute(ATTR.resendCount, resendCount);
+    return new Attempt(trace.setSpan(parent, span), span, this.clock, 0, undefined, undefined);
+  }
+
+  /** Writes W3C trace context (`traceparent`, `tracestate`, baggage) from `ctx` into `carrier`. */
+  injectContext(carrier: HeaderCarrier, ctx: Context = context.active()): void {
+    propagation.inject(ctx, carrier, headerSetter);
+  }
+
+  // ---- calls, retries, balancing ---------------------------------------------------------
+
+  /**
+   * Records one logical call. `error.type` is set for every outcome but success and
+   * aborted: `errorType` if given, `timeout` for timeouts, else `_OTHER`.
+   */
+  recordCall(service: string, outcome: CallOutcomeKind, durationMs: number, errorType?: string): void {
+    const instruments = this.instruments;
+    let byOutcome = this.callAttributes.get(service);
+    if (byOutcome === undefined) {
+      byOutcome = new Map();
+      setBounded(this.callAttributes, service, byOutcome);
+    }
+    const failed = outcome !== 'success' && outcome !== 'aborted';
+    const type = failed ? (errorType ?? (outcome === 'timeout' ? ERROR_TYPE_TIMEOUT : ERROR_TYPE_OTHER)) : undefined;
+    const key = type === undefined ? outcome : `${outcome}|${type}`;
+    let attributes = byOutcome.get(key);
+    if (attributes === undefined) {
+      const built: Attributes = { [ATTR.service]: service, [ATTR.outcome]: outcome };
+      if (type !== undefined) built[ATTR.errorType] = type;
+      attributes = Object.freeze(built);
+      setBounded(byOutcome, key, attributes);
+    }
+    instruments.callDuration.record(durationMs / 1000, attributes);
+  }
+
+  /** Counts an attempt after the first; `reason` is the retried attempt's `error.type` (`503`, `timeout`, ...) or `hedge`. */
+  recordRetry(service: string, reason: string): void {
+    this.instruments.retries.add(1, this.nested(this.retryAttributes, service, reason, ATTR.retryReason));
+  }
+
+  /** Counts a retry the budget denied, and logs it (WARN, at most once per `logIntervalMs` per service). */
+  recordBudgetExhausted(service: string): void {
+    const attributes = this.serviceAttributesOf(service);
+    this.instruments.budgetExhausted.add(1, attributes);
+    const suppressed = this.gate(`budget\n${service}`);
+    if (suppressed === undefined) return;
+    this.emit(
+      SeverityNumber.WARN,
+      LOG_EVENT.retryBudgetExhausted,
+      `Retry budget for ${service} exhausted: retries are being denied`,
+      { [ATTR.service]: service, [ATTR.suppressedLogs]: suppressed },
+    );
+  }
+
+  /** Counts a balancer decision. */
+  recordPick(service: string, instanceId: string, balancerName: string): void {
+    let byInstance = this.pickAttributes.get(service);
+    if (byInstance === undefined) {
+      byInstance = new Map();
+      setBounded(this.pickAttributes, service, byInstance);
+    }
+    let attributes = byInstance.get(instanceId);
+    if (attributes === undefined || attributes[ATTR.balancer] !== balancerName) {
+      attributes = Object.freeze({
+        [ATTR.service]: service,
+        [ATTR.instanceId]: instanceId,
+        [ATTR.balancer]: balancerName,
+      });
+      setBounded(byInstance, instanceId, attributes);
+    }
+    this.instruments.picks.add(1, attributes);
+  }
+
+  // ---- breakers and ejection -------------------------------------------------------------
+
+  /**
+   * Reports a breaker until disposed: its state as `switchyard.circuit_breaker.state`
+   * (read at collection time), and each transition as a count and a log record (WARN
+   * when opening or isolated, INFO otherwise). Tracking the same service/instance again
+   * replaces the earlier breaker.
+   */
+  trackBreaker(service: string, instanceId: string, breaker: BreakerLike): Disposable {
+    this.ensureInstruments();
+    const key = `${service}\n${instanceId}`;
+    const base: Attributes = Object.freeze({ [ATTR.service]: service, [ATTR.instanceId]: instanceId });
+    const entry: BreakerEntry = {
+      breaker,
+      base,
+      stateAttributes: CIRCUIT_STATES.map(
+        (state) => [state, Object.freeze({ ...base, [ATTR.breakerState]: breakerStateValue(state) })] as const,
+      ),
+      transitions: new Map(),
+    };
+    this.breakers.set(key, entry);
+    const subscription = breaker.onStateChange((change) => this.onBreakerChange(service, instanceId, entry, change));
+    this.breakerSubscriptions.add(subscription);
+    return toDisposable(() => {
+      subscription.dispose();
+      this.breakerSubscriptions.delete(subscription);
+      if (this.breakers.get(key) === entry) this.breakers.delete(key);
+    });
+  }
+
+  /**
+   * An instance left (`ejected` true) or rejoined the balancing set. Counts ejections,
+   * keeps `switchyard.instance.ejected` current and logs both directions. Repeats are ignored.
+   * Call it with `ejected` false when an ejected instance leaves the registry.
+   */
+  recordEjection(service: string, instanceId: string, ejected: boolean, reason: string): void {
+    const instruments = this.instruments;
+    let group = this.ejected.get(service);
+    if (group === undefined) {
+      group = { base: this.serviceAttributesOf(service), ids: new Set() };
+      this.ejected.set(service, group);
+    }
+    if (group.ids.has(instanceId) === ejected) return;
+    const attributes = { [ATTR.service]: service, [ATTR.instanceId]: instanceId };
+    if (ejected) {
+      group.ids.add(instanceId);
+      instruments.ejections.add(1, attributes);
+    } else {
+      group.ids.delete(instanceId);
+    }
+    this.emit(
+      ejected ? SeverityNumber.WARN : SeverityNumber.INFO,
+      ejected ? LOG_EVENT.instanceEjected : LOG_EVENT.instanceRestored,
+      `Instance ${service}/${instanceId} ${ejected ? 'ejected' : 'restored'}: ${reason}`,
+      { ...attributes, [ATTR.ejectionReason]: reason },
+    );
+  }
+
+  // ---- bulkhead -------------------------------------------------------------------------
+
+  /** Reports a bulkhead's in-flight and queued calls (read at collection time) until disposed. */
+  trackBulkhead(service: string, gauges: BulkheadGauges): Disposable {
+    this.ensureInstruments();
+    const entry = { source: gauges, base: this.serviceAttributesOf(service) };
+    this.bulkheads.set(service, entry);
+    return toDisposable(() => {
+      if (this.bulkheads.get(service) === entry) this.bulkheads.delete(service);
+    });
+  }
+
+  recordBulkheadRejection(service: string): void {
+    this.instruments.bulkheadRejections.add(1, this.serviceAttributesOf(service));
+  }
+
+  // ---- registry -------------------------------------------------------------------------
+
+  /**
+   * Reports what `registryName` knows of `service` until disposed, read at collection
+   * time: instances by health, whether the view is stale, and seconds since it was last
+   * confirmed (`updatedAt`, ms since the epoch; nothing while it is 0).
+   */
+  trackRegistryService(
+    registryName: string,
+    service: string,
+    getState: () => RegistryServiceState | undefined,
+  ): Disposable {
+    this.ensureInstruments();
+    const entry = this.registryEntry(registryName, service);
+    entry.getState = getState;
+    return toDisposable(() => {
+      if (entry.getState === getState) entry.getState = undefined;
+    });
+  }
+
+  /**
+   * Counts a failed watch/poll and logs it (WARN, rate-limited per registry and service).
+   * The log carries the error type and a scrubbed message, never headers or tokens.
+   */
+  recordWatchError(registryName: string, service: string, error: unknown): void {
+    const entry = this.registryEntry(registryName, service);
+    const type = errorTypeOf(error);
+    this.instruments.watchErrors.add(1, { ...entry.base, [ATTR.errorType]: type });
+    const suppressed = this.gate(`watch\n${registryName}\n${service}`);
+    if (suppressed === undefined) return;
+    const message = error instanceof Error ? redactSecrets(error.message) : '';
+    this.emit(
+      SeverityNumber.WARN,
+      LOG_EVENT.registryWatchError,
+      `Registry ${registryName} could not refresh ${service} (${type})${message === '' ? '' : `: ${message}`}`,
+      {
+        [ATTR.registry]: registryName,
+        [ATTR.service]: service,
+        [ATTR.errorType]: type,
+        [ATTR.exceptionMessage]: message,
+        [ATTR.suppressedLogs]: suppressed,
+      },
+    );
+  }
+
+  /** Records how long an update took, from the start of the round-trip that brought it to subscribers notified. */
+  recordRegistryUpdate(registryName: string, service: string, durationMs: number): void {
+    const entry = this.registryEntry(registryName, service);
+    this.instruments.registryUpdateDuration.record(durationMs / 1000, entry.base);
+  }
+
+  /** Stops observing breakers, bulkheads and registries. Spans and counters keep working. */
+  dispose(): void {
+    for (const subscription of this.breakerSubscriptions) subscription.dispose();
+    this.breakerSubscriptions.clear();
+    this.breakers.clear();
+    this.bulkheads.clear();
+    this.registries.clear();
+    this.ejected.clear();
+    const instruments = this.instrumentsInstance;
+    if (instruments !== undefined)
+      instruments.meter.removeBatchObservableCallback(instruments.observe, instruments.observables);
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private get tracer(): Tracer {
+    this.tracerInstance ??= this.tracerProvider.getTracer(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
+    return this.tracerInstance;
+  }
+
+  private get logger(): Logger {
+    this.loggerInstance ??= this.loggerProvider.getLogger(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
+    return this.loggerInstance;
+  }
+
+  /** Created on first use: the metrics API has no proxy, so a later-registered SDK is still picked up. */
+  private get instruments(): Instruments {
+    this.instrumentsInstance ??= this.createInstruments();
+    return this.instrumentsInstance;
+  }
+
+  private ensureInstruments(): void {
+    this.instrumentsInstance ??= this.createInstruments();
+  }
+
+  private createInstruments(): Instruments {
+    const meter = this.meterProvider.getMeter(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
+    const histogram = (d: MetricDefinition): Histogram =>
+      meter.createHistogram(d.name, {
+        unit: d.unit,
+        description: d.description,
+        advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_SECONDS] },
+      });
+    const counter = (d: MetricDefinition): Counter =>
+      meter.createCounter(d.name, { unit: d.unit, description: d.description, valueType: ValueType.INT });
+    const upDown = (d: MetricDefinition): ObservableUpDownCounter =>
+      meter.createObservableUpDownCounter(d.name, {
+        unit: d.unit,
+        description: d.description,
+        valueType: ValueType.INT,
+      });
+    const gauge = (d: MetricDefinition): ObservableGauge =>
+      meter.createObservableGauge(d.name, { unit: d.unit, description: d.description });
+
+    const breakerState = upDown(METRIC.breakerState);
+    const ejected = upDown(METRIC.instancesEjected);
+    const inFlight = upDown(METRIC.bulkheadInFlight);
+    const queued = upDown(METRIC.bulkheadQueued);
+    const registryInstances = upDown(METRIC.registryInstances);
+    const registryStale = upDown(METRIC.registryStale);
+    const staleness = gauge(METRIC.registryStaleness);
+    const observables: Observable[] = [
+      breakerState,
+      ejected,
+      inFlight,
+      queued,
+      registryInstances,
+      registryStale,
+      staleness,
+    ];
+
+    // One callback reads every live source at collection time; nothing is sampled between collections.
+    const observe: BatchObservableCallback = (result) => {
+      for (const entry of this.breakers.values()) {
+        const current = read(() => entry.breaker.state);
+        if (current === undefined) continue;
+        for (const [state, attributes] of entry.stateAttributes) {
+          result.observe(breakerState, state === current ? 1 : 0, attributes);
+        }
+      }
+      for (const group of this.ejected.values()) result.observe(ejected, group.ids.size, group.base);
+      for (const { source, base } of this.bulkheads.values()) {
+        const running = read(() => source.inFlight());
+        const waiting = read(() => source.queued());
+        if (running !== undefined) result.observe(inFlight, running, base);
+        if (waiting !== undefined) result.observe(queued, waiting, base);
+      }
+      const now = this.wallClock.now();
+      for (const entry of this.registries.values()) {
+        const getState = entry.getState;
+        const state = getState === undefined ? undefined : read(getState);
+        if (state === undefined) continue;
+        let passing = 0;
+        let warning = 0;
+        let critical = 0;
+        for (const instance of state.instances) {
+          if (instance.health === 'passing') passing++;
+          else if (instance.health === 'warning') warning++;
+          else critical++;
+        }
+        result.observe(registryInstances, passing, entry.byHealth.passing);
+        result.observe(registryInstances, warning, entry.byHealth.warning);
+        result.observe(registryInstances, critical, entry.byHealth.critical);
+        result.observe(registryStale, state.stale ? 1 : 0, entry.base);
+        if (state.updatedAt > 0) result.observe(staleness, Math.max(0, now - state.updatedAt) / 1000, entry.base);
+      }
+    };
+    meter.addBatchObservableCallback(observe, observables);
+
+    return {
+      httpDuration: histogram(METRIC.httpClientRequestDuration),
+      callDuration: histogram(METRIC.callDuration),
+      retries: counter(METRIC.retries),
+      budgetExhausted: counter(METRIC.retryBudgetExhausted),
+      breakerTransitions: counter(METRIC.breakerTransitions),
+      picks: counter(METRIC.balancerPicks),
+      ejections: counter(METRIC.instanceEjections),
+      bulkheadRejections: counter(METRIC.bulkheadRejections),
+      watchErrors: counter(METRIC.registryWatchErrors),
+      registryUpdateDuration: histogram(METRIC.registryUpdateDuration),
+      observables,
+      observe,
+      meter,
+    };
+  }
+
+  private onBreakerChange(service: string, instanceId: string, entry: BreakerEntry, change: StateChange): void {
+    const key = `${change.from}>${change.to}`;
+    let attributes = entry.transitions.get(key);
+    if (attributes === undefined) {
+      attributes = Object.freeze({
+        ...entry.base,
+        [ATTR.breakerPreviousState]: breakerStateValue(change.from),
+        [ATTR.breakerState]: breakerStateValue(change.to),
+      });
+      entry.transitions.set(key, attributes);
+    }
+    this.instruments.breakerTransitions.add(1, attributes);
+    const severe = change.to === 'open' || change.to === 'isolated';
+    this.emit(
+      severe ? SeverityNumber.WARN : SeverityNumber.INFO,
+      LOG_EVENT.breakerStateChange,
+      `Circuit breaker ${service}/${instanceId} ${change.from} -> ${change.to}: ${change.reason}`,
+      { ...attributes, [ATTR.breakerReason]: change.reason },
+    );
+  }
+
+  private httpTarget(url: URL, instance: Instance | undefined, protocolVersion: string | undefined): HttpTarget {
+    const protocol = url.protocol;
+    const host = url.host;
+    if (instance !== undefined) {
+      const cached = this.httpTargets.get(instance);
+      if (
+        cached !== undefined &&
+        cached.protocol === protocol &&
+        cached.host === host &&
+        cached.protocolVersion === protocolVersion
+      ) {
+        return cached;
+      }
+      const target = newHttpTarget(url, protocolVersion);
+      this.httpTargets.set(instance, target);
+      return target;
+    }
+    const key = `${protocol}//${host} ${protocolVersion ?? ''}`;
+    let target = this.httpTargetsByOrigin.get(key);
+    if (target === undefined) {
+      target = newHttpTarget(url, protocolVersion);
+      setBounded(this.httpTargetsByOrigin, key, target);
+    }
+    return target;
+  }
+
+  private attemptBase(service: string, instance: Instance | undefined): Attributes {
+    if (instance === undefined) return this.serviceAttributesOf(service);
+    let attributes = this.attemptAttributes.get(instance);
+    if (attributes === undefined || attributes[ATTR.service] !== service) {
+      attributes = Object.freeze({
+        [ATTR.service]: service,
+        [ATTR.instanceId]: instance.id,
+        [ATTR.serverAddress]: instance.host,
+        [ATTR.serverPort]: instance.port,
+      });
+      this.attemptAttributes.set(instance, attributes);
+    }
+    return attributes;
+  }
+
+  private serviceAttributesOf(service: string): Attributes {
+    let attributes = this.serviceAttributes.get(service);
+    if (attributes === undefined) {
+      attributes = Object.freeze({ [ATTR.service]: service });
+      setBounded(this.serviceAttributes, service, attributes);
+    }
+    return attributes;
+  }
+
+  private nested(cache: Map<string, Map<string, Attributes>>, service: string, value: string, key: string): Attributes {
+    let inner = cache.get(service);
+    if (inner === undefined) {
+      inner = new Map();
+      setBounded(cache, service, inner);
+    }
+    let attributes = inner.get(value);
+    if (attributes === undefined) {
+      attributes = Object.freeze({ [ATTR.service]: service, [key]: value });
+      setBounded(inner, value, attributes);
+    }
+    return attributes;
+  }
+
+  private registryEntry(registryName: string, service: string): RegistryEntry {
+    const key = `${registryName}\n${service}`;
+    let entry = this.registries.get(key);
+    if (entry === undefined) {
+      const base: Attributes = Object.freeze({ [ATTR.registry]: registryName, [ATTR.service]: service });
+      const byHealth = {} as Record<Health, Attributes>;
+      for (const health of HEALTH_VALUES) byHealth[health] = Object.freeze({ ...base, [ATTR.instanceHealth]: health });
+      entry = { base, byHealth };
+      this.registries.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** Returns how many records were held back since the last one, or undefined to hold this one back too. */
+  private gate(key: string): number | undefined {
+    const now = this.clock.now();
+    const state = this.logGate.get(key);
+    if (state === undefined) {
+      setBounded(this.logGate, key, { last: now, suppressed: 0 });
+      return 0;
+    }
+    if (now - state.last < this.logIntervalMs) {
+      state.suppressed++;
+      return undefined;
+    }
+    const suppressed = state.suppressed;
+    state.last = now;
+    state.suppressed = 0;
+    return suppressed;
+  }
+
+  private emit(severityNumber: SeverityNumber, eventName: string, body: string, attributes: LogAttributes): void {
+    try {
+      this.logger.emit({
+        eventName,
+        severityNumber,
+        severityText: severityNumber >= SeverityNumber.WARN ? 'WARN' : 'INFO',
+        body,
+        attributes,
+      });
+    } catch (error) {
+      // Telemetry must never break the call that reports it.
+      diag.warn('Switchyard could not emit a log record', error);
+    }
+  }
+}
+
+function provider<T>(option: string, value: T | undefined, method: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[method] !== 'function') {
+    throw new ConfigError(option, `an object with ${method}()`, value);
+  }
+  return value;
+}
+
+function newHttpTarget(url: URL, protocolVersion: string | undefined): HttpTarget {
+  return {
+    protocol: url.protocol,
+    host: url.host,
+    protocolVersion,
+    address: serverAddressOf(url),
+    port: serverPortOf(url),
+    scheme: urlSchemeOf(url),
+    methods: new Map(),
+  };
+}
+
+function methodAttributes(target: HttpTarget, method: string): HttpMethodAttributes {
+  let attributes = target.methods.get(method);
+  if (attributes === undefined) {
+    const base: Attributes = {
+      [ATTR.httpRequestMethod]: method,
+      [ATTR.serverAddress]: target.address,
+      [ATTR.serverPort]: target.port,
+      [ATTR.urlScheme]: target.scheme,
+    };
+    if (target.protocolVersion !== undefined) base[ATTR.networkProtocolVersion] = target.protocolVersion;
+    attributes = { base: Object.freeze(base), results: new Map() };
+    target.methods.set(method, attributes);
+  }
+  return attributes;
+}
+
+function breakerStateValue(state: string): string {
+  return (BREAKER_STATE_VALUES as Record<string, string>)[state] ?? state.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
+}
+
+/** Caches stay bounded however many services and instances come and go. */
+function setBounded<K, V>(map: Map<K, V>, key: K, value: V): void {
+  if (map.size >= MAX_CACHED_KEYS) map.clear();
+  map.set(key, value);
+}
+
+/** Runs a user-supplied reader; a throwing one skips its series instead of the whole collection. */
+function read<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (error) {
+    diag.warn('Switchyard telemetry: a state reader threw', error);
+    return undefined;
+  }
+}
