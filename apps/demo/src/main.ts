@@ -2,7 +2,7 @@
 // StaticRegistry, sends a bounded stream of requests through the chosen balancer and
 // shows a live table per instance. One instance is slow; another fails for a while.
 import { performance } from 'node:perf_hooks';
-import { createBalancer, StaticRegistry } from '@switchyard/core';
+import { type Balancer, createBalancer, StaticRegistry } from '@switchyard/core';
 import { Dashboard } from './dashboard.js';
 import { parseOptions } from './options.js';
 import { InstanceStats } from './stats.js';
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const registry = new StaticRegistry({
     services: { [SERVICE]: toys.map((t) => ({ id: t.name, host: '127.0.0.1', port: t.port })) },
   });
-  const balancer = createBalancer(options.balancer);
+  const balancer: Balancer = createBalancer(options.balancer);
   const stats = new Map(toys.map((t) => [t.name, new InstanceStats()]));
   const dashboard = new Dashboard();
   const failing = toys[2] as ToyInstance;
