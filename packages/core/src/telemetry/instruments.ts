@@ -5,7 +5,6 @@ import {
   type Context,
   type Counter,
   context,
-  diag,
   type Histogram,
   type Meter,
   type MeterProvider,
@@ -20,37 +19,29 @@ import {
   trace,
   ValueType,
 } from '@opentelemetry/api';
-import { type LogAttributes, type Logger, type LoggerProvider, logs, SeverityNumber } from '@opentelemetry/api-logs';
-import type { CircuitBreaker, CircuitState, StateChange } from '../breaker/CircuitBreaker.js';
-import { CIRCUIT_STATES } from '../breaker/CircuitBreaker.js';
+import { type LoggerProvider, logs, SeverityNumber } from '@opentelemetry/api-logs';
+import type { StateChange } from '../breaker/CircuitBreaker.js';
 import { type Clock, systemClock } from '../common/Clock.js';
 import type { Disposable } from '../common/Disposable.js';
 import { toDisposable } from '../common/Disposable.js';
 import { finiteNumber, oneOf, plainObject, stringArray } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
-import type { Health, Instance } from '../registry/Instance.js';
-import { HEALTH_VALUES } from '../registry/Instance.js';
-import type { ServiceSnapshot } from '../registry/ServiceRegistry.js';
-import {
-  Attempt,
-  type AttemptHandle,
-  type HeaderCarrier,
-  type HttpMethodAttributes,
-  headerSetter,
-} from './AttemptHandle.js';
+import type { Instance } from '../registry/Instance.js';
+import { Attempt, type AttemptHandle, type HeaderCarrier, headerSetter } from './AttemptHandle.js';
 import { errorTypeOf } from './errorType.js';
+import { HttpTargets } from './HttpTargets.js';
+import { canonicalHttpMethod, fullUrlOf, knownHttpMethods } from './httpAttributes.js';
 import {
-  canonicalHttpMethod,
-  fullUrlOf,
-  knownHttpMethods,
-  serverAddressOf,
-  serverPortOf,
-  urlSchemeOf,
-} from './httpAttributes.js';
+  type BreakerEntry,
+  type BreakerLike,
+  type BulkheadGauges,
+  breakerStateValue,
+  LiveSources,
+  type RegistryServiceState,
+} from './LiveSources.js';
 import {
   ATTR,
   attemptSpanName,
-  BREAKER_STATE_VALUES,
   type CallOutcomeKind,
   DURATION_BUCKETS_SECONDS,
   ERROR_TYPE_OTHER,
@@ -63,6 +54,10 @@ import {
   type MetricDefinition,
 } from './names.js';
 import { redactSecrets } from './redact.js';
+import { setBounded } from './setBounded.js';
+import { TelemetryLogger } from './TelemetryLogger.js';
+
+export type { BulkheadGauges, RegistryServiceState } from './LiveSources.js';
 
 /**
  * Who creates HTTP client spans and `http.client.request.duration`:
@@ -119,40 +114,6 @@ export interface AttemptOptions {
   readonly parentContext?: Context | undefined;
 }
 
-/** What a registry knows of one service; a `ServiceSnapshot` fits. */
-export type RegistryServiceState = Pick<ServiceSnapshot, 'instances' | 'updatedAt' | 'stale'>;
-
-/** Live sizes of one bulkhead, read at collection time. */
-export interface BulkheadGauges {
-  inFlight(): number;
-  queued(): number;
-}
-
-type BreakerLike = Pick<CircuitBreaker, 'state' | 'onStateChange'>;
-
-interface BreakerEntry {
-  readonly breaker: BreakerLike;
-  readonly base: Attributes;
-  readonly stateAttributes: ReadonlyArray<readonly [CircuitState, Attributes]>;
-  readonly transitions: Map<string, Attributes>;
-}
-
-interface RegistryEntry {
-  readonly base: Attributes;
-  readonly byHealth: Readonly<Record<Health, Attributes>>;
-  getState?: (() => RegistryServiceState | undefined) | undefined;
-}
-
-interface HttpTarget {
-  readonly protocol: string;
-  readonly host: string;
-  readonly protocolVersion: string | undefined;
-  readonly address: string;
-  readonly port: number;
-  readonly scheme: string;
-  readonly methods: Map<string, HttpMethodAttributes>;
-}
-
 interface Instruments {
   readonly httpDuration: Histogram;
   readonly callDuration: Histogram;
@@ -169,7 +130,6 @@ interface Instruments {
   readonly meter: Meter;
 }
 
-const MAX_CACHED_KEYS = 1024;
 const UNDICI_REQUEST_CREATE = 'undici:request:create';
 
 /**
@@ -181,30 +141,23 @@ export class SwitchyardTelemetry implements Disposable {
   readonly httpInstrumentation: HttpInstrumentationMode;
   private readonly tracerProvider: TracerProvider;
   private readonly meterProvider: MeterProvider;
-  private readonly loggerProvider: LoggerProvider;
   private readonly knownMethods: ReadonlySet<string>;
   private readonly clock: Clock;
   private readonly wallClock: Clock;
-  private readonly logIntervalMs: number;
+  private readonly log: TelemetryLogger;
   private readonly undiciChannel: diagnosticsChannel.Channel;
 
   private tracerInstance: Tracer | undefined;
-  private loggerInstance: Logger | undefined;
   private instrumentsInstance: Instruments | undefined;
 
-  private readonly httpTargets = new WeakMap<Instance, HttpTarget>();
-  private readonly httpTargetsByOrigin = new Map<string, HttpTarget>();
+  private readonly http = new HttpTargets();
+  private readonly live = new LiveSources();
   private readonly attemptAttributes = new WeakMap<Instance, Attributes>();
   private readonly serviceAttributes = new Map<string, Attributes>();
   private readonly callAttributes = new Map<string, Map<string, Attributes>>();
   private readonly retryAttributes = new Map<string, Map<string, Attributes>>();
   private readonly pickAttributes = new Map<string, Map<string, Attributes>>();
-  private readonly breakers = new Map<string, BreakerEntry>();
   private readonly breakerSubscriptions = new Set<Disposable>();
-  private readonly bulkheads = new Map<string, { readonly source: BulkheadGauges; readonly base: Attributes }>();
-  private readonly ejected = new Map<string, { readonly base: Attributes; readonly ids: Set<string> }>();
-  private readonly registries = new Map<string, RegistryEntry>();
-  private readonly logGate = new Map<string, { last: number; suppressed: number }>();
 
   constructor(options: SwitchyardTelemetryOptions = {}) {
     plainObject('telemetry', options);
@@ -214,7 +167,8 @@ export class SwitchyardTelemetry implements Disposable {
         : oneOf('telemetry.httpInstrumentation', options.httpInstrumentation, HTTP_INSTRUMENTATION_MODES);
     this.tracerProvider = provider('telemetry.tracerProvider', options.tracerProvider, 'getTracer') ?? trace;
     this.meterProvider = provider('telemetry.meterProvider', options.meterProvider, 'getMeter') ?? metrics;
-    this.loggerProvider = provider('telemetry.loggerProvider', options.loggerProvider, 'getLogger') ?? logs;
+    const loggerProvider: LoggerProvider =
+      provider('telemetry.loggerProvider', options.loggerProvider, 'getLogger') ?? logs;
     this.knownMethods = knownHttpMethods(
       options.knownHttpMethods === undefined
         ? undefined
@@ -222,8 +176,9 @@ export class SwitchyardTelemetry implements Disposable {
     );
     this.clock = options.clock ?? systemClock;
     this.wallClock = options.wallClock ?? { now: Date.now };
-    this.logIntervalMs =
+    const logIntervalMs =
       options.logIntervalMs === undefined ? 10_000 : finiteNumber('telemetry.logIntervalMs', options.logIntervalMs, 0);
+    this.log = new TelemetryLogger(loggerProvider, this.clock, logIntervalMs);
     // Holding the channel keeps it alive, so `hasSubscribers` sees subscribers added by name.
     this.undiciChannel = diagnosticsChannel.channel(UNDICI_REQUEST_CREATE);
   }
@@ -248,8 +203,7 @@ export class SwitchyardTelemetry implements Disposable {
     if (this.httpIsExternal()) return new Attempt(parent, undefined, this.clock, 0, undefined, undefined);
     const instruments = this.instruments;
     const method = canonicalHttpMethod(options.method, this.knownMethods);
-    const target = this.httpTarget(options.url, options.instance, options.protocolVersion);
-    const attributes = methodAttributes(target, method);
+    const attributes = this.http.attributes(options.url, options.instance, options.protocolVersion, method);
     const span = this.tracer.startSpan(
       httpSpanName(method),
       { kind: SpanKind.CLIENT, attributes: attributes.base },
@@ -331,9 +285,9 @@ export class SwitchyardTelemetry implements Disposable {
   recordBudgetExhausted(service: string): void {
     const attributes = this.serviceAttributesOf(service);
     this.instruments.budgetExhausted.add(1, attributes);
-    const suppressed = this.gate(`budget\n${service}`);
+    const suppressed = this.log.gate(`budget\n${service}`);
     if (suppressed === undefined) return;
-    this.emit(
+    this.log.emit(
       SeverityNumber.WARN,
       LOG_EVENT.retryBudgetExhausted,
       `Retry budget for ${service} exhausted: retries are being denied`,
@@ -371,22 +325,14 @@ export class SwitchyardTelemetry implements Disposable {
   trackBreaker(service: string, instanceId: string, breaker: BreakerLike): Disposable {
     this.ensureInstruments();
     const key = `${service}\n${instanceId}`;
-    const base: Attributes = Object.freeze({ [ATTR.service]: service, [ATTR.instanceId]: instanceId });
-    const entry: BreakerEntry = {
-      breaker,
-      base,
-      stateAttributes: CIRCUIT_STATES.map(
-        (state) => [state, Object.freeze({ ...base, [ATTR.breakerState]: breakerStateValue(state) })] as const,
-      ),
-      transitions: new Map(),
-    };
-    this.breakers.set(key, entry);
+    const entry = this.live.breakerEntry(service, instanceId, breaker);
+    this.live.breakers.set(key, entry);
     const subscription = breaker.onStateChange((change) => this.onBreakerChange(service, instanceId, entry, change));
     this.breakerSubscriptions.add(subscription);
     return toDisposable(() => {
       subscription.dispose();
       this.breakerSubscriptions.delete(subscription);
-      if (this.breakers.get(key) === entry) this.breakers.delete(key);
+      if (this.live.breakers.get(key) === entry) this.live.breakers.delete(key);
     });
   }
 
@@ -397,10 +343,10 @@ export class SwitchyardTelemetry implements Disposable {
    */
   recordEjection(service: string, instanceId: string, ejected: boolean, reason: string): void {
     const instruments = this.instruments;
-    let group = this.ejected.get(service);
+    let group = this.live.ejected.get(service);
     if (group === undefined) {
       group = { base: this.serviceAttributesOf(service), ids: new Set() };
-      this.ejected.set(service, group);
+      this.live.ejected.set(service, group);
     }
     if (group.ids.has(instanceId) === ejected) return;
     const attributes = { [ATTR.service]: service, [ATTR.instanceId]: instanceId };
@@ -410,7 +356,7 @@ export class SwitchyardTelemetry implements Disposable {
     } else {
       group.ids.delete(instanceId);
     }
-    this.emit(
+    this.log.emit(
       ejected ? SeverityNumber.WARN : SeverityNumber.INFO,
       ejected ? LOG_EVENT.instanceEjected : LOG_EVENT.instanceRestored,
       `Instance ${service}/${instanceId} ${ejected ? 'ejected' : 'restored'}: ${reason}`,
@@ -424,9 +370,9 @@ export class SwitchyardTelemetry implements Disposable {
   trackBulkhead(service: string, gauges: BulkheadGauges): Disposable {
     this.ensureInstruments();
     const entry = { source: gauges, base: this.serviceAttributesOf(service) };
-    this.bulkheads.set(service, entry);
+    this.live.bulkheads.set(service, entry);
     return toDisposable(() => {
-      if (this.bulkheads.get(service) === entry) this.bulkheads.delete(service);
+      if (this.live.bulkheads.get(service) === entry) this.live.bulkheads.delete(service);
     });
   }
 
@@ -447,7 +393,7 @@ export class SwitchyardTelemetry implements Disposable {
     getState: () => RegistryServiceState | undefined,
   ): Disposable {
     this.ensureInstruments();
-    const entry = this.registryEntry(registryName, service);
+    const entry = this.live.registryEntry(registryName, service);
     entry.getState = getState;
     return toDisposable(() => {
       if (entry.getState === getState) entry.getState = undefined;
@@ -459,13 +405,13 @@ export class SwitchyardTelemetry implements Disposable {
    * The log carries the error type and a scrubbed message, never headers or tokens.
    */
   recordWatchError(registryName: string, service: string, error: unknown): void {
-    const entry = this.registryEntry(registryName, service);
+    const entry = this.live.registryEntry(registryName, service);
     const type = errorTypeOf(error);
     this.instruments.watchErrors.add(1, { ...entry.base, [ATTR.errorType]: type });
-    const suppressed = this.gate(`watch\n${registryName}\n${service}`);
+    const suppressed = this.log.gate(`watch\n${registryName}\n${service}`);
     if (suppressed === undefined) return;
     const message = error instanceof Error ? redactSecrets(error.message) : '';
-    this.emit(
+    this.log.emit(
       SeverityNumber.WARN,
       LOG_EVENT.registryWatchError,
       `Registry ${registryName} could not refresh ${service} (${type})${message === '' ? '' : `: ${message}`}`,
@@ -481,7 +427,7 @@ export class SwitchyardTelemetry implements Disposable {
 
   /** Records how long an update took, from the start of the round-trip that brought it to subscribers notified. */
   recordRegistryUpdate(registryName: string, service: string, durationMs: number): void {
-    const entry = this.registryEntry(registryName, service);
+    const entry = this.live.registryEntry(registryName, service);
     this.instruments.registryUpdateDuration.record(durationMs / 1000, entry.base);
   }
 
@@ -489,13 +435,13 @@ export class SwitchyardTelemetry implements Disposable {
   dispose(): void {
     for (const subscription of this.breakerSubscriptions) subscription.dispose();
     this.breakerSubscriptions.clear();
-    this.breakers.clear();
-    this.bulkheads.clear();
-    this.registries.clear();
-    this.ejected.clear();
+    this.live.clear();
     const instruments = this.instrumentsInstance;
-    if (instruments !== undefined)
+    if (instruments !== undefined) {
       instruments.meter.removeBatchObservableCallback(instruments.observe, instruments.observables);
+      // A later use creates (the SDK dedupes) and registers again.
+      this.instrumentsInstance = undefined;
+    }
   }
 
   // ---- internals ------------------------------------------------------------------------
@@ -503,11 +449,6 @@ export class SwitchyardTelemetry implements Disposable {
   private get tracer(): Tracer {
     this.tracerInstance ??= this.tracerProvider.getTracer(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
     return this.tracerInstance;
-  }
-
-  private get logger(): Logger {
-    this.loggerInstance ??= this.loggerProvider.getLogger(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
-    return this.loggerInstance;
   }
 
   /** Created on first use: the metrics API has no proxy, so a later-registered SDK is still picked up. */
@@ -539,59 +480,18 @@ export class SwitchyardTelemetry implements Disposable {
     const gauge = (d: MetricDefinition): ObservableGauge =>
       meter.createObservableGauge(d.name, { unit: d.unit, description: d.description });
 
-    const breakerState = upDown(METRIC.breakerState);
-    const ejected = upDown(METRIC.instancesEjected);
-    const inFlight = upDown(METRIC.bulkheadInFlight);
-    const queued = upDown(METRIC.bulkheadQueued);
-    const registryInstances = upDown(METRIC.registryInstances);
-    const registryStale = upDown(METRIC.registryStale);
-    const staleness = gauge(METRIC.registryStaleness);
-    const observables: Observable[] = [
-      breakerState,
-      ejected,
-      inFlight,
-      queued,
-      registryInstances,
-      registryStale,
-      staleness,
-    ];
-
-    // One callback reads every live source at collection time; nothing is sampled between collections.
-    const observe: BatchObservableCallback = (result) => {
-      for (const entry of this.breakers.values()) {
-        const current = read(() => entry.breaker.state);
-        if (current === undefined) continue;
-        for (const [state, attributes] of entry.stateAttributes) {
-          result.observe(breakerState, state === current ? 1 : 0, attributes);
-        }
-      }
-      for (const group of this.ejected.values()) result.observe(ejected, group.ids.size, group.base);
-      for (const { source, base } of this.bulkheads.values()) {
-        const running = read(() => source.inFlight());
-        const waiting = read(() => source.queued());
-        if (running !== undefined) result.observe(inFlight, running, base);
-        if (waiting !== undefined) result.observe(queued, waiting, base);
-      }
-      const now = this.wallClock.now();
-      for (const entry of this.registries.values()) {
-        const getState = entry.getState;
-        const state = getState === undefined ? undefined : read(getState);
-        if (state === undefined) continue;
-        let passing = 0;
-        let warning = 0;
-        let critical = 0;
-        for (const instance of state.instances) {
-          if (instance.health === 'passing') passing++;
-          else if (instance.health === 'warning') warning++;
-          else critical++;
-        }
-        result.observe(registryInstances, passing, entry.byHealth.passing);
-        result.observe(registryInstances, warning, entry.byHealth.warning);
-        result.observe(registryInstances, critical, entry.byHealth.critical);
-        result.observe(registryStale, state.stale ? 1 : 0, entry.base);
-        if (state.updatedAt > 0) result.observe(staleness, Math.max(0, now - state.updatedAt) / 1000, entry.base);
-      }
+    const live = {
+      breakerState: upDown(METRIC.breakerState),
+      ejected: upDown(METRIC.instancesEjected),
+      inFlight: upDown(METRIC.bulkheadInFlight),
+      queued: upDown(METRIC.bulkheadQueued),
+      registryInstances: upDown(METRIC.registryInstances),
+      registryStale: upDown(METRIC.registryStale),
+      registryStaleness: gauge(METRIC.registryStaleness),
     };
+    const observables: Observable[] = Object.values(live);
+    // One callback reads every live source at collection time.
+    const observe = this.live.observer(live, this.wallClock);
     meter.addBatchObservableCallback(observe, observables);
 
     return {
@@ -624,38 +524,12 @@ export class SwitchyardTelemetry implements Disposable {
     }
     this.instruments.breakerTransitions.add(1, attributes);
     const severe = change.to === 'open' || change.to === 'isolated';
-    this.emit(
+    this.log.emit(
       severe ? SeverityNumber.WARN : SeverityNumber.INFO,
       LOG_EVENT.breakerStateChange,
       `Circuit breaker ${service}/${instanceId} ${change.from} -> ${change.to}: ${change.reason}`,
       { ...attributes, [ATTR.breakerReason]: change.reason },
     );
-  }
-
-  private httpTarget(url: URL, instance: Instance | undefined, protocolVersion: string | undefined): HttpTarget {
-    const protocol = url.protocol;
-    const host = url.host;
-    if (instance !== undefined) {
-      const cached = this.httpTargets.get(instance);
-      if (
-        cached !== undefined &&
-        cached.protocol === protocol &&
-        cached.host === host &&
-        cached.protocolVersion === protocolVersion
-      ) {
-        return cached;
-      }
-      const target = newHttpTarget(url, protocolVersion);
-      this.httpTargets.set(instance, target);
-      return target;
-    }
-    const key = `${protocol}//${host} ${protocolVersion ?? ''}`;
-    let target = this.httpTargetsByOrigin.get(key);
-    if (target === undefined) {
-      target = newHttpTarget(url, protocolVersion);
-      setBounded(this.httpTargetsByOrigin, key, target);
-    }
-    return target;
   }
 
   private attemptBase(service: string, instance: Instance | undefined): Attributes {
@@ -695,52 +569,6 @@ export class SwitchyardTelemetry implements Disposable {
     }
     return attributes;
   }
-
-  private registryEntry(registryName: string, service: string): RegistryEntry {
-    const key = `${registryName}\n${service}`;
-    let entry = this.registries.get(key);
-    if (entry === undefined) {
-      const base: Attributes = Object.freeze({ [ATTR.registry]: registryName, [ATTR.service]: service });
-      const byHealth = {} as Record<Health, Attributes>;
-      for (const health of HEALTH_VALUES) byHealth[health] = Object.freeze({ ...base, [ATTR.instanceHealth]: health });
-      entry = { base, byHealth };
-      this.registries.set(key, entry);
-    }
-    return entry;
-  }
-
-  /** Returns how many records were held back since the last one, or undefined to hold this one back too. */
-  private gate(key: string): number | undefined {
-    const now = this.clock.now();
-    const state = this.logGate.get(key);
-    if (state === undefined) {
-      setBounded(this.logGate, key, { last: now, suppressed: 0 });
-      return 0;
-    }
-    if (now - state.last < this.logIntervalMs) {
-      state.suppressed++;
-      return undefined;
-    }
-    const suppressed = state.suppressed;
-    state.last = now;
-    state.suppressed = 0;
-    return suppressed;
-  }
-
-  private emit(severityNumber: SeverityNumber, eventName: string, body: string, attributes: LogAttributes): void {
-    try {
-      this.logger.emit({
-        eventName,
-        severityNumber,
-        severityText: severityNumber >= SeverityNumber.WARN ? 'WARN' : 'INFO',
-        body,
-        attributes,
-      });
-    } catch (error) {
-      // Telemetry must never break the call that reports it.
-      diag.warn('Switchyard could not emit a log record', error);
-    }
-  }
 }
 
 function provider<T>(option: string, value: T | undefined, method: string): T | undefined {
@@ -749,52 +577,4 @@ function provider<T>(option: string, value: T | undefined, method: string): T | 
     throw new ConfigError(option, `an object with ${method}()`, value);
   }
   return value;
-}
-
-function newHttpTarget(url: URL, protocolVersion: string | undefined): HttpTarget {
-  return {
-    protocol: url.protocol,
-    host: url.host,
-    protocolVersion,
-    address: serverAddressOf(url),
-    port: serverPortOf(url),
-    scheme: urlSchemeOf(url),
-    methods: new Map(),
-  };
-}
-
-function methodAttributes(target: HttpTarget, method: string): HttpMethodAttributes {
-  let attributes = target.methods.get(method);
-  if (attributes === undefined) {
-    const base: Attributes = {
-      [ATTR.httpRequestMethod]: method,
-      [ATTR.serverAddress]: target.address,
-      [ATTR.serverPort]: target.port,
-      [ATTR.urlScheme]: target.scheme,
-    };
-    if (target.protocolVersion !== undefined) base[ATTR.networkProtocolVersion] = target.protocolVersion;
-    attributes = { base: Object.freeze(base), results: new Map() };
-    target.methods.set(method, attributes);
-  }
-  return attributes;
-}
-
-function breakerStateValue(state: string): string {
-  return (BREAKER_STATE_VALUES as Record<string, string>)[state] ?? state.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
-}
-
-/** Caches stay bounded however many services and instances come and go. */
-function setBounded<K, V>(map: Map<K, V>, key: K, value: V): void {
-  if (map.size >= MAX_CACHED_KEYS) map.clear();
-  map.set(key, value);
-}
-
-/** Runs a user-supplied reader; a throwing one skips its series instead of the whole collection. */
-function read<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch (error) {
-    diag.warn('Switchyard telemetry: a state reader threw', error);
-    return undefined;
-  }
 }

@@ -144,6 +144,18 @@ describe('bulkhead', () => {
     metrics = await h.metrics();
     expect(metrics.get(M.bulkheadInFlight.name)?.dataPoints.find((p) => p.value === 99)).toBeUndefined();
   });
+
+  it('after dispose() nothing is observed, and tracking again works', async () => {
+    h = createHarness();
+    h.telemetry.trackBulkhead('cart', { inFlight: () => 7, queued: () => 0 });
+    h.telemetry.dispose();
+    let metrics = await h.metrics();
+    expect(metrics.get(M.bulkheadInFlight.name)?.dataPoints.find((p) => p.value === 7)).toBeUndefined();
+
+    h.telemetry.trackBulkhead('cart', { inFlight: () => 8, queued: () => 0 });
+    metrics = await h.metrics();
+    expect(onePoint(metricNamed(metrics, M.bulkheadInFlight.name)).value).toBe(8);
+  });
 });
 
 describe('registry', () => {

@@ -1,0 +1,143 @@
+import { type Attributes, type BatchObservableCallback, diag, type Observable } from '@opentelemetry/api';
+import type { CircuitBreaker, CircuitState } from '../breaker/CircuitBreaker.js';
+import { CIRCUIT_STATES } from '../breaker/CircuitBreaker.js';
+import type { Clock } from '../common/Clock.js';
+import type { Health } from '../registry/Instance.js';
+import { HEALTH_VALUES } from '../registry/Instance.js';
+import type { ServiceSnapshot } from '../registry/ServiceRegistry.js';
+import { ATTR, BREAKER_STATE_VALUES } from './names.js';
+
+/** What a registry knows of one service; a `ServiceSnapshot` fits. */
+export type RegistryServiceState = Pick<ServiceSnapshot, 'instances' | 'updatedAt' | 'stale'>;
+
+/** Live sizes of one bulkhead, read at collection time. */
+export interface BulkheadGauges {
+  inFlight(): number;
+  queued(): number;
+}
+
+export type BreakerLike = Pick<CircuitBreaker, 'state' | 'onStateChange'>;
+
+export interface BreakerEntry {
+  readonly breaker: BreakerLike;
+  readonly base: Attributes;
+  readonly stateAttributes: ReadonlyArray<readonly [CircuitState, Attributes]>;
+  /** Transition attribute sets, keyed `from>to`. */
+  readonly transitions: Map<string, Attributes>;
+}
+
+export interface RegistryEntry {
+  readonly base: Attributes;
+  readonly byHealth: Readonly<Record<Health, Attributes>>;
+  getState?: (() => RegistryServiceState | undefined) | undefined;
+}
+
+/** The observable instruments the sources feed. */
+export interface LiveInstruments {
+  readonly breakerState: Observable;
+  readonly ejected: Observable;
+  readonly inFlight: Observable;
+  readonly queued: Observable;
+  readonly registryInstances: Observable;
+  readonly registryStale: Observable;
+  readonly registryStaleness: Observable;
+}
+
+/**
+ * Everything read at collection time: tracked breakers, bulkheads, ejected instances and
+ * registry views. Nothing is sampled between collections and no timers run.
+ */
+export class LiveSources {
+  readonly breakers = new Map<string, BreakerEntry>();
+  readonly bulkheads = new Map<string, { readonly source: BulkheadGauges; readonly base: Attributes }>();
+  readonly ejected = new Map<string, { readonly base: Attributes; readonly ids: Set<string> }>();
+  readonly registries = new Map<string, RegistryEntry>();
+
+  breakerEntry(service: string, instanceId: string, breaker: BreakerLike): BreakerEntry {
+    const base: Attributes = Object.freeze({ [ATTR.service]: service, [ATTR.instanceId]: instanceId });
+    return {
+      breaker,
+      base,
+      stateAttributes: CIRCUIT_STATES.map(
+        (state) => [state, Object.freeze({ ...base, [ATTR.breakerState]: breakerStateValue(state) })] as const,
+      ),
+      transitions: new Map(),
+    };
+  }
+
+  registryEntry(registryName: string, service: string): RegistryEntry {
+    const key = `${registryName}\n${service}`;
+    let entry = this.registries.get(key);
+    if (entry === undefined) {
+      const base: Attributes = Object.freeze({ [ATTR.registry]: registryName, [ATTR.service]: service });
+      const byHealth = {} as Record<Health, Attributes>;
+      for (const health of HEALTH_VALUES) byHealth[health] = Object.freeze({ ...base, [ATTR.instanceHealth]: health });
+      entry = { base, byHealth };
+      this.registries.set(key, entry);
+    }
+    return entry;
+  }
+
+  clear(): void {
+    this.breakers.clear();
+    this.bulkheads.clear();
+    this.ejected.clear();
+    this.registries.clear();
+  }
+
+  /** One batch callback that reads every live source; `wallClock` dates registry staleness. */
+  observer(instruments: LiveInstruments, wallClock: Clock): BatchObservableCallback {
+    return (result) => {
+      for (const entry of this.breakers.values()) {
+        const current = read(() => entry.breaker.state);
+        if (current === undefined) continue;
+        for (const [state, attributes] of entry.stateAttributes) {
+          result.observe(instruments.breakerState, state === current ? 1 : 0, attributes);
+        }
+      }
+      for (const group of this.ejected.values()) result.observe(instruments.ejected, group.ids.size, group.base);
+      for (const { source, base } of this.bulkheads.values()) {
+        const running = read(() => source.inFlight());
+        const waiting = read(() => source.queued());
+        if (running !== undefined) result.observe(instruments.inFlight, running, base);
+        if (waiting !== undefined) result.observe(instruments.queued, waiting, base);
+      }
+      const now = wallClock.now();
+      for (const entry of this.registries.values()) {
+        const getState = entry.getState;
+        const state = getState === undefined ? undefined : read(getState);
+        if (state === undefined) continue;
+        let passing = 0;
+        let warning = 0;
+        let critical = 0;
+        for (const instance of state.instances) {
+          if (instance.health === 'passing') passing++;
+          else if (instance.health === 'warning') warning++;
+          else critical++;
+        }
+        result.observe(instruments.registryInstances, passing, entry.byHealth.passing);
+        result.observe(instruments.registryInstances, warning, entry.byHealth.warning);
+        result.observe(instruments.registryInstances, critical, entry.byHealth.critical);
+        result.observe(instruments.registryStale, state.stale ? 1 : 0, entry.base);
+        if (state.updatedAt > 0) {
+          result.observe(instruments.registryStaleness, Math.max(0, now - state.updatedAt) / 1000, entry.base);
+        }
+      }
+    };
+  }
+}
+
+/** Breaker state as an attribute value: snake_case like semconv enum members. */
+export function breakerStateValue(state: string): string {
+  return (BREAKER_STATE_VALUES as Record<string, string>)[state] ?? state.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
+}
+
+/** Runs a user-supplied reader; a throwing one skips its series instead of the whole collection. */
+function read<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (error) {
+    diag.warn('Switchyard telemetry: a state reader threw', error);
+    return undefined;
+  }
+}
