@@ -97,3 +97,15 @@ export {
   LOG_EVENT as TELEMETRY_LOG_EVENTS,
   METRIC as TELEMETRY_METRICS,
 } from './telemetry/names.js';
+export type { BreakerSnapshot, CircuitBreaker, CircuitState, StateChange } from './breaker/CircuitBreaker.js';
+export { CIRCUIT_STATES } from './breaker/CircuitBreaker.js';
+export { SlidingWindowBreaker } from './breaker/SlidingWindowBreaker.js';
+export type {
+  ErrorClass,
+  OpenStateBackoff,
+  ResolvedBreakerOptions,
+  SlidingWindowBreakerOptions,
+} from './breaker/SlidingWindowBreakerOptions.js';
+export { BREAKER_DEFAULTS } from './breaker/SlidingWindowBreakerOptions.js';
+export { BrokenCircuitError, isBrokenCircuitError } from './errors/BrokenCircuitError.js';
+export { IsolatedCircuitError, isIsolatedCircuitError } from './errors/IsolatedCircuitError.js';

@@ -1,0 +1,221 @@
+import Opossum from 'opossum';
+import { type Event, EventEmitter } from '../common/Event.js';
+import { BrokenCircuitError } from '../errors/BrokenCircuitError.js';
+import { ConfigError } from '../errors/ConfigError.js';
+import { IsolatedCircuitError } from '../errors/IsolatedCircuitError.js';
+import { anySignal } from '../policy/anySignal.js';
+import type { BreakerSnapshot, CircuitBreaker, CircuitState, StateChange } from './CircuitBreaker.js';
+import { isCallerAbort } from './isCallerAbort.js';
+import { neverAbortedSignal } from './neverAbortedSignal.js';
+
+type Guarded = (signal: AbortSignal) => Promise<unknown>;
+/** What we hand opossum's `fire()`: the guarded function, the caller's signal, the signal the function gets. */
+type FireArgs = [fn: Guarded, callerSignal: AbortSignal, fnSignal: AbortSignal];
+
+/**
+ * opossum's own options, passed through. Defaults that differ from opossum's:
+ * `timeout: false` (Switchyard's timeout policy bounds calls and aborts them),
+ * `enableSnapshots: false` and `rollingPercentilesEnabled: false` (one timer fewer per
+ * breaker, and no latency arrays growing with traffic); pass them to opt back in.
+ * `cache` and `coalesce` are refused: every call guards a different function, so they
+ * would hand one call's result to another.
+ */
+export type OpossumBreakerOptions = Opossum.Options<FireArgs>;
+
+// Nameless, so opossum names each breaker with a fresh id unless `name` is given.
+const runGuarded = Object.defineProperty(
+  (fn: Guarded, _callerSignal: AbortSignal, fnSignal: AbortSignal) => fn(fnSignal),
+  'name',
+  { value: '' },
+);
+
+/**
+ * The `CircuitBreaker` interface over an opossum 9 breaker, for teams that already
+ * tune opossum. Differences from `SlidingWindowBreaker`, all opossum's: one probe in
+ * half-open (the first call after `resetTimeout`; the rest are rejected until it ends);
+ * a time window of `rollingCountBuckets` buckets rotated by a timer; the circuit opens
+ * when the failure rate is strictly above `errorThresholdPercentage`; no slow-call
+ * rate and no backoff; `errorFilter` can only turn an error into a success.
+ *
+ * An error raised after the caller's signal aborted is not a failure: in closed it is
+ * recorded as a filtered success (opossum has no "ignore"). An aborted half-open probe
+ * re-opens the circuit, because opossum cannot hand its single probe permit back and
+ * closing on no evidence would be unsafe.
+ */
+export class OpossumBreaker implements CircuitBreaker {
+  /** The underlying opossum breaker, for its own events, stats and metrics exporters. */
+  readonly opossum: Opossum<FireArgs, unknown>;
+  private readonly settings: OpossumBreakerOptions;
+  private readonly resetTimeout: number;
+  private readonly stateChanges = new EventEmitter<StateChange>();
+  /** Isolation is ours: opossum's `open()` would arm its reset timer and half-open behind our back. */
+  private isolated = false;
+  /** Set while we drive opossum ourselves, so its events do not double-report. */
+  private muted = false;
+  private last: CircuitState = 'closed';
+  private openedAt = 0;
+  private inFlight = 0;
+  private probeAborted = false;
+
+  readonly onStateChange: Event<StateChange> = this.stateChanges.event;
+
+  constructor(options: OpossumBreakerOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new ConfigError('opossum', 'an options object', options);
+    const raw = options as Record<string, unknown>;
+    for (const key of ['cache', 'coalesce'] as const) {
+      if (raw[key]) throw new ConfigError(`opossum.${key}`, 'false (calls guard different functions)', raw[key]);
+    }
+    const userFilter = options.errorFilter;
+    // A copy: opossum writes its defaults (and renewed abort controllers) into the object it is given.
+    this.settings = {
+      timeout: false,
+      enableSnapshots: false,
+      rollingPercentilesEnabled: false,
+      ...options,
+      errorFilter: (error: unknown, ...args: unknown[]) => {
+        if (isCallerAbort(args[1] as AbortSignal | undefined)) {
+          if (!this.opossum.halfOpen) return true;
+          this.probeAborted = true;
+          return false;
+        }
+        return userFilter !== undefined && userFilter(error) === true;
+      },
+    };
+    this.resetTimeout = this.settings.resetTimeout ?? 30_000;
+    const breaker = new Opossum<FireArgs, unknown>(runGuarded, this.settings);
+    this.opossum = breaker;
+    breaker.on('open', () => {
+      this.openedAt = Date.now();
+      this.follow('open', this.openReason());
+    });
+    breaker.on('halfOpen', () => this.follow('half-open', `reset timeout of ${this.resetTimeout} ms elapsed`));
+    breaker.on('close', () => this.follow('closed', this.last === 'half-open' ? 'probe succeeded' : 'closed'));
+    breaker.on('shutdown', () => this.follow('isolated', 'opossum breaker shut down'));
+  }
+
+  get state(): CircuitState {
+    const o = this.opossum;
+    if (this.isolated || o.isShutdown) return 'isolated';
+    if (o.opened) return 'open';
+    return o.halfOpen ? 'half-open' : 'closed';
+  }
+
+  async execute<T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) throw signal.reason;
+    if (this.isolated || this.opossum.isShutdown) throw new IsolatedCircuitError();
+    const callerSignal = signal ?? neverAbortedSignal;
+    // With opossum's own timeout and abortController, its abort reaches the function too.
+    // Linked by hand, not AbortSignal.any: opossum's controller lives long, and every
+    // derived signal would stay reachable from it (nodejs/node#54614).
+    const own = this.settings.abortController?.signal;
+    const link = own !== undefined && signal !== undefined ? anySignal(signal, own) : undefined;
+    const fnSignal = link?.signal ?? own ?? callerSignal;
+    this.inFlight++;
+    try {
+      return (await this.opossum.fire(fn, callerSignal, fnSignal)) as T;
+    } catch (error) {
+      throw this.translate(error);
+    } finally {
+      this.inFlight--;
+      link?.dispose();
+    }
+  }
+
+  admits(): boolean {
+    const o = this.opossum;
+    if (this.isolated || o.isShutdown) return false;
+    // Disabled opossum passes every call through; half-open admits its single probe.
+    return !o.enabled || o.closed || (o.halfOpen && o.pendingClose);
+  }
+
+  snapshot(): BreakerSnapshot {
+    const stats = this.opossum.stats;
+    // opossum's own rule: failures / fires, once fires reach volumeThreshold. Rejected calls are fires too.
+    const enough = stats.fires > 0 && stats.fires >= this.opossum.volumeThreshold;
+    const state = this.state;
+    return {
+      state,
+      calls: stats.fires,
+      failures: stats.failures,
+      slowCalls: 0,
+      failureRate: enough ? (stats.failures * 100) / stats.fires : -1,
+      slowCallRate: enough ? 0 : -1,
+      inFlight: this.inFlight,
+      retryAfterMs: state === 'open' ? this.retryAfterMs() : 0,
+    };
+  }
+
+  isolate(): void {
+    if (this.isolated) return;
+    this.isolated = true;
+    this.report('isolated', 'isolated by operator');
+  }
+
+  reset(): void {
+    this.isolated = false;
+    this.muted = true;
+    try {
+      this.opossum.close();
+      this.clearWindow();
+    } finally {
+      this.muted = false;
+    }
+    this.report(this.state, 'reset by operator');
+  }
+
+  /** Stops opossum's timers (`shutdown()`); listeners are dropped first, so no event follows. */
+  dispose(): void {
+    this.stateChanges.clear();
+    if (!this.opossum.isShutdown) this.opossum.shutdown();
+  }
+
+  private follow(to: CircuitState, reason: string): void {
+    if (this.isolated || this.muted) return;
+    this.report(to, reason);
+  }
+
+  private report(to: CircuitState, reason: string): void {
+    const from = this.last;
+    if (from === to) return;
+    this.last = to;
+    if (this.stateChanges.size > 0) this.stateChanges.emit({ from, to, reason, at: Date.now() });
+  }
+
+  private openReason(): string {
+    if (this.last === 'half-open') {
+      const aborted = this.probeAborted;
+      this.probeAborted = false;
+      return aborted ? 'probe aborted by the caller' : 'probe failed';
+    }
+    const { failures, fires } = this.opossum.stats;
+    const threshold = this.settings.errorThresholdPercentage ?? 50;
+    const rate = fires > 0 ? Math.round((failures * 1000) / fires) / 10 : 0;
+    return `failure rate ${rate}% > ${threshold}% (${failures} of ${fires} fires)`;
+  }
+
+  private retryAfterMs(): number {
+    return Math.max(0, this.openedAt + this.resetTimeout - Date.now());
+  }
+
+  private translate(error: unknown): unknown {
+    if (!(error instanceof Error) || !Opossum.isOurError(error)) return error;
+    const code = (error as Error & { code?: unknown }).code;
+    if (code === 'EOPENBREAKER') {
+      const retryAfter = this.opossum.halfOpen ? 0 : this.retryAfterMs();
+      const message = this.opossum.halfOpen
+        ? 'Circuit is half-open and its probe is in flight'
+        : `Circuit is open; retry after ${Math.ceil(retryAfter)} ms`;
+      return new BrokenCircuitError(retryAfter, message, { cause: error });
+    }
+    if (code === 'ESHUTDOWN') return new IsolatedCircuitError('Circuit breaker was shut down', { cause: error });
+    return error;
+  }
+
+  /** Empties opossum's rolling window by rotating every bucket out, as its own timer does. */
+  private clearWindow(): void {
+    const rotate = (this.opossum.status as unknown as { rotateBucket?: unknown }).rotateBucket;
+    if (typeof rotate !== 'function') return;
+    const buckets = this.settings.rollingCountBuckets ?? 10;
+    for (let i = 0; i < buckets; i++) (rotate as () => void)();
+  }
+}

@@ -1,0 +1,21 @@
+import { hasErrorCode, SwitchyardError } from './SwitchyardError.js';
+
+/**
+ * A circuit breaker rejected the call without running it: the circuit is open, or it
+ * is half-open and every probe permit is taken. `retryAfterMs` is the breaker's best
+ * guess of when a call could be admitted (0 when it cannot tell, e.g. while probes
+ * decide); adapters turn it into `Retry-After`.
+ */
+export class BrokenCircuitError extends SwitchyardError {
+  readonly retryAfterMs: number;
+
+  constructor(retryAfterMs: number, message?: string, options?: { cause?: unknown }) {
+    const wait = Math.max(0, Math.ceil(retryAfterMs));
+    super('SWITCHYARD_BROKEN_CIRCUIT', message ?? `Circuit is open; retry after ${wait} ms`, options);
+    this.retryAfterMs = wait;
+  }
+}
+
+export function isBrokenCircuitError(value: unknown): value is BrokenCircuitError {
+  return hasErrorCode(value, 'SWITCHYARD_BROKEN_CIRCUIT');
+}
