@@ -6,7 +6,11 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   resolve: {
     // Tests run against the sources; the built packages are checked by attw and the demo.
-    alias: [{ find: /^@switchyard\/core$/, replacement: src('./packages/core/src/index.ts') }],
+    alias: [
+      { find: /^@switchyard\/core$/, replacement: src('./packages/core/src/index.ts') },
+      { find: /^@switchyard\/core\/telemetry$/, replacement: src('./packages/core/src/telemetry/setup.ts') },
+      { find: /^@switchyard\/core\/opossum$/, replacement: src('./packages/core/src/opossum.ts') },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'test/**/*.test.ts'],

@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // Separate entries keep the SDK (telemetry) and opossum out of the main entry's graph.
+  entry: { index: 'src/index.ts', telemetry: 'src/telemetry/setup.ts', opossum: 'src/opossum.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -18,13 +18,45 @@ export type { RoundRobinOptions } from './balancer/RoundRobinBalancer.js';
 export { RoundRobinBalancer } from './balancer/RoundRobinBalancer.js';
 export type { SmoothWeightedOptions } from './balancer/SmoothWeightedBalancer.js';
 export { SmoothWeightedBalancer } from './balancer/SmoothWeightedBalancer.js';
+export type { BreakerSnapshot, CircuitBreaker, CircuitState, StateChange } from './breaker/CircuitBreaker.js';
+export { CIRCUIT_STATES } from './breaker/CircuitBreaker.js';
+export type { BreakerFactory, InstanceBreakersOptions } from './breaker/InstanceBreakers.js';
+export { InstanceBreakers } from './breaker/InstanceBreakers.js';
+export { SlidingWindowBreaker } from './breaker/SlidingWindowBreaker.js';
+export type {
+  ErrorClass,
+  OpenStateBackoff,
+  ResolvedBreakerOptions,
+  SlidingWindowBreakerOptions,
+} from './breaker/SlidingWindowBreakerOptions.js';
+export { BREAKER_DEFAULTS } from './breaker/SlidingWindowBreakerOptions.js';
+export type {
+  CallAttempt,
+  CallRequestOptions,
+  ClientBreakerFactory,
+  ClientOptions,
+  ClientRetryOptions,
+  FetchRequestInit,
+  ServicePolicyOptions,
+} from './client/ClientOptions.js';
+export { parseRetryAfter } from './client/retryAfter.js';
+export { createClient, ServiceClient } from './client/ServiceClient.js';
+export {
+  CLIENT_BREAKER_DEFAULTS,
+  CLIENT_DEFAULTS,
+  isRetryableForClient,
+  ServiceRuntime,
+} from './client/ServiceRuntime.js';
 export type { Clock, RandomSource } from './common/Clock.js';
 export { systemClock } from './common/Clock.js';
 export type { Disposable } from './common/Disposable.js';
 export { toDisposable } from './common/Disposable.js';
 export type { Event } from './common/Event.js';
+export { BrokenCircuitError, isBrokenCircuitError } from './errors/BrokenCircuitError.js';
 export { BulkheadRejectedError, isBulkheadRejectedError } from './errors/BulkheadRejectedError.js';
 export { ConfigError, isConfigError } from './errors/ConfigError.js';
+export { HttpStatusError, isHttpStatusError } from './errors/HttpStatusError.js';
+export { IsolatedCircuitError, isIsolatedCircuitError } from './errors/IsolatedCircuitError.js';
 export { isNoInstancesError, NoInstancesError } from './errors/NoInstancesError.js';
 export { isRegistryError, RegistryError } from './errors/RegistryError.js';
 export type { SwitchyardErrorCode } from './errors/SwitchyardError.js';
@@ -97,15 +129,3 @@ export {
   LOG_EVENT as TELEMETRY_LOG_EVENTS,
   METRIC as TELEMETRY_METRICS,
 } from './telemetry/names.js';
-export type { BreakerSnapshot, CircuitBreaker, CircuitState, StateChange } from './breaker/CircuitBreaker.js';
-export { CIRCUIT_STATES } from './breaker/CircuitBreaker.js';
-export { SlidingWindowBreaker } from './breaker/SlidingWindowBreaker.js';
-export type {
-  ErrorClass,
-  OpenStateBackoff,
-  ResolvedBreakerOptions,
-  SlidingWindowBreakerOptions,
-} from './breaker/SlidingWindowBreakerOptions.js';
-export { BREAKER_DEFAULTS } from './breaker/SlidingWindowBreakerOptions.js';
-export { BrokenCircuitError, isBrokenCircuitError } from './errors/BrokenCircuitError.js';
-export { IsolatedCircuitError, isIsolatedCircuitError } from './errors/IsolatedCircuitError.js';

@@ -1,0 +1,152 @@
+import type { Clock } from '../common/Clock.js';
+import type { Disposable } from '../common/Disposable.js';
+import type { Instance } from '../registry/Instance.js';
+import type { CircuitBreaker, CircuitState, StateChange } from './CircuitBreaker.js';
+
+/** Creates the breaker of one instance. */
+export type BreakerFactory = (instance: Instance) => CircuitBreaker;
+
+export interface InstanceBreakersOptions {
+  readonly service: string;
+  readonly factory: BreakerFactory;
+  /**
+   * Fraction of instances in (0, 1]: when more than this share is ejected, balance over
+   * all of them again (Envoy's panic threshold), so the few left are not overwhelmed.
+   */
+  readonly panicThreshold: number;
+  readonly clock: Clock;
+  /** A breaker was created for an instance (telemetry subscribes here). */
+  readonly onCreate?: (instance: Instance, breaker: CircuitBreaker) => Disposable | undefined;
+  /** An instance left (`ejected` true) or rejoined the balancing set. */
+  readonly onEjection?: (instance: Instance, ejected: boolean, reason: string) => void;
+}
+
+interface Entry {
+  instance: Instance;
+  readonly breaker: CircuitBreaker;
+  readonly subscriptions: Disposable[];
+  ejected: boolean;
+}
+
+/**
+ * Outlier ejection: one breaker per instance; the balancer sees only instances whose
+ * breaker admits calls. The eligible list is cached and rebuilt only when membership or
+ * a breaker's state changes, or when an open breaker's wait ends (open → half-open
+ * happens lazily, without an event), so the steady state costs one comparison per call.
+ */
+export class InstanceBreakers implements Disposable {
+  private readonly entries = new Map<string, Entry>();
+  private lastInput: readonly Instance[] | undefined;
+  private lastEligible: readonly Instance[] = [];
+  private dirty = true;
+  /** Clock time at which an open breaker may admit probes again. */
+  private recheckAt = Number.POSITIVE_INFINITY;
+  private panicking = false;
+  private noneAdmitted = false;
+
+  constructor(private readonly options: InstanceBreakersOptions) {}
+
+  /** True while more than the panic threshold is ejected and every instance is balanced over. */
+  get inPanic(): boolean {
+    return this.panicking;
+  }
+
+  /** True when, at the last look, no instance's breaker admitted calls: retrying is pointless. */
+  get allEjected(): boolean {
+    return this.noneAdmitted;
+  }
+
+  /** The breaker of `instance`, created on first use. */
+  get(instance: Instance): CircuitBreaker {
+    return this.entry(instance).breaker;
+  }
+
+  /** Creates breakers for new instances and disposes those of instances that left. */
+  sync(instances: readonly Instance[]): void {
+    const live = new Set<string>();
+    for (const instance of instances) {
+      live.add(instance.id);
+      const existing = this.entries.get(instance.id);
+      if (existing === undefined) this.entry(instance);
+      else existing.instance = instance;
+    }
+    for (const [id, entry] of this.entries) {
+      if (live.has(id)) continue;
+      if (entry.ejected) this.options.onEjection?.(entry.instance, false, 'instance left the registry');
+      this.disposeEntry(id, entry);
+    }
+    this.dirty = true;
+  }
+
+  /**
+   * The instances to balance over: those whose breaker admits calls, or all of them when
+   * too many are ejected. Returns the same array while nothing changed.
+   */
+  eligible(instances: readonly Instance[]): readonly Instance[] {
+    if (instances === this.lastInput && !this.dirty && this.options.clock.now() < this.recheckAt) {
+      return this.lastEligible;
+    }
+    return this.rebuild(instances);
+  }
+
+  dispose(): void {
+    for (const [id, entry] of this.entries) this.disposeEntry(id, entry);
+    this.lastInput = undefined;
+    this.lastEligible = [];
+  }
+
+  private rebuild(instances: readonly Instance[]): readonly Instance[] {
+    const admitted: Instance[] = [];
+    let recheckAt = Number.POSITIVE_INFINITY;
+    const now = this.options.clock.now();
+    for (const instance of instances) {
+      const breaker = this.entry(instance).breaker;
+      if (breaker.admits()) {
+        admitted.push(instance);
+      } else if (breaker.state === 'open') {
+        recheckAt = Math.min(recheckAt, now + breaker.snapshot().retryAfterMs);
+      }
+    }
+    const ejected = instances.length - admitted.length;
+    this.panicking = instances.length > 0 && ejected / instances.length > this.options.panicThreshold;
+    this.noneAdmitted = instances.length > 0 && admitted.length === 0;
+    this.lastInput = instances;
+    this.lastEligible = this.panicking || admitted.length === instances.length ? instances : admitted;
+    this.recheckAt = recheckAt;
+    this.dirty = false;
+    return this.lastEligible;
+  }
+
+  private entry(instance: Instance): Entry {
+    let entry = this.entries.get(instance.id);
+    if (entry !== undefined) return entry;
+    const breaker = this.options.factory(instance);
+    const created: Entry = { instance, breaker, subscriptions: [], ejected: false };
+    created.subscriptions.push(breaker.onStateChange((change) => this.onStateChange(created, change)));
+    const extra = this.options.onCreate?.(instance, breaker);
+    if (extra !== undefined) created.subscriptions.push(extra);
+    this.entries.set(instance.id, created);
+    this.dirty = true;
+    entry = created;
+    return entry;
+  }
+
+  private onStateChange(entry: Entry, change: StateChange): void {
+    this.dirty = true;
+    const ejected = isEjected(change.to);
+    if (ejected === entry.ejected) return;
+    entry.ejected = ejected;
+    this.options.onEjection?.(entry.instance, ejected, change.reason);
+  }
+
+  private disposeEntry(id: string, entry: Entry): void {
+    for (const subscription of entry.subscriptions) subscription.dispose();
+    entry.breaker.dispose();
+    this.entries.delete(id);
+  }
+}
+
+/** Half-open instances take probes, so only open and isolated ones are out of the set. */
+function isEjected(state: CircuitState): boolean {
+  return state === 'open' || state === 'isolated';
+}

@@ -1,0 +1,67 @@
+import { type Context, context as otelContext } from '@opentelemetry/api';
+import type { Clock } from '../common/Clock.js';
+import { HttpStatusError } from '../errors/HttpStatusError.js';
+import { hasErrorCode } from '../errors/SwitchyardError.js';
+import { type Instance, instanceAuthority } from '../registry/Instance.js';
+import type { SwitchyardTelemetry } from '../telemetry/instruments.js';
+import type { CallAttempt, FetchRequestInit } from './ClientOptions.js';
+import { parseRetryAfter } from './retryAfter.js';
+
+export interface HttpTransportOptions {
+  readonly fetch: typeof fetch;
+  readonly scheme: 'http' | 'https';
+  readonly isFailureStatus: (status: number) => boolean;
+  readonly telemetry: SwitchyardTelemetry | undefined;
+  readonly clock: Clock;
+}
+
+/**
+ * One HTTP attempt over fetch: builds the URL from the picked instance, runs inside the
+ * attempt's span with W3C trace context injected, and turns failure statuses into
+ * `HttpStatusError` so breakers and retries see them.
+ */
+export class HttpTransport {
+  constructor(private readonly options: HttpTransportOptions) {}
+
+  async send(
+    service: string,
+    instance: Instance,
+    path: string,
+    method: string,
+    init: FetchRequestInit,
+    attempt: CallAttempt,
+    parent: Context,
+  ): Promise<Response> {
+    const url = new URL(path, `${instance.meta.scheme ?? this.options.scheme}://${instanceAuthority(instance)}`);
+    const headers = new Headers(init.headers);
+    const telemetry = this.options.telemetry;
+    const handle = telemetry?.startHttpAttempt({
+      method,
+      url,
+      service,
+      instance,
+      resendCount: attempt.attempt,
+      parentContext: parent,
+    });
+    handle?.inject(headers);
+    const request: RequestInit = { ...init, method, headers, signal: attempt.signal };
+    let response: Response;
+    try {
+      response =
+        handle === undefined
+          ? await this.options.fetch(url, request)
+          : await otelContext.with(handle.context, () => this.options.fetch(url, request));
+    } catch (error) {
+      handle?.end({
+        error,
+        aborted: attempt.signal.aborted && !hasErrorCode(attempt.signal.reason, 'SWITCHYARD_TIMEOUT'),
+      });
+      throw error;
+    }
+    handle?.end({ statusCode: response.status });
+    if (this.options.isFailureStatus(response.status)) {
+      throw new HttpStatusError(response, parseRetryAfter(response.headers.get('retry-after')));
+    }
+    return response;
+  }
+}

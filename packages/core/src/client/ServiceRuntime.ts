@@ -1,0 +1,220 @@
+import type { Balancer, PickContext } from '../balancer/Balancer.js';
+import { createBalancer } from '../balancer/createBalancer.js';
+import { InstanceBreakers } from '../breaker/InstanceBreakers.js';
+import { SlidingWindowBreaker } from '../breaker/SlidingWindowBreaker.js';
+import type { Clock } from '../common/Clock.js';
+import type { Disposable } from '../common/Disposable.js';
+import { finiteNumber } from '../common/validate.js';
+import { isBrokenCircuitError } from '../errors/BrokenCircuitError.js';
+import { isHttpStatusError } from '../errors/HttpStatusError.js';
+import { NoInstancesError } from '../errors/NoInstancesError.js';
+import { BulkheadPolicy } from '../policy/BulkheadPolicy.js';
+import { HedgingPolicy } from '../policy/HedgingPolicy.js';
+import { isTransientError } from '../policy/isTransientError.js';
+import { RetryBudget } from '../policy/RetryBudget.js';
+import { RetryPolicy } from '../policy/RetryPolicy.js';
+import { TimeoutPolicy } from '../policy/TimeoutPolicy.js';
+import type { Instance } from '../registry/Instance.js';
+import type { ServiceRegistry, ServiceSnapshot } from '../registry/ServiceRegistry.js';
+import { errorTypeOf } from '../telemetry/errorType.js';
+import type { SwitchyardTelemetry } from '../telemetry/instruments.js';
+import type { ServicePolicyOptions } from './ClientOptions.js';
+
+/** Client defaults: tuned for calls between services, not resilience4j's generic ones. */
+export const CLIENT_BREAKER_DEFAULTS = {
+  slidingWindowType: 'count',
+  slidingWindowSize: 20,
+  minimumNumberOfCalls: 10,
+  failureRateThreshold: 50,
+  permittedNumberOfCallsInHalfOpenState: 3,
+  waitDurationInOpenState: 5_000,
+  openStateBackoff: { multiplier: 2, maxMs: 60_000 },
+} as const;
+
+export const CLIENT_DEFAULTS = {
+  balancer: 'peak-ewma',
+  panicThreshold: 0.5,
+  timeoutMs: 10_000,
+  retry: { maxAttempts: 3, initialDelayMs: 50, maxDelayMs: 2_000, jitter: 'full' },
+} as const;
+
+/**
+ * The default retry predicate of the client: transient errors, and any 5xx. A 500 from
+ * one instance is often that instance's problem, and only idempotent calls (or ones
+ * never sent) are retried anyway.
+ */
+export function isRetryableForClient(error: unknown): boolean {
+  return isTransientError(error) || (isHttpStatusError(error) && error.status >= 500);
+}
+
+/** HTTP 4xx refusals (429) say nothing about the instance's health: breakers ignore them. */
+function classifyForBreaker(error: unknown): 'failure' | 'ignore' {
+  return isHttpStatusError(error) && error.status < 500 ? 'ignore' : 'failure';
+}
+
+/**
+ * Everything the client keeps for one service: the live snapshot from a registry
+ * watch, its balancer, per-instance breakers and its policies, with their telemetry.
+ */
+export class ServiceRuntime implements Disposable {
+  readonly balancer: Balancer;
+  readonly balancerName: string;
+  /** Shared by calls without a routing key, so they allocate none. */
+  readonly pickContext: PickContext;
+  readonly breakers: InstanceBreakers | undefined;
+  readonly retry: RetryPolicy | undefined;
+  readonly timeout: TimeoutPolicy | undefined;
+  readonly bulkhead: BulkheadPolicy | undefined;
+  readonly hedge: HedgingPolicy | undefined;
+  private snapshot: ServiceSnapshot | undefined;
+  private readonly ready: Promise<void>;
+  private readonly disposables: Disposable[] = [];
+
+  constructor(
+    readonly service: string,
+    options: ServicePolicyOptions,
+    registry: ServiceRegistry,
+    telemetry: SwitchyardTelemetry | undefined,
+    clock: Clock,
+  ) {
+    const balancerOption = options.balancer ?? CLIENT_DEFAULTS.balancer;
+    this.balancer = typeof balancerOption === 'function' ? balancerOption(service) : createBalancer(balancerOption);
+    this.balancerName = this.balancer.name;
+    this.pickContext = { service };
+
+    const panicThreshold = finiteNumber(
+      'panicThreshold',
+      options.panicThreshold ?? CLIENT_DEFAULTS.panicThreshold,
+      Number.MIN_VALUE,
+      1,
+    );
+    const breakerOption = options.breaker ?? {};
+    if (breakerOption !== false) {
+      const factory =
+        typeof breakerOption === 'function'
+          ? (instance: Instance) => breakerOption(service, instance)
+          : (() => {
+              // Validate once, here, so a bad option fails at the first call rather than per instance.
+              const classify =
+                breakerOption.isFailure === undefined && breakerOption.classify === undefined
+                  ? { classify: classifyForBreaker }
+                  : {};
+              const resolved = { ...CLIENT_BREAKER_DEFAULTS, ...classify, clock, ...breakerOption };
+              new SlidingWindowBreaker(resolved).dispose();
+              return () => new SlidingWindowBreaker(resolved);
+            })();
+      this.breakers = new InstanceBreakers({
+        service,
+        factory,
+        panicThreshold,
+        clock,
+        ...(telemetry === undefined
+          ? {}
+          : {
+              onCreate: (instance, breaker) => telemetry.trackBreaker(service, instance.id, breaker),
+              onEjection: (instance, ejected, reason) =>
+                telemetry.recordEjection(service, instance.id, ejected, reason),
+            }),
+      });
+    }
+
+    if (options.retry !== false) {
+      const { budget: budgetOption, shouldRetry: userShouldRetry, ...retryOptions } = options.retry ?? {};
+      const shouldRetry = userShouldRetry ?? isRetryableForClient;
+      const budget = budgetOption === false ? undefined : new RetryBudget({ clock, ...budgetOption });
+      this.retry = new RetryPolicy({
+        ...CLIENT_DEFAULTS.retry,
+        ...retryOptions,
+        // Every breaker open: another attempt would only be refused again, so fail fast.
+        shouldRetry: (error, attempt) =>
+          shouldRetry(error, attempt) && !(this.breakers?.allEjected === true && isBrokenCircuitError(error)),
+        ...(budget === undefined ? {} : { budget }),
+      });
+      if (telemetry !== undefined) {
+        this.disposables.push(
+          this.retry.onRetry((event) => telemetry.recordRetry(service, errorTypeOf(event.error))),
+          this.retry.onBudgetExhausted(() => telemetry.recordBudgetExhausted(service)),
+        );
+      }
+    }
+    const timeoutMs = options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs;
+    if (timeoutMs !== false) this.timeout = new TimeoutPolicy(timeoutMs);
+    if (options.bulkhead !== undefined && options.bulkhead !== false) {
+      const bulkhead = new BulkheadPolicy(options.bulkhead);
+      this.bulkhead = bulkhead;
+      if (telemetry !== undefined) {
+        this.disposables.push(
+          telemetry.trackBulkhead(service, { inFlight: () => bulkhead.inFlight, queued: () => bulkhead.queued }),
+          bulkhead.onReject(() => telemetry.recordBulkheadRejection(service)),
+        );
+      }
+    }
+    if (options.hedge !== undefined && options.hedge !== false) {
+      this.hedge = new HedgingPolicy({ shouldHedge: isRetryableForClient, ...options.hedge });
+      if (telemetry !== undefined) {
+        this.disposables.push(this.hedge.onHedge(() => telemetry.recordRetry(service, 'hedge')));
+      }
+    }
+
+    // The watch keeps the snapshot current; the first call also races a plain resolve so it
+    // does not wait on a watch that is slow to start.
+    let markReady: () => void = () => {};
+    const watchReady = new Promise<void>((resolve) => {
+      markReady = resolve;
+    });
+    this.disposables.push(
+      registry.watch(
+        service,
+        (snapshot) => {
+          this.accept(snapshot);
+          markReady();
+        },
+        options.filter,
+      ),
+    );
+    const resolved = registry.resolve(service, options.filter).then((snapshot) => {
+      if (this.snapshot === undefined) this.accept(snapshot);
+    });
+    this.ready = Promise.race([watchReady, resolved]);
+    // A failed resolve is reported by the first call that needs it; never unhandled.
+    this.ready.catch(() => {});
+  }
+
+  /** The instances to balance over right now, waiting for the first snapshot if needed. */
+  async instances(): Promise<readonly Instance[]> {
+    if (this.snapshot === undefined) await this.ready;
+    return this.eligible();
+  }
+
+  /** Synchronous view once the first snapshot arrived. */
+  eligible(): readonly Instance[] {
+    const instances = this.snapshot?.instances ?? [];
+    if (instances.length === 0) throw new NoInstancesError(this.service, this.describeEmpty());
+    return this.breakers === undefined ? instances : this.breakers.eligible(instances);
+  }
+
+  get hasSnapshot(): boolean {
+    return this.snapshot !== undefined;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    this.disposables.length = 0;
+    this.breakers?.dispose();
+    this.balancer.retain?.([]);
+  }
+
+  private accept(snapshot: ServiceSnapshot): void {
+    if (this.snapshot !== undefined && snapshot.version < this.snapshot.version) return;
+    this.snapshot = snapshot;
+    this.breakers?.sync(snapshot.instances);
+    this.balancer.retain?.(snapshot.instances);
+  }
+
+  private describeEmpty(): string {
+    if (this.snapshot === undefined) return 'the registry has not answered';
+    return this.snapshot.stale
+      ? 'none known (the registry is unreachable and had none cached)'
+      : 'none registered with matching health, tags or meta';
+  }
+}

@@ -1,0 +1,58 @@
+// Real HTTP servers on 127.0.0.1 (port 0) whose behaviour a test changes as it goes.
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Behaviour {
+  /** Status to answer with. Default 200. */
+  status: number;
+  /** Never answer (until the client gives up or the server closes). */
+  hang: boolean;
+  /** Extra response headers. */
+  headers: Record<string, string>;
+}
+
+export interface TestServer {
+  readonly id: string;
+  readonly port: number;
+  readonly behaviour: Behaviour;
+  /** Requests received, in order. */
+  readonly requests: Array<{ method: string; url: string; headers: IncomingHttpHeaders }>;
+  readonly hits: number;
+  close(): Promise<void>;
+}
+
+export async function startServer(id: string, behaviour: Partial<Behaviour> = {}): Promise<TestServer> {
+  const state: Behaviour = { status: 200, hang: false, headers: {}, ...behaviour };
+  const requests: TestServer['requests'] = [];
+  const server: Server = createServer((req, res) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    if (state.hang) return;
+    res.writeHead(state.status, { 'content-type': 'application/json', ...state.headers });
+    res.end(JSON.stringify({ id, status: state.status }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    id,
+    port,
+    behaviour: state,
+    requests,
+    get hits() {
+      return requests.length;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port on 127.0.0.1 that refuses connections: bound once, then released. */
+export async function refusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
