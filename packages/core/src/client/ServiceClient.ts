@@ -172,10 +172,11 @@ export class ServiceClient {
   ): Promise<T> {
     const started = this.clock.now();
     const telemetry = this.telemetry;
+    // Taken before any await: attempts are children of the caller's span.
+    const parent = otelContext.active();
     try {
       const runtime = this.runtime(service);
       if (!runtime.hasSnapshot) await runtime.instances();
-      const parent = otelContext.active();
       const pickContext: PickContext = key === undefined ? runtime.pickContext : { service, key };
       const state: CallState = { attempts: 0, tried: undefined };
       const attempt = (ctx: AttemptContext): Promise<T> =>
