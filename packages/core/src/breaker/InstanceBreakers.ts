@@ -83,7 +83,11 @@ export class InstanceBreakers implements Disposable {
    * too many are ejected. Returns the same array while nothing changed.
    */
   eligible(instances: readonly Instance[]): readonly Instance[] {
-    if (instances === this.lastInput && !this.dirty && this.options.clock.now() < this.recheckAt) {
+    if (
+      instances === this.lastInput &&
+      !this.dirty &&
+      (this.recheckAt === Number.POSITIVE_INFINITY || this.options.clock.now() < this.recheckAt)
+    ) {
       return this.lastEligible;
     }
     return this.rebuild(instances);

@@ -8,6 +8,7 @@ import { RegistryError } from '../errors/RegistryError.js';
 import { hasErrorCode } from '../errors/SwitchyardError.js';
 import { callAttempt } from '../policy/callAttempt.js';
 import { isAbortError } from '../policy/isAbortError.js';
+import { attemptContext } from '../policy/LazyAbort.js';
 import type { AttemptContext } from '../policy/Policy.js';
 import type { Instance } from '../registry/Instance.js';
 import type { ServiceRegistry } from '../registry/ServiceRegistry.js';
@@ -180,25 +181,27 @@ export class ServiceClient {
       const pickContext: PickContext = key === undefined ? runtime.pickContext : { service, key };
       const state: CallState = { attempts: 0, tried: undefined };
       const attempt = (ctx: AttemptContext): Promise<T> =>
-        this.attempt(runtime, state, pickContext, runner, ctx, parent);
+        this.attempt(runtime, state, pickContext, runner, ctx, parent, signal);
+      // Layers pass the caller's own signal down unless a hedge must be able to abort an
+      // attempt: reading a lazily made attempt signal would construct it (see LazyAbort).
+      const timeoutPolicy = runtime.timeout;
+      const hedgePolicy = runtime.hedge;
+      const retryPolicy = runtime.retry;
       const withTimeout =
-        runtime.timeout === undefined
+        timeoutPolicy === undefined
           ? attempt
-          : (ctx: AttemptContext) =>
-              (runtime.timeout as NonNullable<typeof runtime.timeout>).execute(attempt, ctx.signal);
+          : (ctx: AttemptContext) => timeoutPolicy.execute(attempt, hedgePolicy === undefined ? signal : ctx.signal);
       const hedged =
-        runtime.hedge === undefined
+        hedgePolicy === undefined
           ? withTimeout
-          : (ctx: AttemptContext) =>
-              (runtime.hedge as NonNullable<typeof runtime.hedge>).execute(withTimeout, ctx.signal, { idempotent });
+          : (ctx: AttemptContext) => hedgePolicy.execute(withTimeout, ctx.signal, { idempotent });
       const retried =
-        runtime.retry === undefined
+        retryPolicy === undefined
           ? hedged
-          : (ctx: AttemptContext) =>
-              (runtime.retry as NonNullable<typeof runtime.retry>).execute(hedged, ctx.signal, { idempotent });
+          : (_ctx: AttemptContext) => retryPolicy.execute(hedged, signal, { idempotent });
       const result =
         runtime.bulkhead === undefined
-          ? await runWithSignal(retried, signal)
+          ? await callAttempt(retried, attemptContext(signal, 0))
           : await runtime.bulkhead.execute(retried, signal);
       telemetry?.recordCall(service, 'success', this.clock.now() - started);
       return result;
@@ -218,6 +221,7 @@ export class ServiceClient {
     runner: AttemptRunner<T>,
     ctx: AttemptContext,
     parent: Context,
+    callerSignal: AbortSignal | undefined,
   ): Promise<T> {
     const number = state.attempts++;
     let instances = runtime.eligible();
@@ -233,13 +237,12 @@ export class ServiceClient {
       state.tried ??= new Set();
       state.tried.add(instance.id);
     }
-    const attempt: CallAttempt = { signal: ctx.signal, attempt: number };
-    const send = (signal: AbortSignal): Promise<T> => {
+    const attempt = new NumberedAttempt(ctx, number);
+    const send = (): Promise<T> => {
       balancer.onCallStart?.(instance);
       const begun = this.clock.now();
       const finish = (ok: boolean) => balancer.onCallEnd?.(instance, { latencyMs: this.clock.now() - begun, ok });
-      const running = signal === ctx.signal ? attempt : { signal, attempt: number };
-      return runner(instance, running, parent).then(
+      return runner(instance, attempt, parent).then(
         (value) => {
           finish(true);
           return value;
@@ -251,7 +254,9 @@ export class ServiceClient {
       );
     };
     const breakers = runtime.breakers;
-    return breakers === undefined ? send(ctx.signal) : breakers.get(instance).execute(send, ctx.signal);
+    // The breaker gets the caller's signal: a caller abort is not the instance's fault,
+    // while a timeout or a lost hedge shows in the error itself.
+    return breakers === undefined ? send() : breakers.get(instance).execute(send, callerSignal);
   }
 
   private policyOptions(service: string | undefined): ServicePolicyOptions {
@@ -289,15 +294,16 @@ function outcomeOf(error: unknown, signal: AbortSignal | undefined): CallOutcome
   return 'failure';
 }
 
-/** Runs the outermost layer with the caller's signal, rejecting at once if it is already aborted. */
-function runWithSignal<T>(fn: (ctx: AttemptContext) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return callAttempt(fn, { signal: signal ?? neverAborted(), attempt: 0 });
-}
+/** The call's attempt number over a policy's context; the signal is read only when used. */
+class NumberedAttempt implements CallAttempt {
+  constructor(
+    private readonly ctx: AttemptContext,
+    readonly attempt: number,
+  ) {}
 
-const NEVER = new AbortController().signal;
-function neverAborted(): AbortSignal {
-  return NEVER;
+  get signal(): AbortSignal {
+    return this.ctx.signal;
+  }
 }
 
 function validateRegistry(registry: unknown): asserts registry is ServiceRegistry {

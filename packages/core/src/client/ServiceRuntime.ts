@@ -10,6 +10,7 @@ import { isHttpStatusError } from '../errors/HttpStatusError.js';
 import { NoInstancesError } from '../errors/NoInstancesError.js';
 import { BulkheadPolicy } from '../policy/BulkheadPolicy.js';
 import { HedgingPolicy } from '../policy/HedgingPolicy.js';
+import { isAbortError } from '../policy/isAbortError.js';
 import { isTransientError } from '../policy/isTransientError.js';
 import { RetryBudget } from '../policy/RetryBudget.js';
 import { RetryPolicy } from '../policy/RetryPolicy.js';
@@ -49,6 +50,8 @@ export function isRetryableForClient(error: unknown): boolean {
 
 /** HTTP 4xx refusals (429) say nothing about the instance's health: breakers ignore them. */
 function classifyForBreaker(error: unknown): 'failure' | 'ignore' {
+  // An abort (a hedge that lost, a caller that left) says nothing about the instance.
+  if (isAbortError(error)) return 'ignore';
   return isHttpStatusError(error) && error.status < 500 ? 'ignore' : 'failure';
 }
 

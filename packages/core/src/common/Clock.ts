@@ -1,10 +1,9 @@
-import { performance } from 'node:perf_hooks';
-
 /** A monotonic clock in milliseconds. Inject one to control time in tests. */
 export interface Clock {
   now(): number;
 }
 
+// Reads the global `performance` at call time, so fake timers that replace it apply.
 export const systemClock: Clock = { now: () => performance.now() };
 
 /** Returns a float in [0, 1). Inject a seeded one for reproducible behaviour. */

@@ -2,6 +2,7 @@ import { EventEmitter } from '../common/Event.js';
 import { integer, plainObject } from '../common/validate.js';
 import { BulkheadRejectedError } from '../errors/BulkheadRejectedError.js';
 import { callAttempt } from './callAttempt.js';
+import { attemptContext } from './LazyAbort.js';
 import type { AttemptContext, CallOptions, Policy } from './Policy.js';
 
 export interface BulkheadOptions {
@@ -83,7 +84,7 @@ export class BulkheadPolicy implements Policy {
 
   /** Runs `fn` in a slot already counted in `running`, and passes the slot on when done. */
   private run<T>(fn: (ctx: AttemptContext) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-    const promise = callAttempt(fn, { signal: signal ?? new AbortController().signal, attempt: 0 });
+    const promise = callAttempt(fn, attemptContext(signal, 0));
     const release = (): void => {
       const next = this.waiters.values().next();
       if (next.done) {

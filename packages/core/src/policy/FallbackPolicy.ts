@@ -1,6 +1,7 @@
 import { EventEmitter } from '../common/Event.js';
 import { fn as functionOption, plainObject } from '../common/validate.js';
 import { callAttempt } from './callAttempt.js';
+import { attemptContext } from './LazyAbort.js';
 import type { AttemptContext, CallOptions, Policy } from './Policy.js';
 
 export interface FallbackOptions {
@@ -41,7 +42,7 @@ export class FallbackPolicy<F> implements Policy<F> {
   ): Promise<T | F> {
     if (signal?.aborted) throw signal.reason;
     try {
-      return await callAttempt(fn, { signal: signal ?? new AbortController().signal, attempt: 0 });
+      return await callAttempt(fn, attemptContext(signal, 0));
     } catch (error) {
       if (signal?.aborted || !this.when(error)) throw error;
       this.fallbackEmitter.emit({ error });

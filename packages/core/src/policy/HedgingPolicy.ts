@@ -4,6 +4,7 @@ import { anySignal, type LinkedSignal } from './anySignal.js';
 import { booleanOption } from './booleanOption.js';
 import { callAttempt } from './callAttempt.js';
 import { isTransientError } from './isTransientError.js';
+import { attemptContext } from './LazyAbort.js';
 import type { AttemptContext, CallOptions, Policy } from './Policy.js';
 import { MAX_TIMER_DELAY_MS } from './sleep.js';
 
@@ -58,7 +59,7 @@ export class HedgingPolicy implements Policy {
   execute<T>(fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal, options?: CallOptions): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.maxHedges === 0 || !(options?.idempotent ?? this.idempotent)) {
-      return callAttempt(fn, { signal: signal ?? new AbortController().signal, attempt: 0 });
+      return callAttempt(fn, attemptContext(signal, 0));
     }
     const total = 1 + this.maxHedges;
     return new Promise<T>((resolve, reject) => {

@@ -8,6 +8,7 @@ import { booleanOption } from './booleanOption.js';
 import { callAttempt } from './callAttempt.js';
 import { isTransientError } from './isTransientError.js';
 import { isUnsentError } from './isUnsentError.js';
+import { attemptContext } from './LazyAbort.js';
 import type { AttemptContext, CallOptions, Policy } from './Policy.js';
 import { RetryBudget } from './RetryBudget.js';
 import { MAX_TIMER_DELAY_MS, sleep } from './sleep.js';
@@ -127,20 +128,18 @@ export class RetryPolicy implements Policy {
 
   async execute<T>(fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal, options?: CallOptions): Promise<T> {
     if (signal?.aborted) throw signal.reason;
-    // Attempts need a signal even when the caller has none; a fresh one, so listeners
-    // that `fn` forgets to remove die with the call.
-    const attemptSignal = signal ?? new AbortController().signal;
     const idempotent = options?.idempotent ?? this.idempotent;
     this.budget?.deposit();
     let previousDelay = this.initialDelayMs;
     for (let attempt = 0; ; attempt++) {
       let error: unknown;
       try {
-        return await callAttempt(fn, { signal: attemptSignal, attempt });
+        // Without a caller signal, each attempt gets a lazily made one (see attemptContext).
+        return await callAttempt(fn, attemptContext(signal, attempt));
       } catch (caught) {
         error = caught;
       }
-      if (attemptSignal.aborted) throw attemptSignal.reason;
+      if (signal?.aborted) throw signal.reason;
       if (!this.shouldRetry(error, attempt)) throw error;
       const attempts = attempt + 1;
       if (attempts >= this.maxAttempts) throw this.giveUp(attempts, error, 'attempts-exhausted');
@@ -160,7 +159,7 @@ export class RetryPolicy implements Policy {
       }
       const delayMs = retryAfter === undefined ? backoff : Math.max(backoff, retryAfter);
       this.retryEmitter.emit({ attempt: attempts, delayMs, error });
-      await sleep(delayMs, attemptSignal);
+      await sleep(delayMs, signal);
     }
   }
 

@@ -1,7 +1,10 @@
+import { type Clock, systemClock } from '../common/Clock.js';
 import { EventEmitter } from '../common/Event.js';
 import { finiteNumber } from '../common/validate.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import { callAttempt } from './callAttempt.js';
+import { DeadlineQueue } from './DeadlineQueue.js';
+import { LazyAbort, LazyAttemptContext } from './LazyAbort.js';
 import type { AttemptContext, CallOptions, Policy } from './Policy.js';
 import { MAX_TIMER_DELAY_MS } from './sleep.js';
 
@@ -25,19 +28,22 @@ export class TimeoutPolicy implements Policy {
   /** When a deadline passes (not when the caller aborts). */
   readonly onTimeout = this.timeoutEmitter.event;
 
-  constructor(timeoutMs: number) {
+  private readonly deadlines: DeadlineQueue;
+
+  constructor(timeoutMs: number, options: { clock?: Clock } = {}) {
     this.timeoutMs = finiteNumber('timeout.ms', timeoutMs, 1, MAX_TIMER_DELAY_MS);
+    this.deadlines = new DeadlineQueue(this.timeoutMs, options.clock ?? systemClock);
   }
 
   execute<T>(fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal, _options?: CallOptions): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const controller = new AbortController();
+    const controller = new LazyAbort();
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const settle = (): boolean => {
         if (settled) return false;
         settled = true;
-        clearTimeout(timer);
+        this.deadlines.cancel(deadline);
         signal?.removeEventListener('abort', onParentAbort);
         return true;
       };
@@ -46,15 +52,15 @@ export class TimeoutPolicy implements Policy {
         controller.abort(signal?.reason);
         reject(signal?.reason);
       };
-      const timer = setTimeout(() => {
+      const deadline = this.deadlines.add(() => {
         if (!settle()) return;
         const error = new TimeoutError(this.timeoutMs);
         controller.abort(error);
         this.timeoutEmitter.emit({ timeoutMs: this.timeoutMs });
         reject(error);
-      }, this.timeoutMs);
+      });
       signal?.addEventListener('abort', onParentAbort, { once: true });
-      callAttempt(fn, { signal: controller.signal, attempt: 0 }).then(
+      callAttempt(fn, new LazyAttemptContext(controller, 0)).then(
         (value) => {
           if (settle()) resolve(value);
         },
@@ -66,6 +72,6 @@ export class TimeoutPolicy implements Policy {
   }
 }
 
-export function timeout(ms: number): TimeoutPolicy {
-  return new TimeoutPolicy(ms);
+export function timeout(ms: number, options?: { clock?: Clock }): TimeoutPolicy {
+  return new TimeoutPolicy(ms, options);
 }

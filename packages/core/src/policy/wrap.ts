@@ -1,5 +1,6 @@
 import { callAttempt } from './callAttempt.js';
 import type { FallbackPolicy } from './FallbackPolicy.js';
+import { attemptContext } from './LazyAbort.js';
 import type { AttemptContext, CallOptions, Policy } from './Policy.js';
 
 /** What a policy may resolve with besides `fn`'s result (a fallback's substitute). */
@@ -25,7 +26,7 @@ export function wrap<const P extends readonly Policy<unknown>[]>(...policies: P)
       const run = (index: number, layerSignal: AbortSignal | undefined): Promise<T> => {
         const policy = policies[index];
         if (policy === undefined) {
-          return callAttempt(fn, { signal: layerSignal ?? new AbortController().signal, attempt: started++ });
+          return callAttempt(fn, attemptContext(layerSignal, started++));
         }
         // A fallback layer resolves with its substitute: the types say so at the top.
         return policy.execute((ctx) => run(index + 1, ctx.signal), layerSignal, options) as Promise<T>;

@@ -6,6 +6,7 @@ import {
   type Counter,
   context,
   type Histogram,
+  isSpanContextValid,
   type Meter,
   type MeterProvider,
   metrics,
@@ -13,6 +14,7 @@ import {
   type ObservableGauge,
   type ObservableUpDownCounter,
   propagation,
+  type Span,
   SpanKind,
   type Tracer,
   type TracerProvider,
@@ -219,7 +221,7 @@ export class SwitchyardTelemetry implements Disposable {
       if (options.instance !== undefined) span.setAttribute(ATTR.instanceId, options.instance.id);
     }
     return new Attempt(
-      trace.setSpan(parent, span),
+      contextWith(parent, span),
       span,
       this.clock,
       this.clock.now(),
@@ -242,7 +244,7 @@ export class SwitchyardTelemetry implements Disposable {
     );
     const resendCount = options.resendCount ?? 0;
     if (resendCount > 0 && span.isRecording()) span.setAttribute(ATTR.resendCount, resendCount);
-    return new Attempt(trace.setSpan(parent, span), span, this.clock, 0, undefined, undefined);
+    return new Attempt(contextWith(parent, span), span, this.clock, 0, undefined, undefined);
   }
 
   /** Writes W3C trace context (`traceparent`, `tracestate`, baggage) from `ctx` into `carrier`. */
@@ -577,4 +579,23 @@ function provider<T>(option: string, value: T | undefined, method: string): T | 
     throw new ConfigError(option, `an object with ${method}()`, value);
   }
   return value;
+}
+
+/**
+ * The context an attempt runs in. A non-recording span that only carries the parent's
+ * span context (what the no-op API returns) changes nothing downstream, so the parent
+ * context is reused instead of allocating a new one per attempt.
+ */
+function contextWith(parent: Context, span: Span): Context {
+  if (!span.isRecording()) {
+    const parentSpan = trace.getSpan(parent);
+    if (
+      parentSpan === undefined
+        ? !isSpanContextValid(span.spanContext())
+        : parentSpan.spanContext() === span.spanContext()
+    ) {
+      return parent;
+    }
+  }
+  return trace.setSpan(parent, span);
 }

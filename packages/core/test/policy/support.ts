@@ -1,5 +1,5 @@
 import { SwitchyardError, type SwitchyardErrorCode } from '@switchyard/core';
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 
 /** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
 export function seededRandom(seed: number): () => number {
@@ -79,4 +79,14 @@ export function track<T>(promise: Promise<T>): {
     },
   );
   return state;
+}
+
+/**
+ * A timeout policy shares one timer among its deadlines and lets it run out rather
+ * than clearing it. Asserts that once the longest deadline has passed no timer is left,
+ * so nothing leaks.
+ */
+export async function expectTimersDrained(longestDeadlineMs = 60_000): Promise<void> {
+  await vi.advanceTimersByTimeAsync(longestDeadlineMs);
+  expect(vi.getTimerCount()).toBe(0);
 }

@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { isTimeoutError, TimeoutError, timeout } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { flush, track } from './support.js';
+import { expectTimersDrained, flush, track } from './support.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -38,7 +38,7 @@ describe('TimeoutPolicy', () => {
     expect(seen?.aborted).toBe(true);
     expect(seen?.reason).toBe(result.error);
     expect(events).toEqual([1000]);
-    expect(vi.getTimerCount()).toBe(0);
+    await expectTimersDrained();
   });
 
   it('resolves with the result, clears its timer and unlinks from the caller signal', async () => {
@@ -51,7 +51,7 @@ describe('TimeoutPolicy', () => {
       return 'ok';
     }, parent.signal);
     await expect(promise).resolves.toBe('ok');
-    expect(vi.getTimerCount()).toBe(0);
+    await expectTimersDrained();
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
     expect(seen?.aborted).toBe(false);
     // The deadline passing later changes nothing.
@@ -67,7 +67,7 @@ describe('TimeoutPolicy', () => {
       else await expect(policy.execute(() => Promise.reject(new Error('no')), parent.signal)).rejects.toThrow('no');
     }
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
-    expect(vi.getTimerCount()).toBe(0);
+    await expectTimersDrained();
   });
 
   it('propagates the caller abort to the attempt and rejects with its reason at once', async () => {
@@ -89,7 +89,7 @@ describe('TimeoutPolicy', () => {
     expect(result.error).toBe(reason);
     expect(seen?.aborted).toBe(true);
     expect(seen?.reason).toBe(reason);
-    expect(vi.getTimerCount()).toBe(0);
+    await expectTimersDrained();
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(2000);
     expect(events).toEqual([]);
@@ -103,7 +103,7 @@ describe('TimeoutPolicy', () => {
     const fn = vi.fn(async () => 'x');
     await expect(policy.execute(fn, parent.signal)).rejects.toBe(reason);
     expect(fn).not.toHaveBeenCalled();
-    expect(vi.getTimerCount()).toBe(0);
+    await expectTimersDrained();
   });
 
   it('turns a synchronous throw into a rejection and cleans up', async () => {
@@ -115,7 +115,7 @@ describe('TimeoutPolicy', () => {
         throw boom;
       }, parent.signal),
     ).rejects.toBe(boom);
-    expect(vi.getTimerCount()).toBe(0);
+    await expectTimersDrained();
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
   });
 

@@ -11,7 +11,7 @@ import {
   wrap,
 } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { flush, httpError, track } from './support.js';
+import { expectTimersDrained, flush, httpError, track } from './support.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -44,7 +44,7 @@ describe('wrap', () => {
     expect(result.value).toBe('third time lucky');
     expect(attempts.map((a) => a.attempt)).toEqual([0, 1, 2]);
     expect(gate.inFlight).toBe(0);
-    expect(vi.getTimerCount()).toBe(0);
+    await expectTimersDrained();
   });
 
   it('numbers physical attempts across layers: retry around hedge', async () => {
@@ -86,7 +86,7 @@ describe('wrap', () => {
     await flush();
     expect(seen?.reason).toBe(reason);
     expect(result.error).toBe(reason);
-    expect(vi.getTimerCount()).toBe(0);
+    await expectTimersDrained();
   });
 
   it('with no policies just calls fn', async () => {

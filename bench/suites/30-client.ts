@@ -1,0 +1,181 @@
+// The whole client pipeline: its per-call overhead on an already-resolved call (with the
+// no-op OpenTelemetry API, and with the metrics and trace SDKs on), and client.fetch
+// against raw fetch on a local HTTP server, in the same run.
+
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { createClient, type ServiceClient, StaticRegistry, SwitchyardTelemetry } from '@switchyard/core';
+import { fmt, nsPerOpAsync, ratio, type Suite, summarize, type Table } from '../harness.js';
+
+const OPS = 50_000;
+const ROUNDS = 7;
+const HTTP_REQUESTS = 4_000;
+const HTTP_CONCURRENCY = 16;
+const HTTP_ROUNDS = 5;
+
+class SilentReader extends MetricReader {
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
+}
+
+function makeClient(registry: StaticRegistry, telemetry: SwitchyardTelemetry | false): ServiceClient {
+  return createClient({ registry, telemetry, balancer: 'peak-ewma' });
+}
+
+const one = Promise.resolve(1);
+
+async function pipeline(): Promise<{ table: Table; notes: string[] }> {
+  const registry = new StaticRegistry({
+    services: { svc: Array.from({ length: 10 }, (_, i) => ({ host: '127.0.0.1', port: 10_000 + i })) },
+  });
+  const reader = new SilentReader();
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  const tracerProvider = new BasicTracerProvider();
+  const variants: Array<{ name: string; run: (n: number) => Promise<void> }> = [];
+  variants.push({
+    name: 'baseline: await fn()',
+    run: async (n) => {
+      const fn = () => one;
+      for (let i = 0; i < n; i++) await fn();
+    },
+  });
+  const configs: Array<[string, SwitchyardTelemetry | false]> = [
+    ['client.call, telemetry off', false],
+    ['client.call, no-op OTel API', new SwitchyardTelemetry({})],
+    ['client.call, metrics SDK on', new SwitchyardTelemetry({ meterProvider })],
+    ['client.call, metrics + trace SDK on', new SwitchyardTelemetry({ meterProvider, tracerProvider })],
+  ];
+  const clients: ServiceClient[] = [];
+  for (const [name, telemetry] of configs) {
+    const client = makeClient(registry, telemetry);
+    clients.push(client);
+    await client.call('svc', () => one);
+    variants.push({
+      name,
+      run: async (n) => {
+        for (let i = 0; i < n; i++) await client.call('svc', () => one);
+      },
+    });
+  }
+  const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const v of variants) {
+      gc?.();
+      samples.get(v.name)?.push((await nsPerOpAsync(v.run, OPS, 1)).median);
+    }
+  }
+  for (const client of clients) await client.close();
+  await registry.close();
+  await meterProvider.shutdown();
+  await tracerProvider.shutdown();
+
+  const baseline = summarize(samples.get('baseline: await fn()') ?? []).median;
+  const rows = variants.map((v) => {
+    const t = summarize(samples.get(v.name) ?? []);
+    return [v.name, fmt(t.median, 0), fmt(t.min, 0), fmt(t.max, 0), fmt(Math.max(0, t.median - baseline), 0)];
+  });
+  const overhead = (name: string) => summarize(samples.get(name) ?? []).median - baseline;
+  const noop = overhead('client.call, no-op OTel API');
+  const sdk = overhead('client.call, metrics SDK on');
+  const traced = overhead('client.call, metrics + trace SDK on');
+  return {
+    table: {
+      title: `Pipeline overhead per call (10 instances, peak-EWMA, breakers, retry + budget, 10 s timeout; ${ROUNDS} interleaved rounds × ${OPS.toLocaleString('en-US')} calls)`,
+      columns: ['variant', 'median ns/call', 'min', 'max', 'overhead ns'],
+      rows,
+    },
+    notes: [
+      `Overhead with the no-op API: ${fmt(noop / 1000, 2)} µs per call (target ≤ 2 µs: ${noop <= 2000 ? 'met' : 'NOT met'}).`,
+      `With the metrics SDK on: ${fmt(sdk / 1000, 2)} µs; with metrics and a recording trace SDK: ${fmt(traced / 1000, 2)} µs.`,
+    ],
+  };
+}
+
+async function fetchThroughput(): Promise<{ table: Table; notes: string[] }> {
+  const body = JSON.stringify({ ok: true });
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const registry = new StaticRegistry({ services: { svc: [{ host: '127.0.0.1', port }] } });
+  const client = createClient({ registry, telemetry: new SwitchyardTelemetry({}) });
+  const url = `http://127.0.0.1:${port}/items`;
+
+  const load = async (send: () => Promise<Response>): Promise<number> => {
+    let next = 0;
+    const started = process.hrtime.bigint();
+    const worker = async () => {
+      while (next < HTTP_REQUESTS) {
+        next++;
+        const res = await send();
+        await res.arrayBuffer();
+      }
+    };
+    await Promise.all(Array.from({ length: HTTP_CONCURRENCY }, worker));
+    return HTTP_REQUESTS / (Number(process.hrtime.bigint() - started) / 1e9);
+  };
+  const raw = () => fetch(url);
+  const viaClient = () => client.fetch('svc', '/items');
+  await load(raw);
+  await load(viaClient);
+  const rawRates: number[] = [];
+  const clientRates: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < HTTP_ROUNDS; round++) {
+    const r = await load(raw);
+    const c = await load(viaClient);
+    rawRates.push(r);
+    clientRates.push(c);
+    ratios.push(c / r);
+  }
+  await client.close();
+  await registry.close();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+
+  const rawT = summarize(rawRates);
+  const clientT = summarize(clientRates);
+  const ratioT = summarize(ratios);
+  return {
+    table: {
+      title: `client.fetch vs raw fetch (local HTTP server, keep-alive, concurrency ${HTTP_CONCURRENCY}, ${HTTP_ROUNDS} interleaved rounds × ${HTTP_REQUESTS.toLocaleString('en-US')} requests)`,
+      columns: ['variant', 'median req/s', 'min', 'max'],
+      rows: [
+        ['raw fetch', fmt(rawT.median, 0), fmt(rawT.min, 0), fmt(rawT.max, 0)],
+        ['client.fetch (no-op OTel API)', fmt(clientT.median, 0), fmt(clientT.min, 0), fmt(clientT.max, 0)],
+      ],
+    },
+    notes: [
+      `client.fetch reaches ${ratio(ratioT.median, 1)} of raw fetch throughput (median of per-round ratios; range ${fmt(ratioT.min, 2)}–${fmt(ratioT.max, 2)}); target ≥ 0.90×: ${ratioT.median >= 0.9 ? 'met' : 'NOT met'}.`,
+    ],
+  };
+}
+
+const suite: Suite = {
+  name: 'client',
+  async run() {
+    const p = await pipeline();
+    const f = await fetchThroughput();
+    return {
+      title: 'Client pipeline',
+      description: `
+Every call goes through the full stack: registry snapshot, breaker-filtered instance list,
+balancer pick, per-instance breaker, retry with budget, per-attempt timeout and
+telemetry. The function called returns an already-resolved promise, so the numbers are
+the pipeline's own cost. "Overhead" subtracts the baseline of awaiting the same function
+directly. The HTTP table compares \`client.fetch\` with \`fetch\` against the same local
+server in alternating rounds.
+`,
+      tables: [p.table, f.table],
+      notes: [...p.notes, ...f.notes],
+    };
+  },
+};
+
+export default suite;
