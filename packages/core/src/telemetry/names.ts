@@ -40,6 +40,16 @@ export const ATTR = {
   ejectionReason: 'switchyard.instance.ejection_reason',
   registry: 'switchyard.registry',
   suppressedLogs: 'switchyard.log.suppressed',
+  // HTTP server (stable semantic conventions), for the server adapters.
+  httpRoute: 'http.route',
+  urlPath: 'url.path',
+  urlQuery: 'url.query',
+  clientAddress: 'client.address',
+  userAgentOriginal: 'user_agent.original',
+  // Server adapters: the client went away before the response was finished.
+  requestAborted: 'switchyard.request.aborted',
+  // Server lifecycle: which step a registry failure happened in (register, deregister, close).
+  lifecyclePhase: 'switchyard.lifecycle.phase',
 } as const;
 
 /** `error.type` value when nothing more specific is known (semconv). */
@@ -203,6 +213,12 @@ export const METRIC = {
     's',
     'Time from the start of a registry round-trip that brought a change until subscribers were notified.',
   ),
+  httpServerRequestDuration: metric(
+    'http.server.request.duration',
+    'histogram',
+    's',
+    'Duration of HTTP server requests.',
+  ),
 } as const;
 
 /** Event names of the log records Switchyard emits (the LogRecord `eventName` field). */
@@ -212,6 +228,10 @@ export const LOG_EVENT = {
   instanceRestored: 'switchyard.instance.restored',
   retryBudgetExhausted: 'switchyard.retry_budget.exhausted',
   registryWatchError: 'switchyard.registry.watch_error',
+  // Server lifecycle (register on listen, deregister and drain on shutdown).
+  instanceRegistered: 'switchyard.instance.registered',
+  instanceDeregistered: 'switchyard.instance.deregistered',
+  lifecycleError: 'switchyard.lifecycle.error',
 } as const;
 
 /** Span name of a non-HTTP attempt: `call {service}`. HTTP attempts are named `{method}` (or `HTTP`). */
