@@ -16,7 +16,13 @@ export class Dashboard {
     private readonly plainEveryMs = 1_000,
   ) {}
 
-  render(title: string, header: readonly string[], rows: readonly Row[], footer: readonly string[] = [], final = false): void {
+  render(
+    title: string,
+    header: readonly string[],
+    rows: readonly Row[],
+    footer: readonly string[] = [],
+    final = false,
+  ): void {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r.cells[i] ?? '').length)));
     const line = (cells: readonly string[]) => cells.map((c, i) => c.padStart(widths[i] ?? 0)).join('  ');
     const lines = [
