@@ -20,6 +20,12 @@ export interface CallOutcome {
  * return one of `instances`; it throws `NoInstancesError` when the list is empty.
  * Balancers that adapt to load implement the optional feedback hooks, which the
  * client calls around every attempt.
+ *
+ * `instances` is the eligible list (health filtering and breaker ejection happen
+ * before). Treat it as immutable, as registry snapshots are: balancers cache derived
+ * data (eligible positions, weight tables, the Maglev table) per service, keyed on
+ * the array reference and length, so a changed list must be a new array. A
+ * zero-weight instance gets no traffic unless every instance has weight 0.
  */
 export interface Balancer {
   readonly name: string;
@@ -28,6 +34,9 @@ export interface Balancer {
   onCallStart?(instance: Instance): void;
   /** A call to `instance` that started ended. */
   onCallEnd?(instance: Instance, outcome: CallOutcome): void;
-  /** Forget state for instances not in `live` (called when membership changes). */
+  /**
+   * Forget state for instances not in `live` (called when membership changes). A
+   * balancer shared by several services must be given all of their live instances.
+   */
   retain?(live: readonly Instance[]): void;
 }

@@ -18,19 +18,25 @@ export interface ConsistentHashOptions {
 
 export const CONSISTENT_HASH_DEFAULT_TABLE_SIZE = 65_537;
 const MAX_TABLE_SIZE = 16_777_259; // the first prime above 2^24: 32-64 MB of table is enough for anyone
+/** Rehashes of a key whose slot belongs to an instance missing from the list, before walking the table. */
+const REHASHES = 4;
 
 class HashState {
+  /** The list last picked from, and its length, to notice a new one cheaply. */
   array: readonly Instance[] | undefined;
   length = -1;
-  /** Backend ids, sorted, so the table does not depend on input order. */
+  /** Backends the table was built over: ids sorted, so the table does not depend on input order. */
   ids: string[] = [];
   weights: number[] = [];
   indexById = new Map<string, number>();
-  /** The instance object (from the latest list) behind each backend index. */
-  backends: Instance[] = [];
   table: Uint16Array | Uint32Array | undefined;
-  marks = new Int32Array(0);
+  /** Which backends are in the current list (`present[i] === generation`), and their objects from it. */
+  present = new Int32Array(0);
   generation = 0;
+  members: Instance[] = [];
+  /** Indices of the present backends, in id order, for picks without a key. */
+  presentList = new Int32Array(0);
+  presentCount = 0;
   /** Round-robin cursor for picks without a key. */
   next = 0;
 }
@@ -38,13 +44,21 @@ class HashState {
 /**
  * Sends every call with the same `ctx.key` to the same instance, using a Maglev table
  * over the instance ids. The table depends only on the set of (id, weight) pairs, not
- * on list order; it is rebuilt only when that set changes. A new list array with the
- * same members (a fresh snapshot, a re-filtered copy) costs one map lookup per
- * instance and no rebuild.
+ * on list order, so every client with the same instances maps keys alike.
+ *
+ * The table is built over the membership: the list given to `retain` (the client
+ * calls it on every registry change), or a list holding an id or weight the table does
+ * not know. A list that is a subset of it (a breaker ejected an instance, a retry
+ * excludes the one that failed) does not rebuild anything: a key whose slot belongs
+ * to a missing instance is rehashed (then the table walked) until it lands on one that
+ * is present, so only the missing instances' keys move, and they return when it does.
+ * If fewer than half the table's instances are present, the table is rebuilt over the
+ * list. A new array with the same members costs one map lookup per instance.
  *
  * Zero-weight instances get no keys unless every weight is 0. Calls without a key are
- * spread round-robin over the same instances (deterministic, no hot spot, no RNG).
- * Duplicate ids collapse to one backend; the instance with the smallest host:port wins.
+ * spread round-robin over the present instances in id order (deterministic, no hot
+ * spot, no RNG). Duplicate ids collapse to one backend; the instance with the smallest
+ * host:port wins, whatever the order.
  */
 export class ConsistentHashBalancer implements Balancer {
   readonly name = 'consistent-hash';
@@ -65,19 +79,55 @@ export class ConsistentHashBalancer implements Balancer {
     if (n === 1) return instances[0] as Instance;
     const state = this.services.get(ctx.service);
     if (instances !== state.array || n !== state.length) this.sync(state, instances);
-    const backends = state.backends;
     const key = ctx.key;
     if (key === undefined) {
       let k = state.next;
-      if (k >= backends.length) k = k % backends.length;
+      if (k >= state.presentCount) k = k % state.presentCount;
       state.next = k + 1;
-      return backends[k] as Instance;
+      return state.members[state.presentList[k] as number] as Instance;
     }
     const table = state.table as Uint16Array | Uint32Array;
-    return backends[table[hashString(key) % this.tableSize] as number] as Instance;
+    const size = this.tableSize;
+    let slot = hashString(key, 0, size);
+    let index = table[slot] as number;
+    if (state.present[index] === state.generation) return state.members[index] as Instance;
+    // The slot's owner is not in this list: rehash like Envoy's host-selection retries, then walk.
+    for (let attempt = 1; attempt <= REHASHES; attempt++) {
+      index = table[hashString(key, attempt, size)] as number;
+      if (state.present[index] === state.generation) return state.members[index] as Instance;
+    }
+    for (let step = 1; step < size; step++) {
+      slot = slot + 1 === size ? 0 : slot + 1;
+      index = table[slot] as number;
+      if (state.present[index] === state.generation) return state.members[index] as Instance;
+    }
+    // Only when the table is smaller than the instance count and no present one got a slot.
+    this.build(state, instances);
+    return this.pick(instances, ctx);
   }
 
-  /** Table slots per instance id for `service` (its share of the key space), from the last list picked from. */
+  /** Rebuilds the table of each service in `live` whose membership changed; forgets services not in it. */
+  retain(live: readonly Instance[]): void {
+    const byService = new Map<string, Instance[]>();
+    for (const instance of live) {
+      const list = byService.get(instance.service);
+      if (list === undefined) byService.set(instance.service, [instance]);
+      else list.push(instance);
+    }
+    for (const [service, state] of [...this.services.entries()]) {
+      const members = byService.get(service);
+      if (members === undefined) {
+        this.services.delete(service);
+        continue;
+      }
+      // Build now, off the pick path, if the membership changed. Either way the marks now
+      // describe `live`, so the next pick maps its own list onto the table again.
+      if (state.table !== undefined && !this.matchesTable(state, members, false)) this.build(state, members);
+      state.array = undefined;
+    }
+  }
+
+  /** Table slots per instance id for `service` (its share of the key space). */
   shares(service: string): Map<string, number> {
     const shares = new Map<string, number>();
     const state = this.services.peek(service);
@@ -91,10 +141,40 @@ export class ConsistentHashBalancer implements Balancer {
   }
 
   private sync(state: HashState, instances: readonly Instance[]): void {
+    if (state.table === undefined || !this.matchesTable(state, instances, true)) this.build(state, instances);
     state.array = instances;
     state.length = instances.length;
+  }
+
+  /**
+   * Marks which backends `instances` holds. True when every usable instance is a known
+   * backend with its weight and (for a pick's list) at least half the backends are present.
+   */
+  private matchesTable(state: HashState, instances: readonly Instance[], subsetAllowed: boolean): boolean {
     const anyUsable = instances.some((instance) => isUsableWeight(instance.weight));
-    if (state.table !== undefined && sameBackends(state, instances, anyUsable)) return;
+    const generation = ++state.generation;
+    let distinct = 0;
+    for (const instance of instances) {
+      if (anyUsable && !isUsableWeight(instance.weight)) continue;
+      const index = state.indexById.get(instance.id);
+      if (index === undefined || state.weights[index] !== (anyUsable ? instance.weight : 1)) return false;
+      if (state.present[index] !== generation) {
+        state.present[index] = generation;
+        state.members[index] = instance;
+        state.presentList[distinct++] = index;
+      } else if (preferred(instance, state.members[index] as Instance)) {
+        state.members[index] = instance;
+      }
+    }
+    const total = state.ids.length;
+    if (subsetAllowed ? distinct * 2 < total : distinct !== total) return false;
+    state.presentList.subarray(0, distinct).sort(); // id order for round-robin, whatever the list order
+    state.presentCount = distinct;
+    return true;
+  }
+
+  private build(state: HashState, instances: readonly Instance[]): void {
+    const anyUsable = instances.some((instance) => isUsableWeight(instance.weight));
     const chosen = new Map<string, Instance>();
     for (const instance of instances) {
       if (anyUsable && !isUsableWeight(instance.weight)) continue;
@@ -103,31 +183,15 @@ export class ConsistentHashBalancer implements Balancer {
     }
     const ids = [...chosen.keys()].sort();
     state.ids = ids;
-    state.backends = ids.map((id) => chosen.get(id) as Instance);
-    state.weights = state.backends.map((instance) => (anyUsable ? instance.weight : 1));
+    state.members = ids.map((id) => chosen.get(id) as Instance);
+    state.weights = state.members.map((instance) => (anyUsable ? instance.weight : 1));
     state.indexById = new Map(ids.map((id, index) => [id, index]));
-    state.marks = new Int32Array(ids.length);
     state.table = buildMaglevTable(ids, state.weights, this.tableSize);
+    state.generation = 1;
+    state.present = new Int32Array(ids.length).fill(1);
+    state.presentList = Int32Array.from(ids, (_, index) => index);
+    state.presentCount = ids.length;
   }
-}
-
-/** Whether `instances` has exactly the backends (ids and weights) the table was built for; if so, adopts its objects. */
-function sameBackends(state: HashState, instances: readonly Instance[], anyUsable: boolean): boolean {
-  const generation = ++state.generation;
-  let distinct = 0;
-  for (const instance of instances) {
-    if (anyUsable && !isUsableWeight(instance.weight)) continue;
-    const index = state.indexById.get(instance.id);
-    if (index === undefined || state.weights[index] !== (anyUsable ? instance.weight : 1)) return false;
-    if (state.marks[index] !== generation) {
-      state.marks[index] = generation;
-      state.backends[index] = instance;
-      distinct++;
-    } else if (preferred(instance, state.backends[index] as Instance)) {
-      state.backends[index] = instance;
-    }
-  }
-  return distinct === state.ids.length;
 }
 
 /** Deterministic choice between two instances with the same id, whatever their order in the list. */

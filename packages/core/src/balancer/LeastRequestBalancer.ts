@@ -1,15 +1,15 @@
-import { defaultRandom, type RandomSource } from '../common/Clock.js';
+import type { RandomSource } from '../common/Clock.js';
 import { NoInstancesError } from '../errors/NoInstancesError.js';
 import type { Instance } from '../registry/Instance.js';
 import type { Balancer, CallOutcome, PickContext } from './Balancer.js';
 import { balancerOptions, randomOption } from './balancerOptions.js';
 import { EligibleIndex } from './EligibleIndex.js';
+import { IndexSource } from './IndexSource.js';
 import { InstanceStates } from './InstanceStates.js';
-import { randomIndex } from './randomIndex.js';
 import { ServiceStates } from './ServiceStates.js';
 
 export interface LeastRequestOptions {
-  /** Source of randomness for choosing the two candidates. Default `Math.random`. */
+  /** Source of randomness for choosing the two candidates. Default: an allocation-free mulberry32 seeded from `Math.random`. */
   readonly random?: RandomSource;
 }
 
@@ -29,13 +29,13 @@ interface InFlight {
  */
 export class LeastRequestBalancer implements Balancer {
   readonly name = 'least-request';
-  private readonly random: RandomSource;
+  private readonly indices: IndexSource;
   private readonly eligible = new ServiceStates(() => new EligibleIndex());
   private readonly inFlight = new InstanceStates<InFlight>(() => ({ pending: 0 }));
 
   constructor(options?: LeastRequestOptions) {
     const o = balancerOptions('leastRequest', options, ['random']);
-    this.random = randomOption('leastRequest.random', o.random, defaultRandom);
+    this.indices = new IndexSource(randomOption('leastRequest.random', o.random, undefined));
   }
 
   pick(instances: readonly Instance[], ctx: PickContext): Instance {
@@ -46,8 +46,8 @@ export class LeastRequestBalancer implements Balancer {
     eligible.update(instances);
     const m = eligible.count;
     if (m === 1) return instances[eligible.at(0)] as Instance;
-    const i = randomIndex(this.random, m);
-    let j = randomIndex(this.random, m - 1);
+    const i = this.indices.next(m);
+    let j = this.indices.next(m - 1);
     if (j >= i) j++;
     const a = instances[eligible.at(i)] as Instance;
     const b = instances[eligible.at(j)] as Instance;

@@ -1,4 +1,4 @@
-import { type Clock, defaultRandom, type RandomSource, systemClock } from '../common/Clock.js';
+import { type Clock, type RandomSource, systemClock } from '../common/Clock.js';
 import { finiteNumber } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { NoInstancesError } from '../errors/NoInstancesError.js';
@@ -6,8 +6,8 @@ import type { Instance } from '../registry/Instance.js';
 import type { Balancer, CallOutcome, PickContext } from './Balancer.js';
 import { balancerOptions, clockOption, randomOption } from './balancerOptions.js';
 import { EligibleIndex } from './EligibleIndex.js';
+import { IndexSource } from './IndexSource.js';
 import { InstanceStates } from './InstanceStates.js';
-import { randomIndex } from './randomIndex.js';
 import { ServiceStates } from './ServiceStates.js';
 
 export interface PeakEwmaOptions {
@@ -22,7 +22,7 @@ export interface PeakEwmaOptions {
   readonly defaultRttMs?: number;
   /** Clock in ms; inject a fake one to drive time in tests. Default `performance.now()`. */
   readonly clock?: Clock;
-  /** Source of randomness for choosing the two candidates. Default `Math.random`. */
+  /** Source of randomness for choosing the two candidates. Default: an allocation-free mulberry32 seeded from `Math.random`. */
   readonly random?: RandomSource;
 }
 
@@ -57,8 +57,9 @@ export class PeakEwmaBalancer implements Balancer {
   private readonly decayMs: number;
   private readonly defaultRttMs: number;
   private readonly clock: Clock;
-  private readonly random: RandomSource;
+  private readonly indices: IndexSource;
   private readonly eligible = new ServiceStates(() => new EligibleIndex());
+  private readonly costs = new Float64Array(2);
   private readonly states = new InstanceStates<EwmaState>(() => ({ pending: 0, rtt: -1, stamp: 0 }));
 
   constructor(options?: PeakEwmaOptions) {
@@ -66,7 +67,7 @@ export class PeakEwmaBalancer implements Balancer {
     this.decayMs = o.decayMs === undefined ? PEAK_EWMA_DEFAULT_DECAY_MS : positive('peakEwma.decayMs', o.decayMs);
     this.defaultRttMs = o.defaultRttMs === undefined ? -1 : finiteNumber('peakEwma.defaultRttMs', o.defaultRttMs, 0);
     this.clock = clockOption('peakEwma.clock', o.clock, systemClock);
-    this.random = randomOption('peakEwma.random', o.random, defaultRandom);
+    this.indices = new IndexSource(randomOption('peakEwma.random', o.random, undefined));
   }
 
   pick(instances: readonly Instance[], ctx: PickContext): Instance {
@@ -77,14 +78,31 @@ export class PeakEwmaBalancer implements Balancer {
     eligible.update(instances);
     const m = eligible.count;
     if (m === 1) return instances[eligible.at(0)] as Instance;
-    const i = randomIndex(this.random, m);
-    let j = randomIndex(this.random, m - 1);
+    const i = this.indices.next(m);
+    let j = this.indices.next(m - 1);
     if (j >= i) j++;
     const a = instances[eligible.at(i)] as Instance;
     const b = instances[eligible.at(j)] as Instance;
-    const now = this.clock.now();
-    const costA = this.costAt(a, now);
-    const costB = this.costAt(b, now);
+    const sa = this.states.get(a);
+    const sb = this.states.get(b);
+    // Costs go through a scratch array: a double returned from a call V8 does not inline is boxed.
+    this.writeUndecayedCost(sa, 0);
+    this.writeUndecayedCost(sb, 1);
+    let costA = this.costs[0] as number;
+    let costB = this.costs[1] as number;
+    const historyA = sa !== undefined && sa.rtt >= 0;
+    const historyB = sb !== undefined && sb.rtt >= 0;
+    if (historyA && historyB) {
+      // Both estimates decay by e^(−(now − stamp)/decayMs) and only their ratio matters, so
+      // scale b by e^((stampB − stampA)/decayMs): no clock read on the hot path.
+      costB *= Math.exp(Math.min((sb.stamp - sa.stamp) / this.decayMs, 700));
+    } else if (historyA !== historyB && this.defaultRttMs >= 0) {
+      // A default estimate does not decay; compare it with the other's estimate as of now.
+      // (Finagle's rule needs no clock: 0 beats any estimate, the penalty loses to any.)
+      const now = this.clock.now();
+      if (historyA) costA *= decayFactor(sa, now, this.decayMs);
+      else if (historyB) costB *= decayFactor(sb, now, this.decayMs);
+    }
     if (eligible.allZero || a.weight === b.weight) return costA <= costB ? a : b;
     return costA * b.weight <= costB * a.weight ? a : b;
   }
@@ -107,7 +125,7 @@ export class PeakEwmaBalancer implements Balancer {
     }
     // w is how much of the estimate survives the time since the last update; the
     // visible estimate has decayed by w, and a lower sample pulls it by 1 − w.
-    const w = now > state.stamp ? Math.exp((state.stamp - now) / this.decayMs) : 1;
+    const w = decayFactor(state, now, this.decayMs);
     const estimate = state.rtt * w;
     const sample = outcome.ok || latency > estimate ? latency : estimate;
     state.rtt = sample > estimate ? sample : estimate * w + sample * (1 - w);
@@ -120,19 +138,26 @@ export class PeakEwmaBalancer implements Balancer {
 
   /** The current cost of `instance` (estimate × (pending + 1), before weighting), for tests and diagnostics. */
   cost(instance: Instance): number {
-    return this.costAt(instance, this.clock.now());
+    const state = this.states.get(instance);
+    this.writeUndecayedCost(state, 0);
+    const cost = this.costs[0] as number;
+    return state !== undefined && state.rtt >= 0 ? cost * decayFactor(state, this.clock.now(), this.decayMs) : cost;
   }
 
-  private costAt(instance: Instance, now: number): number {
-    const state = this.states.get(instance);
+  /** Cost as of the last update: rtt × (pending + 1), or the no-history rule. */
+  private writeUndecayedCost(state: EwmaState | undefined, slot: number): void {
     const pending = state === undefined ? 0 : state.pending;
-    if (state === undefined || state.rtt < 0) {
-      if (this.defaultRttMs >= 0) return this.defaultRttMs * (pending + 1);
-      return pending === 0 ? 0 : PENALTY + pending;
-    }
-    const rtt = now > state.stamp ? state.rtt * Math.exp((state.stamp - now) / this.decayMs) : state.rtt;
-    return rtt * (pending + 1);
+    let cost: number;
+    if (state !== undefined && state.rtt >= 0) cost = state.rtt * (pending + 1);
+    else if (this.defaultRttMs >= 0) cost = this.defaultRttMs * (pending + 1);
+    else cost = pending === 0 ? 0 : PENALTY + pending;
+    this.costs[slot] = cost;
   }
+}
+
+/** How much of `state`'s estimate survives until `now`. */
+function decayFactor(state: EwmaState, now: number, decayMs: number): number {
+  return now > state.stamp ? Math.exp((state.stamp - now) / decayMs) : 1;
 }
 
 function positive(option: string, value: unknown): number {

@@ -8,7 +8,7 @@ import { ServiceStates } from './ServiceStates.js';
 /** The weighted balancer has no options: weights come from `Instance.weight`. */
 export type SmoothWeightedOptions = Record<string, never>;
 
-/** nginx's `current_weight` of one instance id, plus the list generation that last saw it. */
+/** nginx's `current_weight` of one instance id, kept across list changes, plus the list generation that last saw it. */
 interface Slot {
   current: number;
   seen: number;
@@ -19,8 +19,9 @@ class WeightedState {
   array: readonly Instance[] | undefined;
   length = -1;
   generation = 0;
-  /** `slots[i]` and `weights[i]` belong to `array[i]`. */
+  /** `slots[i]`, `currents[i]` and `weights[i]` belong to `array[i]`; a pick touches only the typed arrays. */
   slots: Slot[] = [];
+  currents = new Float64Array(16);
   weights = new Float64Array(16);
   total = 0;
 }
@@ -32,9 +33,9 @@ class WeightedState {
  * (weights 5, 1, 1 give a a b a c a a). Zero-weight instances get nothing unless every
  * weight is 0, when all count as 1 (plain round-robin).
  *
- * A pick is O(n) over typed arrays aligned with the list; state is keyed by instance
- * id and re-aligned only when the list (array reference or length) changes. A
- * duplicated id shares one slot, so it gets the sum of its weights.
+ * A pick is O(n) over typed arrays aligned with the list; the state is kept by
+ * instance id and re-aligned only when the list (array reference or length)
+ * changes. A duplicated id counts as two entries, so it gets the sum of its weights.
  */
 export class SmoothWeightedBalancer implements Balancer {
   readonly name = 'weighted';
@@ -50,27 +51,28 @@ export class SmoothWeightedBalancer implements Balancer {
     if (n === 1) return instances[0] as Instance;
     const state = this.services.get(ctx.service);
     if (instances !== state.array || n !== state.length) align(state, instances);
-    const slots = state.slots;
+    const currents = state.currents;
     const weights = state.weights;
     let best = -1;
     let bestCurrent = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < n; i++) {
       const weight = weights[i] as number;
       if (weight === 0) continue;
-      const slot = slots[i] as Slot;
-      const current = slot.current + weight;
-      slot.current = current;
+      const current = (currents[i] as number) + weight;
+      currents[i] = current;
       if (current > bestCurrent) {
         bestCurrent = current;
         best = i;
       }
     }
-    (slots[best] as Slot).current -= state.total;
+    currents[best] = bestCurrent - state.total;
     return instances[best] as Instance;
   }
 }
 
 function align(state: WeightedState, instances: readonly Instance[]): void {
+  // Save the phase of the old alignment by id, so instances that stay keep it.
+  for (let i = 0; i < state.slots.length; i++) (state.slots[i] as Slot).current = state.currents[i] as number;
   const n = instances.length;
   const generation = ++state.generation;
   let anyUsable = false;
@@ -80,7 +82,11 @@ function align(state: WeightedState, instances: readonly Instance[]): void {
       break;
     }
   }
-  if (state.weights.length < n) state.weights = new Float64Array(Math.max(n, state.weights.length * 2));
+  if (state.weights.length < n) {
+    const capacity = Math.max(n, state.weights.length * 2);
+    state.weights = new Float64Array(capacity);
+    state.currents = new Float64Array(capacity);
+  }
   state.slots.length = n;
   let total = 0;
   for (let i = 0; i < n; i++) {
@@ -89,10 +95,13 @@ function align(state: WeightedState, instances: readonly Instance[]): void {
     if (slot === undefined) {
       slot = { current: 0, seen: generation };
       state.byId.set(instance.id, slot);
+    } else if (slot.seen === generation) {
+      slot = { current: 0, seen: generation }; // a duplicate id: its own entry, not tracked by id
     }
     slot.seen = generation;
     const weight = anyUsable ? (isUsableWeight(instance.weight) ? instance.weight : 0) : 1;
     state.slots[i] = slot;
+    state.currents[i] = slot.current;
     state.weights[i] = weight;
     total += weight;
   }

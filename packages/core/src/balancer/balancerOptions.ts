@@ -21,7 +21,11 @@ export function balancerOptions(prefix: string, value: unknown, known: readonly 
   return record;
 }
 
-export function randomOption(option: string, value: unknown, fallback: RandomSource): RandomSource {
+export function randomOption(
+  option: string,
+  value: unknown,
+  fallback: RandomSource | undefined,
+): RandomSource | undefined {
   if (value === undefined) return fallback;
   if (typeof value !== 'function') throw new ConfigError(option, 'a function returning a number in [0, 1)', value);
   return value as RandomSource;

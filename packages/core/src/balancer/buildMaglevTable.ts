@@ -35,8 +35,8 @@ export function buildMaglevTable(
   for (let i = 0; i < n; i++) {
     const id = ids[i] as string;
     share[i] = (weights[i] as number) / maxWeight;
-    position[i] = hashString(id, OFFSET_SEED) % size;
-    skip[i] = (hashString(id, SKIP_SEED) % (size - 1)) + 1;
+    position[i] = hashString(id, OFFSET_SEED, size);
+    skip[i] = hashString(id, SKIP_SEED, size - 1) + 1;
   }
   const taken = new Uint8Array(size);
   let filled = 0;

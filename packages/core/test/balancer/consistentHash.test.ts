@@ -48,19 +48,44 @@ describe('ConsistentHashBalancer', () => {
     expect(copies).toContain(picked);
   });
 
-  it('moves only the removed instance’s keys plus a small Maglev surplus (N = 10 and 100, default table)', () => {
+  it('moves only the keys of an instance missing from the list (ejected, excluded on retry), and moves them back', () => {
+    for (const n of [10, 100]) {
+      const list = instances(n);
+      const balancer = new ConsistentHashBalancer();
+      const before = assign(balancer, list);
+      const missing = list[Math.floor(n / 3)] as Instance;
+      const during = assign(
+        balancer,
+        list.filter((i) => i !== missing),
+      );
+      const { moved, movedElsewhere } = movedFraction(before, during, missing.id);
+      expect(movedElsewhere).toBe(0);
+      expect(during).not.toContain(missing.id);
+      expect(Math.abs(moved * n - 1)).toBeLessThan(0.1); // its share of the key space, ~1/N
+      // Its keys spread over the others: none takes more than 4× its fair part of them.
+      const receivers = new Map<string, number>();
+      during.forEach((id, k) => {
+        if (before[k] === missing.id) receivers.set(id, (receivers.get(id) ?? 0) + 1);
+      });
+      const movedKeys = before.filter((id) => id === missing.id).length;
+      expect(Math.max(...receivers.values())).toBeLessThan((4 * movedKeys) / (n - 1) + 5);
+      expect(assign(balancer, list)).toEqual(before);
+    }
+  });
+
+  it('rebuilds for a membership change (retain): few keys move and clients agree (N = 10 and 100)', () => {
     for (const n of [10, 100]) {
       const list = instances(n);
       const balancer = new ConsistentHashBalancer();
       const before = assign(balancer, list);
       const removed = list[Math.floor(n / 3)] as Instance;
-      const after = assign(
-        balancer,
-        list.filter((i) => i !== removed),
-      );
+      const remaining = list.filter((i) => i !== removed);
+      balancer.retain(remaining);
+      const after = assign(balancer, remaining);
+      // A client that only ever saw the new membership maps every key the same way.
+      expect(assign(new ConsistentHashBalancer(), [...remaining].reverse())).toEqual(after);
       const { moved, movedElsewhere } = movedFraction(before, after, removed.id);
-      // Every key of the removed instance must move.
-      expect(after.filter((id) => id === removed.id)).toHaveLength(0);
+      expect(after).not.toContain(removed.id);
       // Measured: N = 10 → 1.06/N moved (0.73% of keys from other instances);
       // N = 100 → 1.54/N (0.60%). The surplus is Maglev's, about 40 slots per 65 537.
       expect(movedElsewhere).toBeLessThan(0.01);
@@ -68,18 +93,23 @@ describe('ConsistentHashBalancer', () => {
     }
   });
 
-  it('moves at most 1.2/N of keys at N = 100 with a 655 373-slot table', () => {
+  it('moves at most 1.2/N of keys on a membership change at N = 100 with a 655 373-slot table', () => {
     const n = 100;
     const list = instances(n);
     const balancer = new ConsistentHashBalancer({ tableSize: 655_373 });
     const before = assign(balancer, list);
-    const removed = list[42] as Instance;
-    const after = assign(
-      balancer,
-      list.filter((i) => i !== removed),
-    );
+    const remaining = list.filter((_, i) => i !== 42);
+    balancer.retain(remaining);
     // Measured: 1.11/N (0.13% of keys from other instances).
-    expect(movedFraction(before, after).moved * n).toBeLessThan(1.2);
+    expect(movedFraction(before, assign(balancer, remaining)).moved * n).toBeLessThan(1.2);
+  });
+
+  it('rebuilds over the list when fewer than half of the table’s instances are in it', () => {
+    const list = instances(10);
+    const balancer = new ConsistentHashBalancer();
+    assign(balancer, list);
+    const few = list.slice(2, 6);
+    expect(assign(balancer, few)).toEqual(assign(new ConsistentHashBalancer(), few));
   });
 
   it('moves keys mostly to a new instance when one joins', () => {

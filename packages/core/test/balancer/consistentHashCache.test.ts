@@ -29,10 +29,30 @@ describe('ConsistentHashBalancer table cache', () => {
     pick([...list, list[0] as (typeof list)[number]]); // a duplicate adds no backend
     expect(builds).toHaveBeenCalledTimes(1);
 
-    pick(list.slice(1)); // one left
+    pick(list.slice(1)); // one ejected: a subset is served from the same table
+    pick(list.slice(0, 4)); // half of them: still a subset
+    expect(builds).toHaveBeenCalledTimes(1);
+
+    pick(list.slice(0, 3)); // fewer than half: rebuilt over the list
     expect(builds).toHaveBeenCalledTimes(2);
-    pick(list.map((i, k) => (k === 3 ? createInstance({ ...i, weight: 2 }, 'svc') : i))); // a weight changed
+    pick([...list, createInstance({ id: 'new', host: 'h', port: 2 }, 'svc')]); // an unknown id
     expect(builds).toHaveBeenCalledTimes(3);
+    pick(list.map((i, k) => (k === 3 ? createInstance({ ...i, weight: 2 }, 'svc') : i))); // a weight changed
+    expect(builds).toHaveBeenCalledTimes(4);
+  });
+
+  it('rebuilds on a membership change reported through retain, not on the next pick', () => {
+    const balancer = new ConsistentHashBalancer({ tableSize: 1009 });
+    const list = instances(8);
+    balancer.pick(list, { service: 'svc', key: 'k' });
+    balancer.retain(list); // same membership
+    balancer.pick(list, { service: 'svc', key: 'k' });
+    expect(builds).toHaveBeenCalledTimes(1);
+    const smaller = list.slice(1);
+    balancer.retain(smaller);
+    expect(builds).toHaveBeenCalledTimes(2);
+    for (let i = 0; i < 10; i++) balancer.pick(smaller, { service: 'svc', key: `k${i}` });
+    expect(builds).toHaveBeenCalledTimes(2);
   });
 
   it('keeps one table per service', () => {

@@ -48,7 +48,7 @@ describe('LeastRequestBalancer', () => {
       // 200 calls in flight over 10 instances, completing in a seeded random order.
       const p2c = simulate(new LeastRequestBalancer({ random: seededRandom(seed * 31) }), list, seed, 200);
       const random = simulate(new RandomBalancer({ random: seededRandom(seed * 31) }), list, seed, 200);
-      // Measured (seed 5): P2C mean spread 4.4, max 12; random mean 13.4, max 24.
+      // Measured over seeds 5-7: P2C mean spread 4.2-4.4, max 10-12; random mean 12.7-13.7, max 22-29.
       expect(p2c.meanSpread).toBeLessThan(random.meanSpread / 2.5);
       expect(p2c.maxSpread).toBeLessThan(random.maxSpread);
       expect(p2c.meanSpread).toBeLessThan(6);
