@@ -1,0 +1,32 @@
+export type { SwitchyardHttpError } from './mapSwitchyardError.js';
+export { mapSwitchyardError } from './mapSwitchyardError.js';
+export type { ServerRequestHandle, ServerRequestLike } from './ServerTelemetry.js';
+export { ServerTelemetry } from './ServerTelemetry.js';
+export {
+  HTTP_SERVER_REQUEST_DURATION,
+  SERVER_ATTR,
+  SERVER_INSTRUMENTATION_SCOPE,
+  SERVER_INSTRUMENTATION_VERSION,
+  serverSpanName,
+} from './serverNames.js';
+export {
+  SWITCHYARD_CLIENT,
+  SWITCHYARD_MODULE_OPTIONS,
+  SWITCHYARD_REGISTRY,
+} from './switchyard.constants.js';
+export { InjectRegistry, InjectSwitchyardClient, InjectSwitchyardOptions } from './switchyard.decorators.js';
+export { SwitchyardErrorMatcher, SwitchyardExceptionFilter } from './switchyard.exception-filter.js';
+export { SwitchyardTelemetryInterceptor } from './switchyard.interceptor.js';
+export type {
+  SwitchyardAddress,
+  SwitchyardClientOptions,
+  SwitchyardModuleAsyncOptions,
+  SwitchyardModuleForRootOptions,
+  SwitchyardModuleStaticOptions,
+  SwitchyardOptionsFactory,
+  SwitchyardRegistrationOptions,
+  SwitchyardServerTelemetryOptions,
+} from './switchyard.interfaces.js';
+export { SwitchyardModuleOptions } from './switchyard.interfaces.js';
+export { SwitchyardLifecycle } from './switchyard.lifecycle.js';
+export { SwitchyardModule } from './switchyard.module.js';

@@ -1,0 +1,117 @@
+// ServerTelemetry and the advertised address on their own: method canonicalisation, Host
+// parsing, aborted requests, and which host a wildcard-bound server advertises.
+import { hostname, networkInterfaces } from 'node:os';
+import { SpanKind } from '@opentelemetry/api';
+import { HTTP_SERVER_REQUEST_DURATION, type ServerRequestLike, ServerTelemetry } from '@switchyard/nestjs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { advertisedAddress } from '../../packages/nestjs/src/advertisedAddress.js';
+import { createOtelHarness, type OtelHarness } from './support.js';
+
+let otel: OtelHarness;
+let telemetry: ServerTelemetry;
+
+beforeEach(() => {
+  otel = createOtelHarness();
+  telemetry = new ServerTelemetry({
+    tracerProvider: otel.tracerProvider,
+    meterProvider: otel.meterProvider,
+    httpInstrumentation: 'switchyard',
+  });
+});
+afterEach(() => otel.shutdown());
+
+function request(overrides: Partial<ServerRequestLike> = {}): ServerRequestLike {
+  return {
+    method: 'GET',
+    url: '/things/1',
+    headers: { host: 'shop.example:8080' },
+    httpVersion: '1.1',
+    socket: { remoteAddress: '10.0.0.9', remotePort: 50_000 },
+    ...overrides,
+  };
+}
+
+describe('ServerTelemetry', () => {
+  it('names unknown methods HTTP with http.request.method _OTHER and keeps the original', () => {
+    telemetry.start(request({ method: 'FROB' }), '/things/:id')?.end(200);
+    telemetry.start(request({ method: 'get' }), undefined)?.end(200);
+    const [frob, get] = otel.spans.ended;
+    expect(frob?.name).toBe('HTTP /things/:id');
+    expect(frob?.kind).toBe(SpanKind.SERVER);
+    expect(frob?.attributes).toMatchObject({ 'http.request.method': '_OTHER', 'http.request.method_original': 'FROB' });
+    expect(get?.name).toBe('GET');
+    expect(get?.attributes).toMatchObject({ 'http.request.method': 'GET', 'http.request.method_original': 'get' });
+    expect(get?.attributes['http.route']).toBeUndefined();
+  });
+
+  it('reads server.address and server.port from the Host header, IPv6 and default ports included', () => {
+    telemetry.start(request({ headers: { host: '[::1]:3000' } }), '/a')?.end(200);
+    telemetry.start(request({ headers: { host: 'shop.example' } }), '/b')?.end(200);
+    telemetry.start(request({ headers: { host: 'shop.example' }, socket: { encrypted: true } }), '/c')?.end(200);
+    telemetry.start(request({ headers: {} }), '/d')?.end(200);
+    const [a, b, c, d] = otel.spans.ended;
+    expect(a?.attributes).toMatchObject({ 'server.address': '::1', 'server.port': 3000 });
+    expect(b?.attributes).toMatchObject({ 'server.address': 'shop.example', 'server.port': 80, 'url.scheme': 'http' });
+    expect(c?.attributes).toMatchObject({
+      'server.address': 'shop.example',
+      'server.port': 443,
+      'url.scheme': 'https',
+    });
+    expect(d?.attributes['server.address']).toBeUndefined();
+  });
+
+  it('an aborted request (no status) ends the span without error and records no duration', async () => {
+    const handle = telemetry.start(request(), '/things/:id');
+    handle?.end(undefined);
+    handle?.end(200); // later calls do nothing
+    const [span] = otel.spans.ended;
+    expect(otel.spans.ended).toHaveLength(1);
+    expect(span?.attributes['http.response.status_code']).toBeUndefined();
+    expect(span?.attributes['error.type']).toBeUndefined();
+    expect((await otel.metrics()).get(HTTP_SERVER_REQUEST_DURATION.name)).toBeUndefined();
+  });
+
+  it('a 5xx without a thrown error has error.type = the status; a 4xx is not an error', () => {
+    telemetry.start(request(), '/x')?.end(500);
+    telemetry.start(request(), '/y')?.end(404, new Error('not found'));
+    const [five, four] = otel.spans.ended;
+    expect(five?.attributes['error.type']).toBe('500');
+    expect(four?.attributes['error.type']).toBeUndefined();
+    expect(four?.events).toEqual([]);
+  });
+});
+
+describe('advertisedAddress', () => {
+  const server = (address: ReturnType<import('node:net').Server['address']>) => ({ address: () => address });
+
+  it('uses the bound address, or the configured host and port', () => {
+    expect(advertisedAddress({}, server({ address: '127.0.0.1', family: 'IPv4', port: 4000 }))).toEqual({
+      host: '127.0.0.1',
+      port: 4000,
+    });
+    expect(
+      advertisedAddress(
+        { host: 'shop.internal', port: 80 },
+        server({ address: '0.0.0.0', family: 'IPv4', port: 4000 }),
+      ),
+    ).toEqual({ host: 'shop.internal', port: 80 });
+  });
+
+  it('replaces a wildcard bind by a reachable address of this machine', () => {
+    const external = Object.values(networkInterfaces())
+      .flatMap((list) => list ?? [])
+      .filter((a) => a.family === 'IPv4' && !a.internal)
+      .map((a) => a.address);
+    for (const wildcard of ['0.0.0.0', '::']) {
+      const address = advertisedAddress({}, server({ address: wildcard, family: 'IPv6', port: 4000 }));
+      expect(address?.port).toBe(4000);
+      expect(external.length > 0 ? external : [hostname()]).toContain(address?.host);
+    }
+  });
+
+  it('is undefined without a TCP port unless one is configured', () => {
+    expect(advertisedAddress({}, server('/tmp/app.sock'))).toBeUndefined();
+    expect(advertisedAddress({}, undefined)).toBeUndefined();
+    expect(advertisedAddress({ port: 9000 }, undefined)?.port).toBe(9000);
+  });
+});
