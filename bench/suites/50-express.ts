@@ -1,0 +1,162 @@
+// Requests per second of a bare Express 5 app against the same app with the switchyard()
+// middleware, served from a worker thread and loaded with keep-alive node:http requests
+// from the main thread, in interleaved rounds of the same run.
+
+import { Agent, request } from 'node:http';
+import { Worker } from 'node:worker_threads';
+import { fmt, ratio, type Suite, summarize } from '../harness.js';
+
+const REQUESTS = 10_000;
+const CONCURRENCY = 32;
+const ROUNDS = 9;
+
+interface Variant {
+  readonly name: string;
+  readonly key: string;
+}
+
+const VARIANTS: readonly Variant[] = [
+  { name: 'bare express', key: 'bare' },
+  { name: '+ switchyard(), no-op OTel API', key: 'middleware' },
+  { name: '+ switchyard(), telemetry: false', key: 'middleware-off' },
+  { name: '+ switchyard(), metrics + trace SDK on', key: 'middleware-sdk' },
+];
+
+interface Running {
+  readonly worker: Worker;
+  readonly port: number;
+}
+
+/** Event-loop busy time of the worker so far, in ms. */
+function busyMs(worker: Worker): Promise<number> {
+  return new Promise((resolve) => {
+    worker.once('message', (message: { busyMs: number }) => resolve(message.busyMs));
+    worker.postMessage('busy');
+  });
+}
+
+async function startWorker(key: string): Promise<Running> {
+  const worker = new Worker(new URL('../workers/expressServer.mjs', import.meta.url), { workerData: { variant: key } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', (message: { port: number }) => resolve(message.port));
+    worker.once('error', reject);
+  });
+  return { worker, port };
+}
+
+/** Sends `REQUESTS` GETs with `CONCURRENCY` in flight over keep-alive sockets; returns requests per second. */
+async function load(port: number, agent: Agent): Promise<number> {
+  let sent = 0;
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: `/items/${sent}`, agent }, (res) => {
+        res.on('data', () => {});
+        res.on('end', resolve);
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const started = process.hrtime.bigint();
+  const worker = async () => {
+    while (sent < REQUESTS) {
+      sent++;
+      await one();
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return REQUESTS / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+const suite: Suite = {
+  name: 'express',
+  async run() {
+    const running = new Map<string, Running>();
+    const agents = new Map<string, Agent>();
+    for (const v of VARIANTS) {
+      running.set(v.key, await startWorker(v.key));
+      agents.set(v.key, new Agent({ keepAlive: true, maxSockets: CONCURRENCY }));
+    }
+    const rates = new Map<string, number[]>(VARIANTS.map((v) => [v.key, []]));
+    const ratios = new Map<string, number[]>(VARIANTS.map((v) => [v.key, []]));
+    const busy = new Map<string, number[]>(VARIANTS.map((v) => [v.key, []]));
+    // Warm-up: JIT, sockets.
+    for (const v of VARIANTS) await load(running.get(v.key)?.port ?? 0, agents.get(v.key) as Agent);
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
+      const thisRound = new Map<string, number>();
+      for (const v of order) {
+        const { worker, port } = running.get(v.key) as Running;
+        const before = await busyMs(worker);
+        const rate = await load(port, agents.get(v.key) as Agent);
+        busy.get(v.key)?.push((((await busyMs(worker)) - before) * 1000) / REQUESTS);
+        thisRound.set(v.key, rate);
+        rates.get(v.key)?.push(rate);
+      }
+      const bare = thisRound.get('bare') ?? Number.NaN;
+      for (const v of VARIANTS) ratios.get(v.key)?.push((thisRound.get(v.key) ?? Number.NaN) / bare);
+    }
+    for (const agent of agents.values()) agent.destroy();
+    for (const { worker } of running.values()) {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.postMessage('close');
+      await exited;
+    }
+
+    const busyBare = summarize(busy.get('bare') ?? []).median;
+    const busyOf = (key: string) => summarize(busy.get(key) ?? []).median - busyBare;
+    const rows = VARIANTS.map((v) => {
+      const r = summarize(rates.get(v.key) ?? []);
+      const q = summarize(ratios.get(v.key) ?? []);
+      return [
+        v.name,
+        fmt(r.median, 0),
+        `${fmt(r.min, 0)}–${fmt(r.max, 0)}`,
+        ratio(q.median, 1),
+        `${fmt(q.min, 2)}–${fmt(q.max, 2)}`,
+        fmt(summarize(busy.get(v.key) ?? []).median, 1),
+        v.key === 'bare' ? '–' : fmt(busyOf(v.key), 1),
+      ];
+    });
+    const noop = summarize(ratios.get('middleware') ?? []).median;
+    const sdk = summarize(ratios.get('middleware-sdk') ?? []).median;
+    return {
+      title: 'Express adapter overhead',
+      description: `
+The same Express 5 app (one \`GET /items/:id\` route answering a small JSON body) runs bare and
+with \`switchyard()\` in front, each in its own worker thread; the main thread loads them with
+${CONCURRENCY} concurrent keep-alive \`node:http\` requests, ${REQUESTS.toLocaleString('en-US')} per round,
+${ROUNDS} rounds interleaved (order alternating), after a warm-up round. The route makes no downstream call,
+so the numbers are the middleware's own cost: \`req.switchyard\`, trace-context extraction, the SERVER span
+and the \`http.server.request.duration\` record. "No-op OTel API" is the default when no SDK is registered;
+"SDK on" uses a \`BasicTracerProvider\` (no exporter) and a \`MeterProvider\` with a reader. The ratio is the
+median of per-round ratios to the bare app in the same round. "Server busy" is the worker's event-loop
+busy time (\`performance.eventLoopUtilization().active\`) per request, the server's own cost, which moves
+less than throughput when other processes share the machine. A load generator in another process
+(autocannon, wrk) would be purer; a worker thread keeps the suite free of extra dependencies while giving
+the server its own core on a 2-core machine.
+`,
+      tables: [
+        {
+          title: `Requests per second (${ROUNDS} interleaved rounds × ${REQUESTS.toLocaleString('en-US')} requests, concurrency ${CONCURRENCY})`,
+          columns: [
+            'variant',
+            'median req/s',
+            'req/s range',
+            'vs bare (median)',
+            'ratio range',
+            'server busy µs/req',
+            'added µs/req',
+          ],
+          rows,
+        },
+      ],
+      notes: [
+        `With the no-op OpenTelemetry API the middleware keeps ${ratio(noop, 1)} of the bare app's throughput (the server thread is busy ${fmt(busyOf('middleware'), 1)} µs more per request); target ≥ 0.90×: ${noop >= 0.9 ? 'met' : 'NOT met'}.`,
+        `With the trace and metrics SDKs recording: ${ratio(sdk, 1)} (${fmt(busyOf('middleware-sdk'), 1)} µs more per request, mostly the SDK's span and histogram work).`,
+      ],
+    };
+  },
+};
+
+export default suite;

@@ -1,0 +1,193 @@
+// Shared pieces of the Express adapter tests: real servers on 127.0.0.1 (port 0), an
+// in-memory OpenTelemetry SDK, and raw HTTP requests whose connections a test controls.
+import { createServer, type IncomingHttpHeaders, type RequestListener, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { context, propagation } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { MeterProvider, type MetricData, MetricReader } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/** Registers the W3C propagator and an AsyncLocalStorage context manager, as an SDK would. */
+export function installGlobalContext(): () => void {
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const manager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(manager);
+  return () => {
+    manager.disable();
+    context.disable();
+    propagation.disable();
+  };
+}
+
+class TestMetricReader extends MetricReader {
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
+}
+
+export interface Otel {
+  readonly tracerProvider: BasicTracerProvider;
+  readonly meterProvider: MeterProvider;
+  readonly spans: InMemorySpanExporter;
+  /** Every metric of a fresh collection, by name. */
+  metrics(): Promise<Map<string, MetricData>>;
+  shutdown(): Promise<void>;
+}
+
+export function createOtel(): Otel {
+  const spans = new InMemorySpanExporter();
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
+  const reader = new TestMetricReader();
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  return {
+    tracerProvider,
+    meterProvider,
+    spans,
+    async metrics() {
+      const { resourceMetrics, errors } = await reader.collect();
+      if (errors.length > 0) throw new AggregateError(errors, 'metric collection failed');
+      const byName = new Map<string, MetricData>();
+      for (const scope of resourceMetrics.scopeMetrics) {
+        for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric);
+      }
+      return byName;
+    },
+    async shutdown() {
+      await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]);
+    },
+  };
+}
+
+export interface Listening {
+  readonly server: Server;
+  readonly port: number;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Listens on 127.0.0.1, port 0. */
+export async function listen(handler: RequestListener | Server): Promise<Listening> {
+  const server = typeof handler === 'function' ? createServer(handler) : handler;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        if (!server.listening) resolve();
+        else server.close(() => resolve());
+      }),
+  };
+}
+
+export interface Received {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+}
+
+export interface Downstream extends Listening {
+  readonly requests: Received[];
+  /** Resolves with the next request received (or the latest one if it already came). */
+  nextRequest(): Promise<Received>;
+  /** Resolves when the connection of a request the downstream never answered closes. */
+  readonly abandoned: Promise<void>;
+  status: number;
+  hang: boolean;
+}
+
+/** A plain node:http service that records requests; it can answer a status or hang. */
+export async function startDownstream(): Promise<Downstream> {
+  const requests: Received[] = [];
+  let waiting: ((r: Received) => void) | undefined;
+  const abandoned = deferred<void>();
+  const state = { status: 200, hang: false };
+  const listening = await listen((req, res) => {
+    const received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers };
+    requests.push(received);
+    waiting?.(received);
+    waiting = undefined;
+    if (state.hang) {
+      res.on('close', () => abandoned.resolve());
+      return;
+    }
+    const body = JSON.stringify({ from: 'downstream', url: req.url });
+    res.writeHead(state.status, { 'content-type': 'application/json' });
+    res.end(body);
+  });
+  return {
+    server: listening.server,
+    port: listening.port,
+    url: listening.url,
+    close: listening.close,
+    requests,
+    abandoned: abandoned.promise,
+    nextRequest: () =>
+      new Promise<Received>((resolve) => {
+        waiting = resolve;
+      }),
+    get status() {
+      return state.status;
+    },
+    set status(value: number) {
+      state.status = value;
+    },
+    get hang() {
+      return state.hang;
+    },
+    set hang(value: boolean) {
+      state.hang = value;
+    },
+  };
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** One request on its own connection (no pooling), so tests know exactly which socket is used. */
+export function send(
+  url: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): { response: Promise<RawResponse>; abort(): void } {
+  const req = request(url, { method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false });
+  const response = new Promise<RawResponse>((resolve, reject) => {
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+  req.end();
+  return { response, abort: () => req.destroy() };
+}
+
+export interface Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+export const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+export const PARENT_SPAN_ID = '00f067aa0ba902b7';
+export const TRACEPARENT = `00-${TRACE_ID}-${PARENT_SPAN_ID}-01`;
