@@ -1,0 +1,191 @@
+import { EventEmitter } from '../../common/Event.js';
+import type { ConsulApi } from './ConsulApi.js';
+import { ConsulRequestError } from './ConsulRequestError.js';
+import type { AgentRegistration } from './toAgentRegistration.js';
+
+/** What happened to a service this registry registered, outside of a caller's own call. */
+export interface RegistrationEvent {
+  /**
+   * - `reregistered`: the agent had lost it (restart, TTL check unknown) and it was registered again;
+   * - `heartbeat_failed`: a TTL heartbeat failed (the agent is unreachable or refused it);
+   * - `reregister_failed`: registering it again failed (retried at the next heartbeat or sync);
+   * - `deregister_failed`: deregistering it on `close()` failed (its check will expire it, if it has one).
+   */
+  readonly type: 'reregistered' | 'heartbeat_failed' | 'reregister_failed' | 'deregister_failed';
+  readonly id: string;
+  readonly service: string;
+  readonly error?: ConsulRequestError;
+}
+
+interface Entry {
+  readonly registration: AgentRegistration;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * The services this registry registered, kept registered: TTL checks are heartbeated
+ * every ttl/3, and services the agent lost (a restart wipes a dev agent; a TTL heartbeat
+ * answered "unknown check"; the anti-entropy sync does not find them) are registered again.
+ * Every timer is unref'd, so they never keep a process alive on their own.
+ */
+export class OwnRegistrations {
+  private readonly entries = new Map<string, Entry>();
+  private readonly events = new EventEmitter<RegistrationEvent>();
+  private syncTimer: NodeJS.Timeout | undefined;
+  private syncing: Promise<number> | undefined;
+
+  readonly onEvent = this.events.event;
+
+  constructor(
+    private readonly api: ConsulApi,
+    private readonly syncIntervalMs: number | false,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  ids(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
+  /** Registers with the agent, then keeps it registered. Rejects with a ConsulRequestError. */
+  async add(registration: AgentRegistration): Promise<void> {
+    await this.api.register(registration.definition, this.signal);
+    if (this.signal.aborted) return;
+    this.remove(registration.id);
+    const entry: Entry = { registration, timer: undefined };
+    this.entries.set(registration.id, entry);
+    this.scheduleHeartbeat(entry);
+    this.scheduleSync();
+  }
+
+  /** Forgets `id` (no more heartbeats or re-registration). Returns whether it was ours. */
+  remove(id: string): boolean {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return false;
+    clearTimeout(entry.timer);
+    this.entries.delete(id);
+    if (this.entries.size === 0) {
+      clearTimeout(this.syncTimer);
+      this.syncTimer = undefined;
+    }
+    return true;
+  }
+
+  /**
+   * Anti-entropy: asks the agent which services it has and registers again those of ours
+   * it lost. Concurrent calls share one round. Resolves with how many were registered
+   * again; never rejects.
+   */
+  sync(): Promise<number> {
+    if (this.entries.size === 0 || this.signal.aborted) return Promise.resolve(0);
+    this.syncing ??= this.syncOnce().finally(() => {
+      this.syncing = undefined;
+    });
+    return this.syncing;
+  }
+
+  /** Stops every timer; the registry deregisters what is left. */
+  stop(): AgentRegistration[] {
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    const left = [...this.entries.values()].map((entry) => {
+      clearTimeout(entry.timer);
+      return entry.registration;
+    });
+    this.entries.clear();
+    return left;
+  }
+
+  /** Drops every event listener (after `close()` has reported its last events). */
+  clearListeners(): void {
+    this.events.clear();
+  }
+
+  emit(event: RegistrationEvent): void {
+    this.events.emit(event);
+  }
+
+  private async syncOnce(): Promise<number> {
+    let present: Set<string>;
+    try {
+      present = await this.api.agentServiceIds(this.signal);
+    } catch {
+      // Unreachable agent: the watch loops report it; the next sync or heartbeat retries.
+      return 0;
+    }
+    const done = await Promise.all(
+      [...this.entries.values()]
+        .filter((entry) => !present.has(entry.registration.id))
+        .map((entry) => this.reregister(entry)),
+    );
+    return done.filter(Boolean).length;
+  }
+
+  /** Registers `entry` again; resolves with whether that worked. */
+  private async reregister(entry: Entry): Promise<boolean> {
+    const { id, service, definition } = entry.registration;
+    try {
+      await this.api.register(definition, this.signal);
+      if (this.entries.get(id) !== entry) return false;
+      this.emit({ type: 'reregistered', id, service });
+      return true;
+    } catch (error) {
+      if (this.signal.aborted || this.entries.get(id) !== entry) return false;
+      this.emit({ type: 'reregister_failed', id, service, error: asRequestError(error) });
+      return false;
+    }
+  }
+
+  private scheduleHeartbeat(entry: Entry): void {
+    const { ttlMs, ttlCheckId } = entry.registration;
+    if (ttlMs === undefined || ttlCheckId === undefined || this.signal.aborted) return;
+    entry.timer = setTimeout(() => {
+      void this.heartbeat(entry, ttlCheckId);
+    }, ttlMs / 3);
+    entry.timer.unref();
+  }
+
+  private async heartbeat(entry: Entry, checkId: string): Promise<void> {
+    const { id, service } = entry.registration;
+    try {
+      await this.api.passCheck(checkId, this.signal);
+    } catch (error) {
+      if (this.signal.aborted || this.entries.get(id) !== entry) return;
+      const failure = asRequestError(error);
+      if (isCheckLost(failure)) await this.reregister(entry);
+      else this.emit({ type: 'heartbeat_failed', id, service, error: failure });
+    }
+    if (this.entries.get(id) === entry) this.scheduleHeartbeat(entry);
+  }
+
+  private scheduleSync(): void {
+    const interval = this.syncIntervalMs;
+    if (interval === false || this.syncTimer !== undefined || this.signal.aborted) return;
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      void this.sync().finally(() => {
+        if (this.entries.size > 0) this.scheduleSync();
+      });
+    }, interval);
+    this.syncTimer.unref();
+  }
+}
+
+/**
+ * The agent no longer has the check: 404 "Unknown check ID" (current agents) or 500
+ * "... does not have associated TTL" (older ones, and a check replaced by a non-TTL one).
+ */
+function isCheckLost(error: ConsulRequestError): boolean {
+  return (
+    error.status === 404 || (error.status === 500 && /unknown check|does not have associated ttl/i.test(error.message))
+  );
+}
+
+function asRequestError(error: unknown): ConsulRequestError {
+  return error instanceof ConsulRequestError
+    ? error
+    : new ConsulRequestError('registration', 'internal', error instanceof Error ? error.message : String(error));
+}
