@@ -3,6 +3,7 @@
 // registry failures that are logged but never crash the application.
 import { Controller, Get } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import {
   createClient,
   type HealthCheck,
@@ -246,5 +247,62 @@ describe('closing what the module created', () => {
     await running.app.close();
     expect(running.logger.messages('error').some((m) => m.includes('cannot close'))).toBe(true);
     running = undefined;
+  });
+});
+
+describe('lifecycle log records', () => {
+  it('registered, deregistered and failures go out as OpenTelemetry log records', async () => {
+    const exporter = new InMemoryLogRecordExporter();
+    const loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter })] });
+    const records = () =>
+      exporter
+        .getFinishedLogRecords()
+        .map((r) => ({ event: r.eventName, severity: r.severityText, attributes: r.attributes }));
+
+    const app = await start({ registration: { service: 'shop', id: 'shop-1' }, telemetry: { loggerProvider } });
+    await app.app.get(SwitchyardLifecycle).whenRegistered();
+    await app.app.close();
+    running = undefined;
+    expect(records()).toEqual([
+      {
+        event: 'switchyard.instance.registered',
+        severity: 'INFO',
+        attributes: { 'switchyard.service': 'shop', 'switchyard.instance.id': 'shop-1' },
+      },
+      {
+        event: 'switchyard.instance.deregistered',
+        severity: 'INFO',
+        attributes: { 'switchyard.service': 'shop', 'switchyard.instance.id': 'shop-1' },
+      },
+    ]);
+    expect(exporter.getFinishedLogRecords()[0]?.instrumentationScope.name).toBe('@switchyard/nestjs');
+
+    exporter.reset();
+    await registry.close();
+    registry = new SpyRegistry();
+    registry.failRegister = true;
+    running = await startApp({
+      imports: [
+        SwitchyardModule.forRoot({
+          registry,
+          client: { telemetry: false },
+          registration: { service: 'shop' },
+          telemetry: { loggerProvider },
+        }),
+      ],
+    });
+    await running.app.get(SwitchyardLifecycle).whenRegistered();
+    expect(records()).toEqual([
+      {
+        event: 'switchyard.lifecycle.error',
+        severity: 'WARN',
+        attributes: {
+          'switchyard.service': 'shop',
+          'switchyard.lifecycle.phase': 'register',
+          'error.type': 'SWITCHYARD_REGISTRY',
+        },
+      },
+    ]);
+    await loggerProvider.shutdown();
   });
 });

@@ -200,6 +200,7 @@ describe('bad options throw a ConfigError naming the option', () => {
     ['registration.check', () => ({ registry, registration: { service: 'shop', check: 'http' as never } })],
     ['telemetry.httpInstrumentation', () => ({ registry, telemetry: { httpInstrumentation: 'both' as never } })],
     ['telemetry.tracerProvider', () => ({ registry, telemetry: { tracerProvider: {} as never } })],
+    ['telemetry.loggerProvider', () => ({ registry, telemetry: { loggerProvider: {} as never } })],
     ['closeRegistry', () => ({ registry, closeRegistry: 'yes' as never })],
     ['client.registry', () => ({ registry, client: { registry } as never })],
     ['global', () => ({ registry, global: 1 as never })],

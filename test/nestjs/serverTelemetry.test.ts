@@ -2,7 +2,8 @@
 // parsing, aborted requests, and which host a wildcard-bound server advertises.
 import { hostname, networkInterfaces } from 'node:os';
 import { SpanKind } from '@opentelemetry/api';
-import { HTTP_SERVER_REQUEST_DURATION, type ServerRequestLike, ServerTelemetry } from '@switchyard/nestjs';
+import { TELEMETRY_METRICS } from '@switchyard/core';
+import { type ServerRequestLike, ServerTelemetry } from '@switchyard/nestjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { advertisedAddress } from '../../packages/nestjs/src/advertisedAddress.js';
 import { createOtelHarness, type OtelHarness } from './support.js';
@@ -26,15 +27,26 @@ function request(overrides: Partial<ServerRequestLike> = {}): ServerRequestLike 
     url: '/things/1',
     headers: { host: 'shop.example:8080' },
     httpVersion: '1.1',
-    socket: { remoteAddress: '10.0.0.9', remotePort: 50_000 },
+    socket: { remoteAddress: '10.0.0.9' },
     ...overrides,
   };
 }
 
 describe('ServerTelemetry', () => {
+  it('reports HTTP/2 as network.protocol.version 2 and reads :authority', () => {
+    telemetry
+      .start(request({ httpVersion: '2.0', headers: { ':authority': 'shop.example:8443' } }), '/h2')
+      .end({ statusCode: 200 });
+    expect(otel.spans.ended[0]?.attributes).toMatchObject({
+      'network.protocol.version': '2',
+      'server.address': 'shop.example',
+      'server.port': 8443,
+    });
+  });
+
   it('names unknown methods HTTP with http.request.method _OTHER and keeps the original', () => {
-    telemetry.start(request({ method: 'FROB' }), '/things/:id')?.end(200);
-    telemetry.start(request({ method: 'get' }), undefined)?.end(200);
+    telemetry.start(request({ method: 'FROB' }), '/things/:id').end({ statusCode: 200 });
+    telemetry.start(request({ method: 'get' }), undefined).end({ statusCode: 200 });
     const [frob, get] = otel.spans.ended;
     expect(frob?.name).toBe('HTTP /things/:id');
     expect(frob?.kind).toBe(SpanKind.SERVER);
@@ -45,10 +57,12 @@ describe('ServerTelemetry', () => {
   });
 
   it('reads server.address and server.port from the Host header, IPv6 and default ports included', () => {
-    telemetry.start(request({ headers: { host: '[::1]:3000' } }), '/a')?.end(200);
-    telemetry.start(request({ headers: { host: 'shop.example' } }), '/b')?.end(200);
-    telemetry.start(request({ headers: { host: 'shop.example' }, socket: { encrypted: true } }), '/c')?.end(200);
-    telemetry.start(request({ headers: {} }), '/d')?.end(200);
+    telemetry.start(request({ headers: { host: '[::1]:3000' } }), '/a').end({ statusCode: 200 });
+    telemetry.start(request({ headers: { host: 'shop.example' } }), '/b').end({ statusCode: 200 });
+    telemetry
+      .start(request({ headers: { host: 'shop.example' }, socket: { encrypted: true } }), '/c')
+      .end({ statusCode: 200 });
+    telemetry.start(request({ headers: {} }), '/d').end({ statusCode: 200 });
     const [a, b, c, d] = otel.spans.ended;
     expect(a?.attributes).toMatchObject({ 'server.address': '::1', 'server.port': 3000 });
     expect(b?.attributes).toMatchObject({ 'server.address': 'shop.example', 'server.port': 80, 'url.scheme': 'http' });
@@ -60,22 +74,33 @@ describe('ServerTelemetry', () => {
     expect(d?.attributes['server.address']).toBeUndefined();
   });
 
-  it('an aborted request (no status) ends the span without error and records no duration', async () => {
+  it('an aborted request: switchyard.request.aborted, no error, a duration without a status', async () => {
     const handle = telemetry.start(request(), '/things/:id');
-    handle?.end(undefined);
-    handle?.end(200); // later calls do nothing
+    handle.end({ statusCode: undefined, aborted: true });
+    handle.end({ statusCode: 200 }); // later calls do nothing
     const [span] = otel.spans.ended;
     expect(otel.spans.ended).toHaveLength(1);
+    expect(span?.attributes['switchyard.request.aborted']).toBe(true);
     expect(span?.attributes['http.response.status_code']).toBeUndefined();
     expect(span?.attributes['error.type']).toBeUndefined();
-    expect((await otel.metrics()).get(HTTP_SERVER_REQUEST_DURATION.name)).toBeUndefined();
+    const metric = (await otel.metrics()).get(TELEMETRY_METRICS.httpServerRequestDuration.name);
+    expect(metric?.dataPoints.map((p) => p.attributes)).toEqual([
+      {
+        'http.request.method': 'GET',
+        'url.scheme': 'http',
+        'http.route': '/things/:id',
+        'network.protocol.version': '1.1',
+      },
+    ]);
   });
 
   it('a 5xx without a thrown error has error.type = the status; a 4xx is not an error', () => {
-    telemetry.start(request(), '/x')?.end(500);
-    telemetry.start(request(), '/y')?.end(404, new Error('not found'));
-    const [five, four] = otel.spans.ended;
+    telemetry.start(request(), '/x').end({ statusCode: 500 });
+    telemetry.start(request(), '/y').end({ statusCode: 404, error: new Error('not found') });
+    telemetry.start(request(), '/z').end({ statusCode: 502, error: new Error('plain') });
+    const [five, four, plain] = otel.spans.ended;
     expect(five?.attributes['error.type']).toBe('500');
+    expect(plain?.attributes['error.type']).toBe('502'); // a plain Error says nothing more than the status
     expect(four?.attributes['error.type']).toBeUndefined();
     expect(four?.events).toEqual([]);
   });

@@ -3,14 +3,19 @@
 // downstream service), and http.server.request.duration; off when another instrumentation owns it.
 import { readFileSync } from 'node:fs';
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { BrokenCircuitError, type ServiceClient, StaticRegistry, SwitchyardTelemetry } from '@switchyard/core';
 import {
-  HTTP_SERVER_REQUEST_DURATION,
+  BrokenCircuitError,
+  type ServiceClient,
+  StaticRegistry,
+  SwitchyardTelemetry,
+  TELEMETRY_METRICS,
+} from '@switchyard/core';
+import {
   InjectSwitchyardClient,
   SERVER_INSTRUMENTATION_SCOPE,
   SERVER_INSTRUMENTATION_VERSION,
@@ -52,6 +57,8 @@ class ItemsController {
 }
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+/** The context key of instrumentation-http's RPC metadata (`createContextKey` is a `Symbol.for`). */
+const RPC_METADATA_KEY = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');
 const CALLER_SPAN_ID = 'b7ad6b7169203331';
 
 let otel: OtelHarness;
@@ -206,7 +213,7 @@ describe('http.server.request.duration', () => {
     await responses.finished(3);
     expect(otel.spans.ended.filter(isServer)).toHaveLength(3);
 
-    const metric = (await otel.metrics()).get(HTTP_SERVER_REQUEST_DURATION.name);
+    const metric = (await otel.metrics()).get(TELEMETRY_METRICS.httpServerRequestDuration.name);
     expect(metric?.descriptor.unit).toBe('s');
     const points = (metric?.dataPoints ?? []) as DataPoint<Histogram>[];
     const ok = points.find((p) => p.attributes['http.route'] === '/items/:id');
@@ -234,7 +241,7 @@ describe('turning it off', () => {
     await otel.spans.waitFor((s) => s.kind === SpanKind.CLIENT);
     await responses.finished(1);
     expect(otel.spans.ended.filter(isServer)).toEqual([]);
-    expect((await otel.metrics()).get(HTTP_SERVER_REQUEST_DURATION.name)).toBeUndefined();
+    expect((await otel.metrics()).get(TELEMETRY_METRICS.httpServerRequestDuration.name)).toBeUndefined();
   });
 
   it('telemetry: false makes no server span', async () => {
@@ -245,15 +252,15 @@ describe('turning it off', () => {
     expect(otel.spans.ended.filter(isServer)).toEqual([]);
   });
 
-  it("'auto' defers to another instrumentation's active span, and the client call joins it", async () => {
-    // Stands in for @opentelemetry/instrumentation-http: a span active around the whole request.
-    const outer: Span[] = [];
+  it("'auto' defers to @opentelemetry/instrumentation-http: no span of its own, the route reported, the trace joined", async () => {
+    // Stands in for instrumentation-http: its span active around the request, its RPC metadata in the context.
+    const metadata: { type: string; route?: string } = { type: 'http' };
     const app = await start({}, (nest) => {
       nest.use((_req: unknown, res: { once(e: string, f: () => void): void }, next: () => void) => {
         const span = otel.tracerProvider.getTracer('external').startSpan('external', { kind: SpanKind.SERVER });
-        outer.push(span);
         res.once('finish', () => span.end());
-        context.with(trace.setSpan(context.active(), span), next);
+        const ctx = trace.setSpan(context.active(), span).setValue(RPC_METADATA_KEY, metadata);
+        context.with(ctx, next);
       });
     });
     await (await fetch(`${app.url}/items/1`)).text();
@@ -262,15 +269,36 @@ describe('turning it off', () => {
     await responses.finished(1);
     expect(otel.spans.ended.filter((s) => isServer(s) && s.name !== 'external')).toEqual([]);
     expect(attempt.parentSpanContext?.spanId).toBe(external.spanContext().spanId);
-    expect(outer).toHaveLength(1);
+    expect(metadata.route).toBe('/items/:id');
   });
 
-  it("'switchyard' makes its span even under another instrumentation's span", async () => {
-    const app = await start({ httpInstrumentation: 'switchyard' }, (nest) => {
+  it("'auto' makes its span under an unrelated active span (a context leaked from startup, say)", async () => {
+    const app = await start({}, (nest) => {
       nest.use((_req: unknown, _res: unknown, next: () => void) => {
-        const span = otel.tracerProvider.getTracer('external').startSpan('external');
+        const span = otel.tracerProvider.getTracer('external').startSpan('leaked');
         context.with(trace.setSpan(context.active(), span), next);
         span.end();
+      });
+    });
+    await (await fetch(`${app.url}/items/1`)).text();
+    const server = await otel.spans.waitFor((s) => isServer(s) && s.name === 'GET /items/:id');
+    expect(server.instrumentationScope.name).toBe(SERVER_INSTRUMENTATION_SCOPE);
+  });
+
+  it("'external' without an active span still continues the caller's trace", async () => {
+    const app = await start({ httpInstrumentation: 'external' });
+    await (
+      await fetch(`${app.url}/items/1`, { headers: { traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` } })
+    ).text();
+    const attempt = await otel.spans.waitFor((s) => s.kind === SpanKind.CLIENT);
+    expect(attempt.spanContext().traceId).toBe(TRACE_ID);
+    expect(attempt.parentSpanContext?.spanId).toBe(CALLER_SPAN_ID);
+  });
+
+  it("'switchyard' makes its span even under instrumentation-http", async () => {
+    const app = await start({ httpInstrumentation: 'switchyard' }, (nest) => {
+      nest.use((_req: unknown, _res: unknown, next: () => void) => {
+        context.with(context.active().setValue(RPC_METADATA_KEY, { type: 'http' }), next);
       });
     });
     await (await fetch(`${app.url}/items/1`)).text();

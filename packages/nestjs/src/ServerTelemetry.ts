@@ -3,12 +3,10 @@ import {
   type Attributes,
   type Context,
   type Histogram,
-  isSpanContextValid,
   type MeterProvider,
   metrics,
   context as otelContext,
   propagation,
-  ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -16,12 +14,17 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import { DURATION_BUCKETS_SECONDS, errorTypeOf, type HttpInstrumentationMode } from '@switchyard/core';
+import {
+  TELEMETRY_ATTRIBUTES as ATTR,
+  DURATION_BUCKETS_SECONDS,
+  errorTypeOf,
+  type HttpInstrumentationMode,
+  isHttpStatusError,
+  TELEMETRY_METRICS,
+} from '@switchyard/core';
 import {
   DEFAULT_KNOWN_HTTP_METHODS,
   HTTP_METHOD_OTHER,
-  HTTP_SERVER_REQUEST_DURATION,
-  SERVER_ATTR,
   SERVER_INSTRUMENTATION_SCOPE,
   SERVER_INSTRUMENTATION_VERSION,
   serverSpanName,
@@ -36,26 +39,37 @@ export interface ServerRequestLike {
   readonly originalUrl?: string | undefined;
   readonly headers: IncomingHttpHeaders;
   readonly httpVersion?: string | undefined;
-  readonly socket?:
-    | {
-        readonly remoteAddress?: string | undefined;
-        readonly remotePort?: number | undefined;
-        readonly encrypted?: boolean;
-      }
-    | undefined;
+  readonly socket?: { readonly remoteAddress?: string | undefined; readonly encrypted?: boolean } | undefined;
+}
+
+/** How a request ended. */
+export interface ServerRequestResult {
+  /** The status sent; undefined when the client went away before a response head was sent. */
+  readonly statusCode?: number | undefined;
+  /** What the handler threw, if anything. */
+  readonly error?: unknown;
+  /** The client went away before the response was finished. */
+  readonly aborted?: boolean;
 }
 
 /** One request being observed. */
 export interface ServerRequestHandle {
-  /** The extracted parent context with the request's span: run the handler in it. */
+  /** The context to run the handler in: the request's span, or the trace someone else started. */
   readonly context: Context;
-  /**
-   * Ends the span and records the duration. `statusCode` undefined means the connection
-   * closed before a response was sent: the span ends without a status and no duration is
-   * recorded (there is none to speak of). `error` is what the handler threw, if anything.
-   */
-  end(statusCode: number | undefined, error?: unknown): void;
+  /** Ends the span and records the duration (once; later calls do nothing). */
+  end(result: ServerRequestResult): void;
 }
+
+/**
+ * The RPC metadata `@opentelemetry/instrumentation-http` puts in the context of each
+ * incoming request; framework instrumentations set `route` on it, and it reads `route`
+ * back for its span and metric. The key comes from `createContextKey`, a `Symbol.for`.
+ */
+interface RpcMetadata {
+  type?: unknown;
+  route?: string | undefined;
+}
+const RPC_METADATA_KEY = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');
 
 /** Query keys whose values the conventions say to redact (case-sensitive). */
 const SENSITIVE_QUERY_KEYS = new Set([
@@ -70,8 +84,15 @@ const SENSITIVE_QUERY_KEYS = new Set([
 
 /**
  * SERVER spans and `http.server.request.duration` for requests, following the stable HTTP
- * semantic conventions: span `{method} {route}`, W3C parent extracted from the headers,
- * `ERROR` status and `error.type` only for 5xx (a 4xx is the client's problem).
+ * semantic conventions (names from core's `names.ts`, shared with the Express adapter):
+ * span `{method} {route}`, W3C parent extracted from the headers, `ERROR` status and
+ * `error.type` only for 5xx (a 4xx is the client's problem).
+ *
+ * Who makes the span: `'switchyard'` this class; `'external'` OpenTelemetry's
+ * `@opentelemetry/instrumentation-http`; `'auto'` (default) decides per request —
+ * `external` when instrumentation-http's RPC metadata is in the active context. When it
+ * does not make the span it still continues the trace (the active span, else the caller's
+ * `traceparent`) and tells instrumentation-http the route.
  */
 export class ServerTelemetry {
   private readonly mode: HttpInstrumentationMode;
@@ -88,71 +109,63 @@ export class ServerTelemetry {
     this.knownMethods = knownHttpMethods(options.knownHttpMethods);
   }
 
-  /**
-   * Starts observing `request`, or returns undefined when another instrumentation owns
-   * server spans: always in `external` mode, and in `auto` mode when a span is already
-   * active for the request (OpenTelemetry's http instrumentation starts one first).
-   */
-  start(request: ServerRequestLike, route: string | undefined): ServerRequestHandle | undefined {
-    if (this.mode === 'external') return undefined;
-    if (this.mode === 'auto') {
-      const active = trace.getSpan(otelContext.active());
-      if (active !== undefined && isSpanContextValid(active.spanContext())) return undefined;
+  /** Starts observing `request`, matched to the route pattern `route` (undefined if unknown). */
+  start(request: ServerRequestLike, route: string | undefined): ServerRequestHandle {
+    const active = otelContext.active();
+    if (this.mode !== 'switchyard') {
+      const metadata = rpcMetadataOf(active);
+      if (metadata !== undefined || this.mode === 'external') {
+        if (metadata !== undefined && metadata.route === undefined && route !== undefined) metadata.route = route;
+        const context = trace.getSpan(active) === undefined ? propagation.extract(active, request.headers) : active;
+        return { context, end: () => {} };
+      }
     }
     const started = performance.now();
     const rawMethod = request.method ?? 'GET';
     const method = this.canonicalMethod(rawMethod);
     const scheme = request.socket?.encrypted === true ? 'https' : 'http';
     const target = parseTarget(request.originalUrl ?? request.url ?? '/');
-    const host = parseHost(request.headers.host, scheme);
+    const host = parseHost(request.headers.host ?? request.headers[':authority'], scheme);
+    const protocolVersion = request.httpVersion === undefined ? undefined : normalizeVersion(request.httpVersion);
     // The attributes samplers may look at are given at start, as the conventions advise.
     const startAttributes: Attributes = {
-      [SERVER_ATTR.httpRequestMethod]: method,
-      [SERVER_ATTR.urlScheme]: scheme,
-      [SERVER_ATTR.urlPath]: target.path,
+      [ATTR.httpRequestMethod]: method,
+      [ATTR.urlScheme]: scheme,
+      [ATTR.urlPath]: target.path,
     };
-    if (target.query !== undefined) startAttributes[SERVER_ATTR.urlQuery] = target.query;
-    if (route !== undefined) startAttributes[SERVER_ATTR.httpRoute] = route;
+    if (route !== undefined) startAttributes[ATTR.httpRoute] = route;
     if (host !== undefined) {
-      startAttributes[SERVER_ATTR.serverAddress] = host.address;
-      startAttributes[SERVER_ATTR.serverPort] = host.port;
+      startAttributes[ATTR.serverAddress] = host.address;
+      startAttributes[ATTR.serverPort] = host.port;
     }
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    const parent = propagation.extract(active, request.headers);
     const span = this.tracer().startSpan(
       serverSpanName(method, route),
       { kind: SpanKind.SERVER, attributes: startAttributes },
       parent,
     );
-    const protocolVersion = request.httpVersion;
-    if (span.isRecording()) setRequestDetails(span, request, rawMethod, method);
+    if (span.isRecording()) setRequestDetails(span, request, rawMethod, method, target.query, protocolVersion);
     let ended = false;
     return {
       context: trace.setSpan(parent, span),
-      end: (statusCode, error) => {
+      end: ({ statusCode, error, aborted }) => {
         if (ended) return;
         ended = true;
         const errorType =
-          statusCode !== undefined && statusCode >= 500
-            ? error === undefined
-              ? String(statusCode)
-              : errorTypeOf(error)
-            : undefined;
-        if (statusCode !== undefined) span.setAttribute(SERVER_ATTR.httpResponseStatusCode, statusCode);
+          statusCode !== undefined && statusCode >= 500 ? serverErrorType(statusCode, error) : undefined;
+        if (statusCode !== undefined) span.setAttribute(ATTR.httpResponseStatusCode, statusCode);
+        if (aborted === true) span.setAttribute(ATTR.requestAborted, true);
         if (errorType !== undefined) {
-          span.setAttribute(SERVER_ATTR.errorType, errorType);
+          span.setAttribute(ATTR.errorType, errorType);
           span.setStatus({ code: SpanStatusCode.ERROR });
-          if (error !== undefined) span.recordException(toException(error));
+          if (error !== undefined) span.recordException(error instanceof Error ? error : String(error));
         }
         span.end();
-        if (statusCode === undefined) return;
-        const attributes: Attributes = {
-          [SERVER_ATTR.httpRequestMethod]: method,
-          [SERVER_ATTR.urlScheme]: scheme,
-          [SERVER_ATTR.httpResponseStatusCode]: statusCode,
-        };
-        if (route !== undefined) attributes[SERVER_ATTR.httpRoute] = route;
-        if (protocolVersion !== undefined) attributes[SERVER_ATTR.networkProtocolVersion] = protocolVersion;
-        if (errorType !== undefined) attributes[SERVER_ATTR.errorType] = errorType;
+        const attributes: Attributes = { [ATTR.httpRequestMethod]: method, [ATTR.urlScheme]: scheme };
+        if (route !== undefined) attributes[ATTR.httpRoute] = route;
+        if (statusCode !== undefined) attributes[ATTR.httpResponseStatusCode] = statusCode;
+        if (protocolVersion !== undefined) attributes[ATTR.networkProtocolVersion] = protocolVersion;
+        if (errorType !== undefined) attributes[ATTR.errorType] = errorType;
         this.duration().record((performance.now() - started) / 1000, attributes);
       },
     };
@@ -171,29 +184,53 @@ export class ServerTelemetry {
 
   /** Created on first use: the metrics API has no proxy, so a later-registered SDK is still picked up. */
   private duration(): Histogram {
+    const definition = TELEMETRY_METRICS.httpServerRequestDuration;
     this.durationInstance ??= this.meterProvider
       .getMeter(SERVER_INSTRUMENTATION_SCOPE, SERVER_INSTRUMENTATION_VERSION)
-      .createHistogram(HTTP_SERVER_REQUEST_DURATION.name, {
-        unit: HTTP_SERVER_REQUEST_DURATION.unit,
-        description: HTTP_SERVER_REQUEST_DURATION.description,
+      .createHistogram(definition.name, {
+        unit: definition.unit,
+        description: definition.description,
         advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_SECONDS] },
       });
     return this.durationInstance;
   }
 }
 
-function setRequestDetails(span: Span, request: ServerRequestLike, rawMethod: string, method: string): void {
-  if (rawMethod !== method) span.setAttribute(SERVER_ATTR.httpRequestMethodOriginal, rawMethod);
-  if (request.httpVersion !== undefined) span.setAttribute(SERVER_ATTR.networkProtocolVersion, request.httpVersion);
+function rpcMetadataOf(ctx: Context): RpcMetadata | undefined {
+  const value = ctx.getValue(RPC_METADATA_KEY) as RpcMetadata | undefined;
+  return typeof value === 'object' && value !== null && value.type === 'http' ? value : undefined;
+}
+
+function setRequestDetails(
+  span: Span,
+  request: ServerRequestLike,
+  rawMethod: string,
+  method: string,
+  query: string | undefined,
+  protocolVersion: string | undefined,
+): void {
+  if (rawMethod !== method) span.setAttribute(ATTR.httpRequestMethodOriginal, rawMethod);
+  if (query !== undefined) span.setAttribute(ATTR.urlQuery, query);
+  if (protocolVersion !== undefined) span.setAttribute(ATTR.networkProtocolVersion, protocolVersion);
   const userAgent = request.headers['user-agent'];
-  if (userAgent !== undefined) span.setAttribute(SERVER_ATTR.userAgentOriginal, userAgent);
+  if (userAgent !== undefined) span.setAttribute(ATTR.userAgentOriginal, userAgent);
   const peer = request.socket?.remoteAddress;
-  if (peer !== undefined) {
-    span.setAttribute(SERVER_ATTR.clientAddress, peer);
-    span.setAttribute(SERVER_ATTR.networkPeerAddress, peer);
-  }
-  const peerPort = request.socket?.remotePort;
-  if (peerPort !== undefined) span.setAttribute(SERVER_ATTR.networkPeerPort, peerPort);
+  if (peer !== undefined) span.setAttribute(ATTR.clientAddress, peer);
+}
+
+/**
+ * `error.type` of a 5xx: the Switchyard error the exception filter answered for
+ * (`SWITCHYARD_BROKEN_CIRCUIT`, `timeout`, ...), else the status code.
+ */
+function serverErrorType(status: number, error: unknown): string {
+  if (error === undefined || isHttpStatusError(error)) return String(status);
+  const type = errorTypeOf(error);
+  return type === '_OTHER' ? String(status) : type;
+}
+
+/** `network.protocol.version`: `1.1`, `2` (Node reports `2.0`). */
+function normalizeVersion(httpVersion: string): string {
+  return httpVersion === '2.0' ? '2' : httpVersion;
 }
 
 /** The known-method list: the override, else `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS`, else the defaults. */
@@ -232,8 +269,11 @@ function redactQuery(query: string): string {
 }
 
 /** `server.address` and `server.port` from the Host header (the port defaults by scheme). */
-function parseHost(header: string | undefined, scheme: string): { address: string; port: number } | undefined {
-  if (header === undefined || header === '') return undefined;
+function parseHost(
+  header: string | string[] | undefined,
+  scheme: string,
+): { address: string; port: number } | undefined {
+  if (typeof header !== 'string' || header === '') return undefined;
   let url: URL;
   try {
     url = new URL(`${scheme}://${header}`);
@@ -242,8 +282,4 @@ function parseHost(header: string | undefined, scheme: string): { address: strin
   }
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   return { address: hostname, port: url.port === '' ? (scheme === 'https' ? 443 : 80) : Number(url.port) };
-}
-
-function toException(error: unknown): Error | string {
-  return error instanceof Error ? error : String(error);
 }

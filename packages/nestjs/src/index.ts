@@ -1,14 +1,8 @@
 export type { SwitchyardHttpError } from './mapSwitchyardError.js';
 export { mapSwitchyardError } from './mapSwitchyardError.js';
-export type { ServerRequestHandle, ServerRequestLike } from './ServerTelemetry.js';
+export type { ServerRequestHandle, ServerRequestLike, ServerRequestResult } from './ServerTelemetry.js';
 export { ServerTelemetry } from './ServerTelemetry.js';
-export {
-  HTTP_SERVER_REQUEST_DURATION,
-  SERVER_ATTR,
-  SERVER_INSTRUMENTATION_SCOPE,
-  SERVER_INSTRUMENTATION_VERSION,
-  serverSpanName,
-} from './serverNames.js';
+export { SERVER_INSTRUMENTATION_SCOPE, SERVER_INSTRUMENTATION_VERSION, serverSpanName } from './serverNames.js';
 export {
   SWITCHYARD_CLIENT,
   SWITCHYARD_MODULE_OPTIONS,

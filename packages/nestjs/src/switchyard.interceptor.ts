@@ -15,8 +15,9 @@ const PATH_METADATA = 'path';
  * from the matched route pattern, child of the caller's W3C trace context, active while
  * the handler runs (so Switchyard calls made by the handler are its children), ended when
  * the response is finished, with `http.server.request.duration` recorded. Registered
- * globally by `SwitchyardModule`; `telemetry: false` or `httpInstrumentation: 'external'`
- * turns it off (use the latter when `@opentelemetry/instrumentation-http` is active).
+ * globally by `SwitchyardModule`. With `httpInstrumentation: 'external'` (or `'auto'` under
+ * `@opentelemetry/instrumentation-http`) it makes no span but still runs the handler in the
+ * caller's trace and reports the route; `telemetry: false` turns it off entirely.
  *
  * Requests that never reach a handler (404s, guards' rejections before interceptors run)
  * are not seen: interceptors run only around matched handlers.
@@ -29,10 +30,7 @@ export class SwitchyardTelemetryInterceptor implements NestInterceptor {
     @Inject(SWITCHYARD_MODULE_OPTIONS) options: SwitchyardModuleOptions,
     @Inject(Reflector) private readonly reflector: Reflector,
   ) {
-    this.telemetry =
-      options.telemetry === false || options.telemetry?.httpInstrumentation === 'external'
-        ? undefined
-        : new ServerTelemetry(options.telemetry);
+    this.telemetry = options.telemetry === false ? undefined : new ServerTelemetry(options.telemetry);
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -42,13 +40,14 @@ export class SwitchyardTelemetryInterceptor implements NestInterceptor {
     const response = nodeResponse(http.getResponse());
     if (request === undefined || response === undefined) return next.handle();
     const handle = this.telemetry.start(request, this.routeOf(http.getRequest(), context));
-    if (handle === undefined) return next.handle();
     let failure: unknown;
-    const onFinish = () => handle.end(response.statusCode, failure);
-    // `close` without `finish`: the client went away before the response was complete.
-    const onClose = () => handle.end(response.writableFinished ? response.statusCode : undefined, failure);
-    response.once('finish', onFinish);
-    response.once('close', onClose);
+    response.once('finish', () => handle.end({ statusCode: response.statusCode, error: failure }));
+    response.once('close', () => {
+      // `close` without `finish`: the client went away before the response was complete.
+      if (response.writableFinished) return;
+      const statusCode = response.headersSent ? response.statusCode : undefined;
+      handle.end({ statusCode, error: failure, aborted: true });
+    });
     // Nest binds the handler's async scope when `handle()` is called: call it inside the span's context.
     return otelContext
       .with(handle.context, () => next.handle())

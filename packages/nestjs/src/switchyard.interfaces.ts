@@ -1,5 +1,6 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import type { LoggerProvider } from '@opentelemetry/api-logs';
 import type {
   ClientOptions,
   HealthCheck,
@@ -34,18 +35,24 @@ export interface SwitchyardRegistrationOptions extends Omit<InstanceInput, 'host
   readonly check?: HealthCheck | ((address: SwitchyardAddress) => HealthCheck);
 }
 
-/** The SERVER span and `http.server.request.duration` made for each request reaching a controller. */
+/**
+ * The SERVER span and `http.server.request.duration` made for each request reaching a
+ * controller, and the lifecycle log records (registered, deregistered, failures).
+ */
 export interface SwitchyardServerTelemetryOptions {
   /**
-   * `'auto'` (default): make the span unless another instrumentation (e.g.
-   * `@opentelemetry/instrumentation-http`) already started a span for this request;
-   * `'switchyard'`: always; `'external'`: never (leave server spans to OpenTelemetry's own).
+   * `'auto'` (default): make the span unless `@opentelemetry/instrumentation-http` handles
+   * the request (its RPC metadata is in the active context); `'switchyard'`: always;
+   * `'external'`: never (leave server spans to OpenTelemetry's own). Without a span of its
+   * own the handler still runs in the caller's trace.
    */
   readonly httpInstrumentation?: HttpInstrumentationMode;
   /** Default: the global tracer provider. */
   readonly tracerProvider?: TracerProvider;
   /** Default: the global meter provider. */
   readonly meterProvider?: MeterProvider;
+  /** For lifecycle log records. Default: the global logger provider. */
+  readonly loggerProvider?: LoggerProvider;
   /** Full override of the known HTTP methods (else `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS`, else semconv's list). */
   readonly knownHttpMethods?: readonly string[];
 }
@@ -63,7 +70,7 @@ export interface SwitchyardModuleOptions {
   readonly registration?: SwitchyardRegistrationOptions | false;
   /** Close `registry` on application shutdown (set it when the module's factory created it). Default `false`. */
   readonly closeRegistry?: boolean;
-  /** Server spans and metrics, or `false` for none. Default `{ httpInstrumentation: 'auto' }`. */
+  /** Server spans, metrics and lifecycle log records, or `false` for none. Default `{ httpInstrumentation: 'auto' }`. */
   readonly telemetry?: SwitchyardServerTelemetryOptions | false;
 }
 

@@ -12,6 +12,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { ServiceClient, ServiceRegistry } from '@switchyard/core';
 import type { Subscription } from 'rxjs';
 import { advertisedAddress } from './advertisedAddress.js';
+import { LifecycleEvents } from './LifecycleEvents.js';
 import { SWITCHYARD_CLIENT, SWITCHYARD_MODULE_OPTIONS, SWITCHYARD_REGISTRY } from './switchyard.constants.js';
 import type { SwitchyardModuleOptions, SwitchyardRegistrationOptions } from './switchyard.interfaces.js';
 
@@ -32,6 +33,7 @@ import type { SwitchyardModuleOptions, SwitchyardRegistrationOptions } from './s
 export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Switchyard');
   private readonly ownsClient: boolean;
+  private readonly events: LifecycleEvents;
   private registering: Promise<string | undefined> | undefined;
   private listening: Subscription | undefined;
   private shuttingDown = false;
@@ -46,9 +48,16 @@ export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplic
     @Optional() @Inject(HttpAdapterHost) private readonly adapterHost?: HttpAdapterHost,
   ) {
     this.ownsClient = client !== options.client;
+    this.events = new LifecycleEvents(options.telemetry === false ? undefined : options.telemetry?.loggerProvider);
     this.settled = new Promise((resolve) => {
       this.settle = resolve;
     });
+  }
+
+  /** The service this application registers as (for log records). */
+  private get registeredService(): string | undefined {
+    const registration = this.options.registration;
+    return registration === undefined || registration === false ? undefined : registration.service;
   }
 
   /** The id this application is registered under, while it is. */
@@ -93,11 +102,15 @@ export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplic
     this.settle(undefined);
     if (id === undefined) return;
     this.registeredId = undefined;
+    const service = this.registeredService ?? '';
     try {
       await this.registry.deregister(id);
       this.logger.log(`Deregistered ${id} from the ${this.registry.name} registry`);
+      this.events.deregistered(service, id);
     } catch (error) {
-      this.logger.error(`Could not deregister ${id} from the ${this.registry.name} registry: ${describe(error)}`);
+      const message = `Could not deregister ${id} from the ${this.registry.name} registry: ${describe(error)}`;
+      this.logger.error(message);
+      this.events.failed(service, 'deregister', error, message);
     }
   }
 
@@ -109,7 +122,9 @@ export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplic
     }
     if (this.options.closeRegistry === true) {
       await this.registry.close().catch((error: unknown) => {
-        this.logger.error(`Could not close the ${this.registry.name} registry: ${describe(error)}`);
+        const message = `Could not close the ${this.registry.name} registry: ${describe(error)}`;
+        this.logger.error(message);
+        this.events.failed(this.registeredService, 'close', error, message);
       });
     }
   }
@@ -143,13 +158,14 @@ export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplic
     const registering = pending.then(
       (id) => {
         this.registeredId = id;
+        this.events.registered(registration.service, id);
         this.logger.log(`Registered ${registration.service} as ${id} (${where}) in the ${this.registry.name} registry`);
         return id;
       },
       (error: unknown) => {
-        this.logger.error(
-          `Could not register ${registration.service} in the ${this.registry.name} registry: ${describe(error)}`,
-        );
+        const message = `Could not register ${registration.service} in the ${this.registry.name} registry: ${describe(error)}`;
+        this.logger.error(message);
+        this.events.failed(registration.service, 'register', error, message);
         return undefined;
       },
     );

@@ -81,6 +81,7 @@ function validateTelemetry(value: unknown): void {
   }
   provider('telemetry.tracerProvider', telemetry.tracerProvider, 'getTracer');
   provider('telemetry.meterProvider', telemetry.meterProvider, 'getMeter');
+  provider('telemetry.loggerProvider', telemetry.loggerProvider, 'getLogger');
   const methods = telemetry.knownHttpMethods;
   if (methods !== undefined && (!Array.isArray(methods) || methods.some((m) => typeof m !== 'string' || m === ''))) {
     throw new ConfigError('telemetry.knownHttpMethods', 'an array of non-empty strings', methods);
