@@ -50,7 +50,7 @@ export class ConsulRegistry implements ServiceRegistry {
   readonly name: string;
   /** Re-registrations and registration failures that happened in the background. */
   readonly onRegistrationEvent: Event<RegistrationEvent>;
-  private readonly options: ResolvedConsulOptions;
+  private readonly options: Omit<ResolvedConsulOptions, 'token'>;
   private readonly client: ConsulClientLike;
   private readonly ownsClient: boolean;
   private readonly api: ConsulApi;
@@ -62,7 +62,8 @@ export class ConsulRegistry implements ServiceRegistry {
   private closing: Promise<void> | undefined;
 
   constructor(options: ConsulRegistryOptions = {}) {
-    const resolved = resolveConsulOptions(options);
+    // The token goes to the API layer only, never into a field anyone could log.
+    const { token, ...resolved } = resolveConsulOptions(options);
     this.options = resolved;
     this.name = resolved.name;
     this.ownsClient = resolved.consul === undefined;
@@ -74,7 +75,7 @@ export class ConsulRegistry implements ServiceRegistry {
         secure: resolved.secure,
       }) as unknown as ConsulClientLike);
     this.api = new ConsulApi(this.client, {
-      token: resolved.token,
+      token,
       datacenter: resolved.datacenter,
       requestTimeoutMs: resolved.requestTimeoutMs,
     });
@@ -129,6 +130,8 @@ export class ConsulRegistry implements ServiceRegistry {
     } catch (error) {
       throw this.registryError(`could not register ${JSON.stringify(agentRegistration.id)}`, error);
     }
+    // close() ran meanwhile: the registration was undone.
+    this.assertOpen();
     return agentRegistration.id;
   }
 

@@ -2,6 +2,7 @@
 // agent: 400s, 500s, invalid JSON, a missing index, an index that goes backwards or to 0,
 // a hung query, an echoed token, lost TTL checks. Each failure must be handled, reported,
 // backed off, and recovered from; nothing may reject unhandled.
+import type { ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
 import { isRegistryError, type ServiceSnapshot, TELEMETRY_ATTRIBUTES, TELEMETRY_METRICS } from '@switchyard/core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -41,6 +42,8 @@ async function setup(
     maxRetryMs: 80,
     requestTimeoutMs: 2_000,
     syncIntervalMs: false,
+    // The telemetry's wall clock too: staleness is read against it.
+    wallClock: harness.wallClock,
     ...options,
   });
   cleanups.push(async () => {
@@ -232,6 +235,55 @@ describe('ConsulRegistry against a misbehaving agent', () => {
     expect(await watchErrorsByType(harness)).toMatchObject({ timeout: 1 });
   });
 
+  it('reports instances by health, staleness and update latency to telemetry', async () => {
+    let held: ServerResponse | undefined;
+    const { registry, agent, harness } = await setup((request, response) => {
+      const n = healthRequests(agent.requests).indexOf(request);
+      if (n === 0) {
+        healthAnswer(response, 3, [
+          healthEntry('a', 1001, ['passing']),
+          healthEntry('b', 1002, ['passing', 'warning']),
+          healthEntry('c', 1003, ['critical', 'passing']),
+        ]);
+      } else if (n === 1) {
+        held = response; // answered (with a 500) when the test says so
+      } else {
+        response.writeHead(500);
+        response.end();
+      }
+    });
+    const observed = async () => {
+      const metrics = await harness.metrics();
+      const value = (name: string, match: Record<string, string> = {}) =>
+        pointsWhere<number>(metrics.get(name) ?? ({ dataPoints: [] } as never), match)[0]?.value;
+      return {
+        passing: value(TELEMETRY_METRICS.registryInstances.name, { [TELEMETRY_ATTRIBUTES.instanceHealth]: 'passing' }),
+        warning: value(TELEMETRY_METRICS.registryInstances.name, { [TELEMETRY_ATTRIBUTES.instanceHealth]: 'warning' }),
+        critical: value(TELEMETRY_METRICS.registryInstances.name, {
+          [TELEMETRY_ATTRIBUTES.instanceHealth]: 'critical',
+        }),
+        stale: value(TELEMETRY_METRICS.registryStale.name),
+        staleness: value(TELEMETRY_METRICS.registryStaleness.name),
+        updates: (
+          metrics.get(TELEMETRY_METRICS.registryUpdateDuration.name)?.dataPoints[0]?.value as { count?: number }
+        )?.count,
+      };
+    };
+    const handle = registry.watch('svc', () => {});
+    await waitForSnapshot(registry, 'svc', (s) => s.instances.length === 3, {
+      filter: { health: ['passing', 'warning', 'critical'] },
+    });
+    expect(await observed()).toEqual({ passing: 1, warning: 1, critical: 1, stale: 0, staleness: 0, updates: 1 });
+
+    await untilHealthRequests(agent.requests, 2);
+    held?.writeHead(500);
+    held?.end();
+    await waitForSnapshot(registry, 'svc', (s) => s.stale);
+    harness.wallClock.advance(7_000);
+    expect(await observed()).toEqual({ passing: 1, warning: 1, critical: 1, stale: 1, staleness: 7, updates: 1 });
+    handle.dispose();
+  });
+
   it('sends the ACL token only as X-Consul-Token and never lets it into errors, logs or metrics', async () => {
     const token = 'secret-7f3a9c-token';
     const { registry, agent, harness } = await setup(
@@ -262,6 +314,8 @@ describe('ConsulRegistry against a misbehaving agent', () => {
     expect(logs.length).toBeGreaterThan(0);
     expect(JSON.stringify(logs.map((l) => [l.body, l.attributes]))).not.toContain(token);
     expect(JSON.stringify([...(await harness.metrics()).values()])).not.toContain(token);
+    // Nor in the registry object itself, should someone log it.
+    expect(inspect(registry, { depth: 20, showHidden: true })).not.toContain(token);
   });
 
   it('registers with Weights, heartbeats TTL checks, re-registers when the agent lost the check, deregisters on close', async () => {

@@ -71,10 +71,18 @@ const noBody: Middleware = (request, next) => (request.err === undefined ? next(
  * The ACL token travels only in the `X-Consul-Token` header.
  */
 export class ConsulApi {
+  /** A true private field: `util.inspect` and `JSON.stringify` of the registry never reach it. */
+  readonly #token: string | undefined;
+  private readonly options: Omit<ConsulApiOptions, 'token'>;
+
   constructor(
     private readonly client: ConsulClientLike,
-    private readonly options: ConsulApiOptions,
-  ) {}
+    options: ConsulApiOptions,
+  ) {
+    const { token, ...rest } = options;
+    this.#token = token;
+    this.options = rest;
+  }
 
   /**
    * `GET /v1/health/service/:service`, blocking on `index` for up to `waitMs` when index > 0.
@@ -117,7 +125,7 @@ export class ConsulApi {
   /** `PUT /v1/agent/service/register` with the definition as given (Weights included). */
   async register(definition: { readonly ID: string }, signal: AbortSignal): Promise<void> {
     const headers: Record<string, string> = {};
-    if (this.options.token !== undefined) headers['x-consul-token'] = this.options.token;
+    if (this.#token !== undefined) headers['x-consul-token'] = this.#token;
     await this.call('PUT /v1/agent/service/register', signal, false, (ctx) =>
       this.client._put(
         {
@@ -166,7 +174,7 @@ export class ConsulApi {
   }
 
   private common(timeout: number): RequestOptions {
-    return this.options.token === undefined ? { timeout } : { token: this.options.token, timeout };
+    return this.#token === undefined ? { timeout } : { token: this.#token, timeout };
   }
 
   /** Runs one request, cancellable by `signal`, and translates its failure. */
@@ -217,7 +225,7 @@ export class ConsulApi {
 
   /** Consul's error text, without the token should it ever be echoed, and capped. */
   private scrub(text: string): string {
-    const token = this.options.token;
+    const token = this.#token;
     const withoutToken = token === undefined || token === '' ? text : text.split(token).join('REDACTED');
     return redactSecrets(withoutToken);
   }

@@ -52,8 +52,17 @@ export class OwnRegistrations {
 
   /** Registers with the agent, then keeps it registered. Rejects with a ConsulRequestError. */
   async add(registration: AgentRegistration): Promise<void> {
-    await this.api.register(registration.definition, this.signal);
-    if (this.signal.aborted) return;
+    try {
+      await this.api.register(registration.definition, this.signal);
+    } catch (error) {
+      // Cancelled by close(): the agent may have registered it all the same.
+      if (this.signal.aborted) this.undo(registration.id);
+      throw error;
+    }
+    if (this.signal.aborted) {
+      this.undo(registration.id);
+      return;
+    }
     this.remove(registration.id);
     const entry: Entry = { registration, timer: undefined };
     this.entries.set(registration.id, entry);
@@ -106,6 +115,11 @@ export class OwnRegistrations {
 
   emit(event: RegistrationEvent): void {
     this.events.emit(event);
+  }
+
+  /** Best-effort deregistration of a service registered while `close()` ran (close no longer knows it). */
+  private undo(id: string): void {
+    this.api.deregister(id, new AbortController().signal).catch(() => {});
   }
 
   private async syncOnce(): Promise<number> {

@@ -13,7 +13,7 @@ import { toInstances } from './toInstance.js';
 export interface WatchLoopContext {
   readonly api: ConsulApi;
   readonly hub: SnapshotHub;
-  readonly options: ResolvedConsulOptions;
+  readonly options: Omit<ResolvedConsulOptions, 'token'>;
   /**
    * Called when a query succeeds after one or more failures (the agent may have restarted
    * with empty state); resolves with how many of the registry's own services it had to
