@@ -3,6 +3,7 @@
 // only time we wait on is Consul's (a TTL expiring, an agent restarting).
 
 import { TELEMETRY_ATTRIBUTES, TELEMETRY_METRICS } from '@switchyard/core';
+import Consul from 'consul';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsulAgent, startConsul } from '../../../../test/support/consulAgent.js';
 import { ConsulRegistry, type ConsulRegistryOptions, type RegistrationEvent } from '../../src/consul.js';
@@ -118,6 +119,18 @@ describe('ConsulRegistry against a real agent', () => {
     const served = await registry.resolve(service);
     expect(served.instances.map((i) => i.id)).toEqual([ours]);
     await agentApi(agent.url, 'PUT', `/v1/agent/service/deregister/${encodeURIComponent(theirs)}`);
+  });
+
+  it('works over an existing consul client, which close() leaves usable', async () => {
+    const consul = new Consul({ host: agent.host, port: agent.port });
+    const registry = new ConsulRegistry({ consul, telemetry: false });
+    const service = uniqueName('own-client');
+    await registry.register({ service, host: '127.0.0.1', port: 9050, weight: 2 });
+    expect((await registry.resolve(service)).instances.map((i) => i.weight)).toEqual([2]);
+    await registry.close();
+    // Deregistered on close, through the same client, which still works afterwards.
+    expect(await consul.health.service(service)).toEqual([]);
+    consul.destroy();
   });
 
   it('deregisters: the instance is gone for watchers', async () => {

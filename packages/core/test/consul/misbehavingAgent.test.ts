@@ -235,6 +235,38 @@ describe('ConsulRegistry against a misbehaving agent', () => {
     expect(await watchErrorsByType(harness)).toMatchObject({ timeout: 1 });
   });
 
+  it('runs one query loop per service while watched, and cancels its query when the last watcher leaves', async () => {
+    let cancelled!: () => void;
+    const queryCancelled = new Promise<void>((resolve) => {
+      cancelled = resolve;
+    });
+    const { registry, agent } = await setup((request, response) => {
+      if (!request.url.startsWith('/v1/health/service/svc')) {
+        healthAnswer(response, 2, []);
+        return;
+      }
+      if (indexOf(request) === null) {
+        healthAnswer(response, 9, [healthEntry('a', 1001)]);
+        return;
+      }
+      // The blocking query: held open; report when the client gives up on it.
+      response.on('close', () => cancelled());
+    });
+    const handles = [1, 2, 3].map(() => registry.watch('svc', () => {}));
+    await untilHealthRequests(agent.requests, 2);
+    handles[0]?.dispose();
+    handles[1]?.dispose();
+    // Still one watcher: the query stays.
+    expect((await registry.resolve('svc')).instances.map((i) => i.id)).toEqual(['a']);
+    handles[2]?.dispose();
+    await bounded(queryCancelled, 5_000, 'the blocking query was not cancelled');
+    const ofSvc = () => agent.requests.filter((r) => new URL(r.url, 'http://x').pathname === '/v1/health/service/svc');
+    expect(ofSvc()).toHaveLength(2);
+    // Unwatched: a resolve is one plain read of its own, and no loop restarts.
+    await registry.resolve('other');
+    expect(ofSvc()).toHaveLength(2);
+  });
+
   it('reports instances by health, staleness and update latency to telemetry', async () => {
     let held: ServerResponse | undefined;
     const { registry, agent, harness } = await setup((request, response) => {

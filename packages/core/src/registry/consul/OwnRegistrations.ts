@@ -42,14 +42,6 @@ export class OwnRegistrations {
     private readonly signal: AbortSignal,
   ) {}
 
-  ids(): string[] {
-    return [...this.entries.keys()];
-  }
-
-  has(id: string): boolean {
-    return this.entries.has(id);
-  }
-
   /** Registers with the agent, then keeps it registered. Rejects with a ConsulRequestError. */
   async add(registration: AgentRegistration): Promise<void> {
     try {
@@ -117,7 +109,7 @@ export class OwnRegistrations {
     this.events.emit(event);
   }
 
-  /** Best-effort deregistration of a service registered while `close()` ran (close no longer knows it). */
+  /** Best-effort deregistration of a registration nobody tracks any more (close() or deregister() ran meanwhile). */
   private undo(id: string): void {
     this.api.deregister(id, new AbortController().signal).catch(() => {});
   }
@@ -143,7 +135,11 @@ export class OwnRegistrations {
     const { id, service, definition } = entry.registration;
     try {
       await this.api.register(definition, this.signal);
-      if (this.entries.get(id) !== entry) return false;
+      if (this.entries.get(id) !== entry) {
+        // Deregistered while this was in flight: do not leave it resurrected.
+        if (!this.entries.has(id)) this.undo(id);
+        return false;
+      }
       this.emit({ type: 'reregistered', id, service });
       return true;
     } catch (error) {

@@ -43,7 +43,8 @@ export class ServiceWatchLoop {
   private readonly tracking: Disposable | undefined;
   private index = 0n;
   private failures = 0;
-  private previousDelay = 0;
+  /** Whether this loop has published or marked stale yet: telemetry reports nothing before. */
+  private answered = false;
 
   constructor(
     readonly service: string,
@@ -59,10 +60,9 @@ export class ServiceWatchLoop {
         : new TokenBucket(options.rateLimit.intervalMs, options.rateLimit.burst, options.clock);
     this.filter = options.serverFilters.get(service);
     this.expression = filterExpression(this.filter);
-    this.tracking = options.telemetry?.trackRegistryService(options.name, service, () => {
-      const snapshot = hub.snapshot(service, ALL_HEALTH);
-      return snapshot.updatedAt === 0 && !snapshot.stale ? undefined : snapshot;
-    });
+    this.tracking = options.telemetry?.trackRegistryService(options.name, service, () =>
+      this.answered ? hub.snapshot(service, ALL_HEALTH) : undefined,
+    );
   }
 
   get stopped(): boolean {
@@ -70,11 +70,12 @@ export class ServiceWatchLoop {
   }
 
   start(): void {
-    this.run().catch((error: unknown) => {
+    this.run().catch(async (error: unknown) => {
       // run() catches everything itself; this is the last line of defence against a silent end.
       if (this.stopped) return;
       this.report(error);
-      this.start();
+      this.failures += 1;
+      if (await pause(this.backoff(), this.controller.signal)) this.start();
     });
   }
 
@@ -96,7 +97,6 @@ export class ServiceWatchLoop {
         if (signal.aborted) return;
         if (this.failures > 0) {
           this.failures = 0;
-          this.previousDelay = 0;
           // Put the registry's own services back first and read again, so that watchers do
           // not see them vanish for a moment after an agent restart.
           const restored = await this.context.onRecovered();
@@ -117,14 +117,17 @@ export class ServiceWatchLoop {
           const instances = toInstances(this.service, answer.entries, options.zoneMetaKey, this.filter);
           changed = hub.publish(this.service, instances, options.wallClock.now());
         }
-        if (changed)
+        if (changed) {
           options.telemetry?.recordRegistryUpdate(options.name, this.service, options.clock.now() - received);
+        }
+        this.answered = true;
         this.markReady();
       } catch (error) {
         if (signal.aborted) return;
         this.failures += 1;
         this.index = 0n;
         hub.markStale(this.service);
+        this.answered = true;
         this.markReady();
         this.report(error);
         if (!(await pause(this.backoff(), signal))) return;
@@ -132,16 +135,15 @@ export class ServiceWatchLoop {
     }
   }
 
+  /** Doubling from `minRetryMs` per consecutive failure up to `maxRetryMs`, each between half and all of it. */
   private backoff(): number {
     const { minRetryMs, maxRetryMs, random } = this.context.options;
-    const delay = backoffDelay(
+    return backoffDelay(
       { initialDelayMs: minRetryMs, maxDelayMs: maxRetryMs, multiplier: 2, jitter: 'equal' },
       this.failures,
-      this.previousDelay || minRetryMs,
+      minRetryMs,
       random,
     );
-    this.previousDelay = delay;
-    return delay;
   }
 
   private report(error: unknown): void {
@@ -154,7 +156,11 @@ export class ServiceWatchLoop {
             'internal',
             error instanceof Error ? error.message : String(error),
           );
-    options.telemetry?.recordWatchError(options.name, this.service, reported);
+    try {
+      options.telemetry?.recordWatchError(options.name, this.service, reported);
+    } catch {
+      // Reporting must never stop the loop (nor reject where nobody listens).
+    }
   }
 }
 
