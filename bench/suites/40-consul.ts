@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ServiceSnapshot } from '@switchyard/core';
-import { ConsulRegistry } from '../../packages/core/src/consul.js';
+import { ConsulRegistry } from '@switchyard/core/consul';
 import { type ConsulAgent, startConsul } from '../../test/support/consulAgent.js';
 import { fmt, quantile, type Suite, type Table } from '../harness.js';
 

@@ -1,8 +1,13 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // Separate entries keep the SDK (telemetry) and opossum out of the main entry's graph.
-  entry: { index: 'src/index.ts', telemetry: 'src/telemetry/setup.ts', opossum: 'src/opossum.ts' },
+  // Separate entries keep consul, opossum and the SDK (telemetry) out of the main entry's graph.
+  entry: {
+    index: 'src/index.ts',
+    consul: 'src/consul.ts',
+    opossum: 'src/opossum.ts',
+    telemetry: 'src/telemetry/setup.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -211,7 +211,7 @@ export const METRIC = {
     'switchyard.registry.update.duration',
     'histogram',
     's',
-    'Time from the start of a registry round-trip that brought a change until subscribers were notified.',
+    'Time from a registry answer that brought a change arriving until subscribers were notified.',
   ),
   httpServerRequestDuration: metric(
     'http.server.request.duration',
