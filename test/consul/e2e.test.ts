@@ -4,8 +4,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createClient, type ServiceSnapshot } from '@switchyard/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsulRegistry } from '@switchyard/core/consul';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsulAgent, startConsul } from '../support/consulAgent.js';
 
 interface Instance {

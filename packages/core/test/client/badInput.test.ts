@@ -1,11 +1,5 @@
 // Bad options and misbehaving call functions: typed errors, nothing swallowed.
-import {
-  ConfigError,
-  createClient,
-  isNoInstancesError,
-  type ServiceClient,
-  StaticRegistry,
-} from '@switchyard/core';
+import { ConfigError, createClient, isNoInstancesError, type ServiceClient, StaticRegistry } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const registries: StaticRegistry[] = [];

@@ -98,7 +98,9 @@ describe('client telemetry', () => {
     expect(pointsWhere<number>(retries, { 'switchyard.retry.reason': '503' })[0]?.value).toBe(1);
 
     const picks = metricNamed(metrics, TELEMETRY_METRICS.balancerPicks.name);
-    expect(pointsWhere<number>(picks, { 'switchyard.instance.id': 't0', 'switchyard.balancer': 'round-robin' })[0]?.value).toBe(1);
+    expect(
+      pointsWhere<number>(picks, { 'switchyard.instance.id': 't0', 'switchyard.balancer': 'round-robin' })[0]?.value,
+    ).toBe(1);
     expect(pointsWhere<number>(picks, { 'switchyard.instance.id': 't1' })[0]?.value).toBe(1);
   });
 
@@ -111,7 +113,10 @@ describe('client telemetry', () => {
     const bad = pointsWhere<number>(state, { 'switchyard.instance.id': 't0' });
     const byState = Object.fromEntries(bad.map((p) => [p.attributes['switchyard.circuit_breaker.state'], p.value]));
     expect(byState).toEqual({ closed: 0, open: 1, half_open: 0, isolated: 0 });
-    const good = pointsWhere<number>(state, { 'switchyard.instance.id': 't1', 'switchyard.circuit_breaker.state': 'closed' });
+    const good = pointsWhere<number>(state, {
+      'switchyard.instance.id': 't1',
+      'switchyard.circuit_breaker.state': 'closed',
+    });
     expect(good[0]?.value).toBe(1);
 
     const transitions = metricNamed(metrics, TELEMETRY_METRICS.breakerTransitions.name);
@@ -133,7 +138,9 @@ describe('client telemetry', () => {
   it('creates no HTTP span or HTTP metric when external instrumentation owns HTTP', async () => {
     harness = createHarness({ httpInstrumentation: 'external' });
     servers = [await startServer('e0')];
-    registry = new StaticRegistry({ services: { cart: [{ id: 'e0', host: '127.0.0.1', port: servers[0]?.port ?? 0 }] } });
+    registry = new StaticRegistry({
+      services: { cart: [{ id: 'e0', host: '127.0.0.1', port: servers[0]?.port ?? 0 }] },
+    });
     client = createClient({ registry, telemetry: harness.telemetry, clock: harness.clock });
     await (await client.fetch('cart', '/')).arrayBuffer();
     expect(harness.spans()).toHaveLength(0);
