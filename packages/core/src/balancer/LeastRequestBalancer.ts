@@ -1,12 +1,10 @@
 import type { RandomSource } from '../common/Clock.js';
-import { NoInstancesError } from '../errors/NoInstancesError.js';
 import type { Instance } from '../registry/Instance.js';
 import type { Balancer, CallOutcome, PickContext } from './Balancer.js';
 import { balancerOptions, randomOption } from './balancerOptions.js';
-import { EligibleIndex } from './EligibleIndex.js';
 import { IndexSource } from './IndexSource.js';
 import { InstanceStates } from './InstanceStates.js';
-import { ServiceStates } from './ServiceStates.js';
+import { TwoChoices } from './TwoChoices.js';
 
 export interface LeastRequestOptions {
   /** Source of randomness for choosing the two candidates. Default: an allocation-free mulberry32 seeded from `Math.random`. */
@@ -29,31 +27,22 @@ interface InFlight {
  */
 export class LeastRequestBalancer implements Balancer {
   readonly name = 'least-request';
-  private readonly indices: IndexSource;
-  private readonly eligible = new ServiceStates(() => new EligibleIndex());
+  private readonly choices: TwoChoices;
   private readonly inFlight = new InstanceStates<InFlight>(() => ({ pending: 0 }));
 
   constructor(options?: LeastRequestOptions) {
     const o = balancerOptions('leastRequest', options, ['random']);
-    this.indices = new IndexSource(randomOption('leastRequest.random', o.random, undefined));
+    this.choices = new TwoChoices(new IndexSource(randomOption('leastRequest.random', o.random, undefined)));
   }
 
   pick(instances: readonly Instance[], ctx: PickContext): Instance {
-    const n = instances.length;
-    if (n === 0) throw new NoInstancesError(ctx.service);
-    if (n === 1) return instances[0] as Instance;
-    const eligible = this.eligible.get(ctx.service);
-    eligible.update(instances);
-    const m = eligible.count;
-    if (m === 1) return instances[eligible.at(0)] as Instance;
-    const i = this.indices.next(m);
-    let j = this.indices.next(m - 1);
-    if (j >= i) j++;
-    const a = instances[eligible.at(i)] as Instance;
-    const b = instances[eligible.at(j)] as Instance;
+    const only = this.choices.sample(instances, ctx);
+    if (only !== undefined) return only;
+    const a = this.choices.first as Instance;
+    const b = this.choices.second as Instance;
     const loadA = (this.inFlight.get(a)?.pending ?? 0) + 1;
     const loadB = (this.inFlight.get(b)?.pending ?? 0) + 1;
-    if (eligible.allZero || a.weight === b.weight) return loadA <= loadB ? a : b;
+    if (this.choices.allZero || a.weight === b.weight) return loadA <= loadB ? a : b;
     // loadA / weightA <= loadB / weightB without dividing.
     return loadA * b.weight <= loadB * a.weight ? a : b;
   }

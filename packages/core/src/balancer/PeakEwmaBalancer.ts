@@ -1,14 +1,12 @@
 import { type Clock, type RandomSource, systemClock } from '../common/Clock.js';
 import { finiteNumber } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
-import { NoInstancesError } from '../errors/NoInstancesError.js';
 import type { Instance } from '../registry/Instance.js';
 import type { Balancer, CallOutcome, PickContext } from './Balancer.js';
 import { balancerOptions, clockOption, randomOption } from './balancerOptions.js';
-import { EligibleIndex } from './EligibleIndex.js';
 import { IndexSource } from './IndexSource.js';
 import { InstanceStates } from './InstanceStates.js';
-import { ServiceStates } from './ServiceStates.js';
+import { TwoChoices } from './TwoChoices.js';
 
 export interface PeakEwmaOptions {
   /** Time constant of the decay in ms: an observation's weight falls by 1/e every `decayMs`. Default 10 000 (Finagle, Linkerd). */
@@ -57,8 +55,7 @@ export class PeakEwmaBalancer implements Balancer {
   private readonly decayMs: number;
   private readonly defaultRttMs: number;
   private readonly clock: Clock;
-  private readonly indices: IndexSource;
-  private readonly eligible = new ServiceStates(() => new EligibleIndex());
+  private readonly choices: TwoChoices;
   private readonly costs = new Float64Array(2);
   private readonly states = new InstanceStates<EwmaState>(() => ({ pending: 0, rtt: -1, stamp: 0 }));
 
@@ -67,22 +64,14 @@ export class PeakEwmaBalancer implements Balancer {
     this.decayMs = o.decayMs === undefined ? PEAK_EWMA_DEFAULT_DECAY_MS : positive('peakEwma.decayMs', o.decayMs);
     this.defaultRttMs = o.defaultRttMs === undefined ? -1 : finiteNumber('peakEwma.defaultRttMs', o.defaultRttMs, 0);
     this.clock = clockOption('peakEwma.clock', o.clock, systemClock);
-    this.indices = new IndexSource(randomOption('peakEwma.random', o.random, undefined));
+    this.choices = new TwoChoices(new IndexSource(randomOption('peakEwma.random', o.random, undefined)));
   }
 
   pick(instances: readonly Instance[], ctx: PickContext): Instance {
-    const n = instances.length;
-    if (n === 0) throw new NoInstancesError(ctx.service);
-    if (n === 1) return instances[0] as Instance;
-    const eligible = this.eligible.get(ctx.service);
-    eligible.update(instances);
-    const m = eligible.count;
-    if (m === 1) return instances[eligible.at(0)] as Instance;
-    const i = this.indices.next(m);
-    let j = this.indices.next(m - 1);
-    if (j >= i) j++;
-    const a = instances[eligible.at(i)] as Instance;
-    const b = instances[eligible.at(j)] as Instance;
+    const only = this.choices.sample(instances, ctx);
+    if (only !== undefined) return only;
+    const a = this.choices.first as Instance;
+    const b = this.choices.second as Instance;
     const sa = this.states.get(a);
     const sb = this.states.get(b);
     // Costs go through a scratch array: a double returned from a call V8 does not inline is boxed.
@@ -103,7 +92,7 @@ export class PeakEwmaBalancer implements Balancer {
       if (historyA) costA *= decayFactor(sa, now, this.decayMs);
       else if (historyB) costB *= decayFactor(sb, now, this.decayMs);
     }
-    if (eligible.allZero || a.weight === b.weight) return costA <= costB ? a : b;
+    if (this.choices.allZero || a.weight === b.weight) return costA <= costB ? a : b;
     return costA * b.weight <= costB * a.weight ? a : b;
   }
 
