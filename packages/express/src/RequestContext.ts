@@ -30,6 +30,11 @@ export class RequestContext implements SwitchyardRequestContext {
   span: Span | undefined = undefined;
   /** `performance.now()` at the start of the request. */
   startedAt = 0;
+  /** `url.scheme`, read once (Express computes `req.protocol` on every access). */
+  scheme = 'http';
+  /** `http.request.method` (canonical) and `network.protocol.version`, read once at the start. */
+  method = 'GET';
+  protocolVersion = '1.1';
   /** The error `switchyardErrorHandler` answered for, for `error.type` and the span. */
   failure: unknown = undefined;
   /** The client disconnected before the response was finished. */

@@ -114,16 +114,17 @@ export class ServerTelemetry {
     const url = req.originalUrl;
     const q = url.indexOf('?');
     // Sampling-relevant attributes go in at start, the rest only when the span records.
+    const scheme = req.protocol;
+    target.scheme = scheme;
     const attributes: Attributes = {
       [ATTR.httpRequestMethod]: method,
       [ATTR.urlPath]: q === -1 ? url : url.slice(0, q),
-      [ATTR.urlScheme]: req.protocol,
+      [ATTR.urlScheme]: scheme,
     };
-    const host = hostOf(req);
-    if (host !== undefined) {
-      attributes[ATTR.serverAddress] = host.address;
-      attributes[ATTR.serverPort] = host.port ?? (req.protocol === 'https' ? 443 : 80);
-    }
+    const host = req.headers.host ?? req.headers[':authority'];
+    if (typeof host === 'string' && host !== '') setHost(attributes, host, scheme);
+    target.method = method;
+    target.protocolVersion = protocolVersion(req.httpVersion);
     const span = this.tracer.startSpan(
       method === HTTP_METHOD_OTHER ? 'HTTP' : method,
       { kind: SpanKind.SERVER, attributes },
@@ -132,7 +133,7 @@ export class ServerTelemetry {
     if (span.isRecording()) {
       if (q !== -1 && q < url.length - 1) span.setAttribute(ATTR.urlQuery, redactedQuery(url.slice(q + 1)));
       if (method !== req.method) span.setAttribute(ATTR.httpRequestMethodOriginal, req.method);
-      span.setAttribute(ATTR.networkProtocolVersion, protocolVersion(req.httpVersion));
+      span.setAttribute(ATTR.networkProtocolVersion, target.protocolVersion);
       const client = req.ip ?? req.socket.remoteAddress;
       if (client !== undefined) span.setAttribute(ATTR.clientAddress, client);
       const agent = req.headers['user-agent'];
@@ -143,19 +144,19 @@ export class ServerTelemetry {
   }
 
   /** Ends the span and records the duration; called once, when the response closes. */
-  end(req: Request, res: Response, target: RequestContext): void {
+  end(res: Response, target: RequestContext): void {
     const span = target.span;
     if (span === undefined) return;
     const seconds = (performance.now() - target.startedAt) / 1000;
     const route = target.route();
-    const method = canonicalHttpMethod(req.method, this.knownMethods);
+    const method = target.method;
     // A disconnect before the head was sent has no status; after it, the status stands.
     const status = target.disconnected && !res.headersSent ? undefined : res.statusCode;
     const errorType = status !== undefined && status >= 500 ? serverErrorType(status, target.failure) : undefined;
     const attributes: Attributes = {
       [ATTR.httpRequestMethod]: method,
-      [ATTR.urlScheme]: req.protocol,
-      [ATTR.networkProtocolVersion]: protocolVersion(req.httpVersion),
+      [ATTR.urlScheme]: target.scheme,
+      [ATTR.networkProtocolVersion]: target.protocolVersion,
     };
     if (route !== undefined) attributes[ATTR.httpRoute] = route;
     if (status !== undefined) attributes[ATTR.httpResponseStatusCode] = status;
@@ -228,18 +229,25 @@ function protocolVersion(httpVersion: string): string {
   return httpVersion === '2.0' ? '2' : httpVersion;
 }
 
-/** `server.address` and `server.port` from the Host header (`:authority` on HTTP/2). */
-function hostOf(req: Request): { address: string; port: number | undefined } | undefined {
-  const header = req.headers.host ?? req.headers[':authority'];
-  if (typeof header !== 'string' || header === '') return undefined;
+/** `server.address` and `server.port` from the Host header (`:authority` on HTTP/2); the port defaults by scheme. */
+function setHost(attributes: Attributes, header: string, scheme: string): void {
+  let address = header;
+  let port: number | undefined;
   if (header.startsWith('[')) {
     const end = header.indexOf(']');
-    if (end === -1) return { address: header, port: undefined };
-    return { address: header.slice(1, end), port: portOf(header.slice(end + 1)) };
+    if (end !== -1) {
+      address = header.slice(1, end);
+      port = portOf(header.slice(end + 1));
+    }
+  } else {
+    const colon = header.lastIndexOf(':');
+    if (colon !== -1) {
+      address = header.slice(0, colon);
+      port = portOf(header.slice(colon));
+    }
   }
-  const colon = header.lastIndexOf(':');
-  if (colon === -1) return { address: header, port: undefined };
-  return { address: header.slice(0, colon), port: portOf(header.slice(colon)) };
+  attributes[ATTR.serverAddress] = address;
+  attributes[ATTR.serverPort] = port ?? (scheme === 'https' ? 443 : 80);
 }
 
 function portOf(suffix: string): number | undefined {

@@ -45,6 +45,7 @@ export function switchyard(options: SwitchyardOptions): SwitchyardMiddleware {
     options.abortOnDisconnect === undefined ? true : booleanOption('abortOnDisconnect', options.abortOnDisconnect);
   if (options.route !== undefined) functionOption('route', options.route);
   const route = options.route ?? defaultRoute;
+  const watchClose = telemetry !== undefined || abortOnDisconnect;
   // Last, so a bad option above never leaves a client behind.
   const { client, owned } = clientFrom(options);
 
@@ -59,10 +60,12 @@ export function switchyard(options: SwitchyardOptions): SwitchyardMiddleware {
     else telemetry.start(req, ctx);
     req.switchyard = ctx;
     // 'close' comes after 'finish' for a finished response, alone when the client went away first.
-    res.on('close', () => {
-      if (!res.writableFinished) ctx.disconnect();
-      telemetry?.end(req, res, ctx);
-    });
+    if (watchClose) {
+      res.on('close', () => {
+        if (!res.writableFinished) ctx.disconnect();
+        telemetry?.end(res, ctx);
+      });
+    }
     otelContext.with(ctx.context, next);
   };
 
