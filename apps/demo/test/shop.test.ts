@@ -1,0 +1,30 @@
+// Runs the whole shop in-process on the static registry with a small load and checks the
+// story it tells: zero caller errors, a breaker that opened, traffic that followed
+// discovery, and a connected trace. Bounded: 300 checkouts, about 2 s of load.
+import { describe, expect, it } from 'vitest';
+import { runShop } from '../src/shop.js';
+import { expectShopStory } from './shopAssertions.js';
+import { TextBuffer } from './textBuffer.js';
+
+const REQUESTS = 300;
+
+describe('the shop on the static registry', () => {
+  it('keeps callers error-free through a failing instance, a new one and a graceful shutdown', async () => {
+    const out = new TextBuffer();
+    const result = await runShop(
+      { requests: REQUESTS, rate: 150, balancer: 'peak-ewma', discovery: { kind: 'static' }, metricsPort: 0 },
+      { out },
+    );
+    expectShopStory(result, REQUESTS);
+
+    // The dashboard went to the buffer as plain frames, the last one complete.
+    expect(out.text).not.toContain('\x1b[');
+    const last = out.text.slice(out.text.lastIndexOf('Switchyard shop'));
+    expect(last).toContain(`${REQUESTS}/${REQUESTS} checkouts`);
+    expect(last).toMatch(/pricing\/pricing-1 breaker closed → open/);
+    expect(last).toContain('discovery: catalog-3 joined catalog');
+    expect(last).toContain('discovery: catalog-0 left catalog');
+    expect(last).toMatch(/last checkout trace [0-9a-f]{16}/);
+    expect(last).toMatch(/└─ SERVER GET \/(items|price|cart)\//);
+  }, 60_000);
+});
