@@ -1,12 +1,3 @@
-import { defineConfig } from 'tsup';
+import { packageConfig } from '../../scripts/tsup.base.js';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  platform: 'node',
-  outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.cjs' }),
-});
+export default packageConfig({ index: 'src/index.ts' });

@@ -1,0 +1,19 @@
+import { defineConfig, type Options } from 'tsup';
+
+/**
+ * The build every package shares: ESM (`.mjs`) and CommonJS (`.cjs`) for Node 20, with
+ * declarations (renamed to `.d.mts` for ESM by scripts/esm-dts.mjs after the build).
+ */
+export function packageConfig(entry: Record<string, string>): ReturnType<typeof defineConfig> {
+  const options: Options = {
+    entry,
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    platform: 'node',
+    outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.cjs' }),
+  };
+  return defineConfig(options);
+}
