@@ -15,6 +15,13 @@ export class InstanceStats {
     this.latency.record(latencyMs);
   }
 
+  /** Forgets counts and latencies (after the warm-up); keeps routing keys and in-flight. */
+  reset(): void {
+    this.requests = 0;
+    this.serverErrors = 0;
+    this.latency.reset();
+  }
+
   percentile(q: number): number {
     return this.latency.percentile(q);
   }

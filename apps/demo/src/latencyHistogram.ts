@@ -20,6 +20,11 @@ export class LatencyHistogram {
     this.total++;
   }
 
+  reset(): void {
+    this.counts.fill(0);
+    this.total = 0;
+  }
+
   /** Nearest-rank percentile (q in [0, 1]) as its bucket's upper bound; NaN when empty. */
   percentile(q: number): number {
     if (this.total === 0) return Number.NaN;

@@ -74,9 +74,10 @@ export class LoadGenerator {
     let status = 0;
     try {
       const res = await fetch(this.options.url(n));
-      await res.arrayBuffer();
+      const body = await res.text();
       status = res.status;
-      if (!res.ok) this.fail(`HTTP ${res.status}`);
+      // The gateway's problem+json names the Switchyard error (SWITCHYARD_BROKEN_CIRCUIT, ...).
+      if (!res.ok) this.fail(`HTTP ${res.status} ${body.slice(0, 160)}`);
     } catch (error) {
       this.fail(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
     }

@@ -2,7 +2,8 @@
 // Switchyard on 127.0.0.1 under a paced load, with a live dashboard. See docs/demo.md.
 import { isConfigError } from '@switchyard/core';
 import { HELP, parseOptions } from './options.js';
-import { runShop, summary } from './shop.js';
+import { runShop } from './shop.js';
+import { summary } from './shopResult.js';
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseOptions>;

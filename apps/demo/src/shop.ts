@@ -16,7 +16,7 @@ import { Dashboard, type Output } from './dashboard.js';
 import { type Discovery, openDiscovery } from './discovery.js';
 import { EventLog } from './eventLog.js';
 import { EventLogger } from './eventLogger.js';
-import type { ExpressInstance } from './expressService.js';
+import { Fleet } from './fleet.js';
 import { startGateway } from './gateway.js';
 import { isCheckoutRoot, LastTraceExporter } from './lastTraceExporter.js';
 import { LoadGenerator } from './loadGenerator.js';
@@ -25,54 +25,15 @@ import type { ShopOptions } from './options.js';
 import { PickTracker } from './pickTracker.js';
 import { startPricing } from './pricingService.js';
 import { Scenario } from './scenario.js';
-import type { ShopInstance, StopResult } from './shopInstance.js';
-import { drawShop, fmtMs, type ShopState } from './shopView.js';
-import { type SpanNode, spanTree } from './spanTree.js';
+import { type ShopResult, scrapeMetricNames } from './shopResult.js';
+import { drawShop } from './shopView.js';
+import { spanTree } from './spanTree.js';
 
 const SERVICES = ['gateway', 'catalog', 'pricing', 'cart'];
 const USERS = 40;
 const ITEMS = 97;
-
-/** What one instance went through, for tests and the summary. */
-export interface InstanceReport {
-  readonly service: string;
-  readonly name: string;
-  readonly framework: 'express' | 'nestjs';
-  /** Requests the instance itself received. */
-  readonly requests: number;
-  readonly serverErrors: number;
-  /** Times the gateway's balancer picked it, and picked it after it had left the registry (must be 0). */
-  readonly picks: number;
-  readonly picksAfterLeaving: number;
-  /** Times its breaker in the gateway's client opened. */
-  readonly breakerOpenings: number;
-  /** Users whose carts it served (cart only). */
-  readonly users: readonly string[];
-  /** Set for an instance stopped during the run. */
-  readonly stopped: StopResult | undefined;
-}
-
-export interface ShopResult {
-  readonly checkouts: number;
-  /** Errors the callers saw: non-2xx answers and network errors (target 0). */
-  readonly errors: number;
-  readonly errorSamples: readonly string[];
-  /** From the first checkout sent to the last answered. */
-  readonly durationMs: number;
-  /** Share of the run the (one, shared) event loop was busy. */
-  readonly eventLoopBusy: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly instances: readonly InstanceReport[];
-  /** The span tree of the last checkout. */
-  readonly lastTrace: SpanNode | undefined;
-  readonly metricsUrl: string | undefined;
-  /** `switchyard_*` metric names scraped from the Prometheus endpoint at the end of the run. */
-  readonly metricNames: readonly string[];
-  readonly events: readonly string[];
-  /** Scenario steps that failed (an instance that could not start, say). */
-  readonly stepFailures: number;
-}
+/** Checkouts sent before the measured run: the first ones pay for JIT compilation, lazy setup and new connections. */
+const WARM_UP = 50;
 
 export interface RunShopOptions {
   /** Where the dashboard goes. Default stdout. */
@@ -83,8 +44,8 @@ export interface RunShopOptions {
 
 /** Runs the shop for one bounded load, then shuts everything down; never leaves anything running. */
 export async function runShop(options: ShopOptions, run: RunShopOptions = {}): Promise<ShopResult> {
-  const out = run.out ?? process.stdout;
   const began = performance.now();
+  const at = () => `${((performance.now() - began) / 1000).toFixed(1)}s`;
   const events = new EventLog(() => performance.now() - began);
   const traces = new LastTraceExporter(isCheckoutRoot);
   const telemetry = await startTelemetry({
@@ -95,14 +56,13 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
     spanProcessors: [new SimpleSpanProcessor(traces)],
     diagLogLevel: 'error',
   });
-  const instances: ShopInstance[] = [];
-  let gateway: ExpressInstance | undefined;
+  const fleet = new Fleet();
   let discovery: Discovery | undefined;
   let membership: Membership | undefined;
-  const stopped = new Map<string, StopResult>();
+  let scenario: Scenario | undefined;
   try {
     discovery = await openDiscovery(options.discovery);
-    const shopDiscovery = discovery;
+    const where = discovery;
     membership = new Membership(discovery.registry, SERVICES, events);
     const picks = new PickTracker(membership);
     const breakers = new BreakerBoard(events, {
@@ -113,66 +73,64 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
       waitDurationInOpenState: 1_000,
       permittedNumberOfCallsInHalfOpenState: 3,
     });
+    const catalog = (i: number, latencyMs: number) => startCatalog(`catalog-${i}`, where, { latencyMs });
+    const failing: Behaviour = { latencyMs: 3 };
     const nestLogger = new EventLogger(events);
-    const catalog = (i: number, latencyMs: number) => startCatalog(`catalog-${i}`, shopDiscovery, { latencyMs });
-    const behaviours: Behaviour[] = [{ latencyMs: 3 }, { latencyMs: 3 }];
-
-    instances.push(
-      ...(await Promise.all([
-        catalog(0, 5),
-        catalog(1, 5),
-        catalog(2, 50), // ten times slower than its peers
-        ...behaviours.map((b, i) => startPricing(`pricing-${i}`, shopDiscovery, b, nestLogger)),
-        startCart('cart-0', shopDiscovery, { latencyMs: 2 }),
-        startCart('cart-1', shopDiscovery, { latencyMs: 2 }),
-      ])),
+    await fleet.start(
+      catalog(0, 5),
+      catalog(1, 5),
+      catalog(2, 50), // ten times slower than its peers
+      startPricing('pricing-0', where, { latencyMs: 3 }, nestLogger),
+      startPricing('pricing-1', where, failing, nestLogger),
+      startCart('cart-0', where, { latencyMs: 2 }),
+      startCart('cart-1', where, { latencyMs: 2 }),
     );
-    gateway = await startGateway(
-      discovery,
+    const gateway = startGateway(
+      where,
       {
         // Every pick goes through the tracker; cart is routed by user.
         balancer: (service) => picks.track(createBalancer(service === 'cart' ? 'consistent-hash' : options.balancer)),
         breaker: breakers.factory,
-        timeoutMs: 1_000,
+        timeoutMs: 3_000, // per attempt: only a hung call; the demo runs on one shared thread
         retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 50 },
       },
       { latencyMs: 1 },
     );
-    instances.unshift(gateway);
+    await fleet.start(gateway);
     const retries = new Map<string, number>();
     for (const service of ['catalog', 'pricing', 'cart']) {
       retries.set(service, 0);
-      gateway.client.runtime(service).retry?.onRetry(() => retries.set(service, (retries.get(service) ?? 0) + 1));
+      (await gateway).client
+        .runtime(service)
+        .retry?.onRetry(() => retries.set(service, (retries.get(service) ?? 0) + 1));
     }
 
     // Start once every instance is discoverable; the customers find the gateway there too,
     // then call it with plain fetch.
     await membership.whenVisible(
-      instances.map((i) => i.name),
+      fleet.instances.map((i) => i.name),
       10_000,
     );
     const [entry] = membership.instances('gateway');
     if (entry === undefined) throw new Error('the gateway did not register');
     const base = `http://${entry.host}:${entry.port}`;
 
+    const checkoutUrl = (n: number) => `${base}/checkout/user-${n % USERS}?item=${n % ITEMS}`;
+    const warmUp = new LoadGenerator({ requests: WARM_UP, rate: 250, maxInFlight: 8, url: checkoutUrl });
+    await warmUp.run();
+    for (const instance of fleet.instances) instance.stats.reset();
+    events.add(`warm-up: ${WARM_UP} checkouts, ${warmUp.errors} errors (not in the table)`);
+
     const notes = new Map<string, string>();
-    const at = () => `${((performance.now() - began) / 1000).toFixed(1)}s`;
-    const failing = behaviours[1] as Behaviour;
-    const stop = async (instance: ShopInstance) => {
-      const result = await instance.stop();
-      stopped.set(instance.name, result);
-      return result;
-    };
-    const scenario = new Scenario(
+    scenario = new Scenario(
       [
         { at: 1 / 3, label: 'scenario: pricing-1 starts failing (HTTP 500)', run: () => (failing.failWith = 500) },
         {
           at: 0.4,
           label: 'scenario: a new catalog instance starts (catalog-3)',
           run: async () => {
-            const added = await catalog(3, 5);
-            instances.splice(instances.findIndex((i) => i.name === 'catalog-2') + 1, 0, added);
-            notes.set(added.name, `joined ${at()}`);
+            await fleet.start(catalog(3, 5));
+            notes.set('catalog-3', `joined ${at()}`);
           },
         },
         { at: 2 / 3, label: 'scenario: pricing-1 heals', run: () => (failing.failWith = undefined) },
@@ -180,10 +138,9 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
           at: 0.75,
           label: 'scenario: catalog-0 shuts down gracefully (deregister → drain → close)',
           run: async () => {
-            const leaving = instances.find((i) => i.name === 'catalog-0') as ShopInstance;
-            notes.set(leaving.name, `stopping ${at()}`);
-            const r = await stop(leaving);
-            notes.set(leaving.name, `stopped ${at()}`);
+            notes.set('catalog-0', `stopping ${at()}`);
+            const r = await fleet.stop('catalog-0');
+            notes.set('catalog-0', `stopped ${at()}`);
             events.add(
               `catalog-0 stopped: ${r.deregistered ? 'deregistered' : 'NOT deregistered'}, ` +
                 `${r.drained ? 'drained' : 'not drained'}, ${r.forced} requests cut`,
@@ -194,19 +151,20 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
       options.requests,
       events,
     );
+    const story = scenario;
     const load = new LoadGenerator({
       requests: options.requests,
       rate: options.rate,
       maxInFlight: 64,
-      url: (n) => `${base}/checkout/user-${n % USERS}?item=${n % ITEMS}`,
-      beforeSend: (n) => scenario.onCheckout(n),
+      url: checkoutUrl,
+      beforeSend: (n) => story.onCheckout(n),
     });
 
-    const dashboard = new Dashboard(out, 2_000);
-    const state: ShopState = {
+    const dashboard = new Dashboard(run.out ?? process.stdout, 2_000);
+    const view = {
       title: `Switchyard shop · registry ${discovery.label} · balancer ${options.balancer} · ${options.rate}/s`,
       requests: options.requests,
-      instances,
+      instances: fleet.instances,
       notes,
       load,
       breakers,
@@ -217,25 +175,24 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
       traces,
       metricsUrl: telemetry.metricsUrl,
     };
-    const timer = setInterval(() => drawShop(dashboard, state), run.refreshMs ?? 100);
+    const timer = setInterval(() => drawShop(dashboard, view), run.refreshMs ?? 100);
     try {
       await load.run();
       await scenario.settled();
     } finally {
       clearInterval(timer);
     }
-    drawShop(dashboard, state, true);
+    drawShop(dashboard, view, true);
 
-    const metricNames = await scrapeNames(telemetry.metricsUrl);
     return {
       checkouts: load.done,
-      errors: load.errors,
-      errorSamples: load.errorSamples,
+      errors: warmUp.errors + load.errors,
+      errorSamples: [...warmUp.errorSamples, ...load.errorSamples],
       durationMs: load.elapsedMs(),
       eventLoopBusy: load.busy(),
       p50Ms: load.stats.percentile(0.5),
       p99Ms: load.stats.percentile(0.99),
-      instances: instances.map((i) => ({
+      instances: fleet.instances.map((i) => ({
         service: i.service,
         name: i.name,
         framework: i.framework,
@@ -245,45 +202,20 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
         picksAfterLeaving: picks.picksAfterLeavingOf(i.name),
         breakerOpenings: breakers.timesOpened(i.name),
         users: [...i.stats.keys].sort(),
-        stopped: stopped.get(i.name),
+        stopped: fleet.stopResult(i.name),
       })),
       lastTrace: spanTree(traces.lastTrace),
       metricsUrl: telemetry.metricsUrl,
-      metricNames,
+      metricNames: await scrapeMetricNames(telemetry.metricsUrl),
       events: events.all(),
       stepFailures: scenario.failures.length,
     };
   } finally {
-    // The gateway first (it calls the others), then the rest; each deregisters and drains.
-    await gateway?.stop();
-    await Promise.all(instances.filter((i) => !stopped.has(i.name)).map((i) => i.stop()));
+    // Let a step still starting or draining an instance finish, then stop everything.
+    await scenario?.settled();
+    await fleet.stopAll();
     membership?.dispose();
     await discovery?.registry.close();
     await telemetry.shutdown();
-  }
-}
-
-/** One line for the end of a run. */
-export function summary(result: ShopResult): string {
-  const seconds = (result.durationMs / 1000).toFixed(1);
-  return (
-    `${result.checkouts} checkouts in ${seconds} s: ${result.errors} caller errors, ` +
-    `p50 ${fmtMs(result.p50Ms)} ms, p99 ${fmtMs(result.p99Ms)} ms, event loop ${Math.round(result.eventLoopBusy * 100)}% busy; ` +
-    'everything shut down.' +
-    (result.errorSamples.length > 0 ? `\nfirst errors: ${result.errorSamples.join('; ')}` : '')
-  );
-}
-
-async function scrapeNames(url: string | undefined): Promise<string[]> {
-  if (url === undefined) return [];
-  try {
-    const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
-    const names = new Set<string>();
-    for (const line of text.split('\n')) {
-      if (line.startsWith('switchyard_')) names.add(line.split(/[{ ]/, 1)[0] as string);
-    }
-    return [...names].sort();
-  } catch {
-    return [];
   }
 }

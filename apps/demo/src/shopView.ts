@@ -7,6 +7,7 @@ import type { LoadGenerator } from './loadGenerator.js';
 import type { Membership } from './membership.js';
 import type { PickTracker } from './pickTracker.js';
 import type { ShopInstance } from './shopInstance.js';
+import { fmtMs } from './shopResult.js';
 import { renderSpanTree, spanTree } from './spanTree.js';
 
 /** Everything the dashboard shows, read live on each frame. */
@@ -94,8 +95,4 @@ function traceLines(state: ShopState): string[] {
     `last checkout trace ${root.span.spanContext().traceId.slice(0, 16)}… (SERVER → CLIENT attempts → SERVER):`,
     ...renderSpanTree(root, where).map((line) => `  ${line}`),
   ];
-}
-
-export function fmtMs(value: number): string {
-  return Number.isNaN(value) ? '-' : value.toFixed(1);
 }

@@ -1,6 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
 import { expect } from 'vitest';
-import type { InstanceReport, ShopResult } from '../src/shop.js';
+import type { InstanceReport, ShopResult } from '../src/shopResult.js';
 
 /** The story every run must tell, whatever the registry. */
 export function expectShopStory(result: ShopResult, requests: number): void {
