@@ -13,6 +13,8 @@ export interface LoadOptions {
   readonly url: (n: number) => string;
   /** Called just before checkout `n` is sent (the scenario's clock). */
   readonly beforeSend?: (n: number) => void;
+  /** Stops sending (Ctrl-C); checkouts in flight are still awaited. */
+  readonly signal?: AbortSignal;
 }
 
 const MAX_ERROR_SAMPLES = 5;
@@ -56,11 +58,13 @@ export class LoadGenerator {
     const { requests, rate, maxInFlight } = this.options;
     this.started = performance.now();
     this.elu = performance.eventLoopUtilization();
-    for (let n = 0; n < requests; n++) {
+    const stopped = () => this.options.signal?.aborted === true;
+    for (let n = 0; n < requests && !stopped(); n++) {
       const wait = this.started + (n * 1_000) / rate - performance.now();
       if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
       else if (n % 64 === 63) await yieldToIo(); // far behind schedule: still let I/O run
       while (this.inFlight >= maxInFlight) await new Promise<void>((resolve) => (this.wake = resolve));
+      if (stopped()) break;
       this.options.beforeSend?.(n);
       void this.checkout(n);
     }

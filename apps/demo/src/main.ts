@@ -18,8 +18,12 @@ async function main(): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  const result = await runShop(options);
+  // Ctrl-C stops the load and shuts the shop down gracefully; a second one kills at once.
+  const interrupt = new AbortController();
+  process.once('SIGINT', () => interrupt.abort());
+  const result = await runShop(options, { signal: interrupt.signal });
   process.stdout.write(`\n${summary(result)}\n`);
+  if (interrupt.signal.aborted) return 130;
   return result.errors === 0 && result.stepFailures === 0 ? 0 : 1;
 }
 

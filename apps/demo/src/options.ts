@@ -22,7 +22,7 @@ export const HELP = `Usage: npm run demo -- [options]
 A small shop of services (gateway, catalog, pricing, cart; Express and NestJS) calling each
 other through Switchyard on 127.0.0.1, under a paced load, with a live dashboard.
 
-  --requests <n>        checkouts to send, 1..100000 (default 1500)
+  --requests <n>        checkouts to send after 50 warm-up ones, 1..100000 (default 1500)
   --rate <n>            checkouts per second, 1..20000 (default 150)
   --balancer <name>     gateway → catalog and pricing: ${GATEWAY_BALANCERS.join(' | ')}
                         (default peak-ewma; cart is always consistent-hash by user)
@@ -31,7 +31,8 @@ other through Switchyard on 127.0.0.1, under a paced load, with a live dashboard
   --metrics-port <n>    Prometheus scrape port on 127.0.0.1, 0 for any free one (default 9464)
   --help                this text
 
-Exit code: 0 when the callers saw no error, 1 otherwise, 2 for a bad flag.
+Exit code: 0 when the callers saw no error, 1 otherwise, 2 for a bad flag, 130 after Ctrl-C
+(which stops the load and shuts the shop down gracefully).
 `;
 
 /** Parses the flags; undefined means --help. Bad flags throw a ConfigError naming the flag. */

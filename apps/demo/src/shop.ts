@@ -40,6 +40,8 @@ export interface RunShopOptions {
   readonly out?: Output;
   /** Frame interval on a terminal. Default 100 ms (plain output: every 2 s and at the end). */
   readonly refreshMs?: number;
+  /** Ends the load early (Ctrl-C); the shop still shuts down gracefully. */
+  readonly signal?: AbortSignal;
 }
 
 /** Runs the shop for one bounded load, then shuts everything down; never leaves anything running. */
@@ -116,7 +118,13 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
     const base = `http://${entry.host}:${entry.port}`;
 
     const checkoutUrl = (n: number) => `${base}/checkout/user-${n % USERS}?item=${n % ITEMS}`;
-    const warmUp = new LoadGenerator({ requests: WARM_UP, rate: 250, maxInFlight: 8, url: checkoutUrl });
+    const warmUp = new LoadGenerator({
+      requests: WARM_UP,
+      rate: 250,
+      maxInFlight: 8,
+      url: checkoutUrl,
+      ...(run.signal === undefined ? {} : { signal: run.signal }),
+    });
     await warmUp.run();
     for (const instance of fleet.instances) instance.stats.reset();
     events.add(`warm-up: ${WARM_UP} checkouts, ${warmUp.errors} errors (not in the table)`);
@@ -158,6 +166,7 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
       maxInFlight: 64,
       url: checkoutUrl,
       beforeSend: (n) => story.onCheckout(n),
+      ...(run.signal === undefined ? {} : { signal: run.signal }),
     });
 
     const dashboard = new Dashboard(run.out ?? process.stdout, 2_000);

@@ -27,4 +27,23 @@ describe('the shop on the static registry', () => {
     expect(last).toMatch(/last checkout trace [0-9a-f]{16}/);
     expect(last).toMatch(/└─ SERVER GET \/(items|price|cart)\//);
   }, 60_000);
+
+  it('stops sending when its signal aborts (Ctrl-C) and still shuts everything down', async () => {
+    const result = await runShop(
+      { requests: 100_000, rate: 100, balancer: 'peak-ewma', discovery: { kind: 'static' }, metricsPort: 0 },
+      { out: new TextBuffer(), signal: AbortSignal.abort() },
+    );
+    expect(result.checkouts).toBe(0);
+    expect(result.errors).toBe(0);
+    expect(result.instances.map((i) => i.name)).toEqual([
+      'gateway-0',
+      'catalog-0',
+      'catalog-1',
+      'catalog-2',
+      'pricing-0',
+      'pricing-1',
+      'cart-0',
+      'cart-1',
+    ]);
+  }, 30_000);
 });
