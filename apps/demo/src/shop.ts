@@ -87,7 +87,7 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
       startCart('cart-0', where, { latencyMs: 2 }),
       startCart('cart-1', where, { latencyMs: 2 }),
     );
-    const gateway = startGateway(
+    const starting = startGateway(
       where,
       {
         // Every pick goes through the tracker; cart is routed by user.
@@ -98,13 +98,12 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
       },
       { latencyMs: 1 },
     );
-    await fleet.start(gateway);
+    await fleet.start(starting);
+    const gateway = await starting;
     const retries = new Map<string, number>();
     for (const service of ['catalog', 'pricing', 'cart']) {
       retries.set(service, 0);
-      (await gateway).client
-        .runtime(service)
-        .retry?.onRetry(() => retries.set(service, (retries.get(service) ?? 0) + 1));
+      gateway.client.runtime(service).retry?.onRetry(() => retries.set(service, (retries.get(service) ?? 0) + 1));
     }
 
     // Start once every instance is discoverable; the customers find the gateway there too,
