@@ -3,16 +3,8 @@ import { createClient, isConfigError, type ServiceClient, StaticRegistry } from 
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION, switchyard } from '@switchyard/express';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  deferred,
-  installGlobalContext,
-  type Listening,
-  listen,
-  send,
-  startDownstream,
-  TRACE_ID,
-  TRACEPARENT,
-} from './support.js';
+import { installGlobalContext } from '../support/otel.js';
+import { deferred, type Listening, listen, send, startDownstream, TRACE_ID, TRACEPARENT } from './support.js';
 
 let uninstall: () => void;
 beforeAll(() => {

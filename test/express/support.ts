@@ -1,62 +1,7 @@
-// Shared pieces of the Express adapter tests: real servers on 127.0.0.1 (port 0), an
-// in-memory OpenTelemetry SDK, and raw HTTP requests whose connections a test controls.
+// Shared pieces of the Express adapter tests: real servers on 127.0.0.1 (port 0) and raw
+// HTTP requests whose connections a test controls (the in-memory SDK is test/support/otel.ts).
 import { createServer, type IncomingHttpHeaders, type RequestListener, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { context, propagation } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { MeterProvider, type MetricData, MetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-
-/** Registers the W3C propagator and an AsyncLocalStorage context manager, as an SDK would. */
-export function installGlobalContext(): () => void {
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  const manager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(manager);
-  return () => {
-    manager.disable();
-    context.disable();
-    propagation.disable();
-  };
-}
-
-class TestMetricReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
-
-export interface Otel {
-  readonly tracerProvider: BasicTracerProvider;
-  readonly meterProvider: MeterProvider;
-  readonly spans: InMemorySpanExporter;
-  /** Every metric of a fresh collection, by name. */
-  metrics(): Promise<Map<string, MetricData>>;
-  shutdown(): Promise<void>;
-}
-
-export function createOtel(): Otel {
-  const spans = new InMemorySpanExporter();
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
-  const reader = new TestMetricReader();
-  const meterProvider = new MeterProvider({ readers: [reader] });
-  return {
-    tracerProvider,
-    meterProvider,
-    spans,
-    async metrics() {
-      const { resourceMetrics, errors } = await reader.collect();
-      if (errors.length > 0) throw new AggregateError(errors, 'metric collection failed');
-      const byName = new Map<string, MetricData>();
-      for (const scope of resourceMetrics.scopeMetrics) {
-        for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric);
-      }
-      return byName;
-    },
-    async shutdown() {
-      await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]);
-    },
-  };
-}
 
 export interface Listening {
   readonly server: Server;

@@ -19,13 +19,11 @@ import {
 } from '@switchyard/express';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createInMemoryOtel, type InMemoryOtel, installGlobalContext } from '../support/otel.js';
 import {
-  createOtel,
   deferred,
-  installGlobalContext,
   type Listening,
   listen,
-  type Otel,
   PARENT_SPAN_ID,
   send,
   startDownstream,
@@ -41,7 +39,7 @@ beforeAll(() => {
 });
 afterAll(() => uninstall());
 
-let otel: Otel;
+let otel: InMemoryOtel;
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -53,7 +51,7 @@ async function appWith(
   build: (app: express.Express) => void,
   telemetry: Omit<ServerTelemetryOptions, 'tracerProvider' | 'meterProvider'> = {},
 ): Promise<Listening> {
-  otel = createOtel();
+  otel = createInMemoryOtel();
   const registry = new StaticRegistry();
   const client = createClient({ registry, telemetry: false });
   cleanups.push(() => client.close());
@@ -72,7 +70,7 @@ async function appWith(
 }
 
 function serverSpans(): ReadableSpan[] {
-  return otel.spans.getFinishedSpans().filter((s) => s.kind === SpanKind.SERVER);
+  return otel.spans.ended.filter((s) => s.kind === SpanKind.SERVER);
 }
 
 function onlyServerSpan(): ReadableSpan {
@@ -201,7 +199,7 @@ describe('server span', () => {
   });
 
   it('is the active span in handlers, and the parent of downstream client spans', async () => {
-    otel = createOtel();
+    otel = createInMemoryOtel();
     const downstream = await startDownstream();
     cleanups.push(() => downstream.close());
     const registry = new StaticRegistry({ services: { catalog: [{ host: '127.0.0.1', port: downstream.port }] } });
@@ -225,7 +223,7 @@ describe('server span', () => {
     await send(`${server.url}/fan-out`, { headers: { traceparent: TRACEPARENT } }).response;
     await settled();
     const serverSpan = onlyServerSpan();
-    const clientSpan = otel.spans.getFinishedSpans().find((s) => s.kind === SpanKind.CLIENT);
+    const clientSpan = otel.spans.ended.find((s) => s.kind === SpanKind.CLIENT);
     expect(activeInHandler).toBe(serverSpan.spanContext().spanId);
     expect(clientSpan?.parentSpanContext?.spanId).toBe(serverSpan.spanContext().spanId);
     const sent = String(downstream.requests[0]?.headers.traceparent).split('-');
@@ -301,7 +299,7 @@ describe('httpInstrumentation', () => {
     mode: ServerInstrumentationMode,
     beforeRoutes: (app: express.Express) => void = () => {},
   ): Promise<{ server: Listening; metadata: RPCMetadata[]; downstreamTraceparents: () => string[] }> {
-    otel = createOtel();
+    otel = createInMemoryOtel();
     const downstream = await startDownstream();
     cleanups.push(() => downstream.close());
     const registry = new StaticRegistry({ services: { catalog: [{ host: '127.0.0.1', port: downstream.port }] } });
@@ -389,12 +387,12 @@ describe('httpInstrumentation', () => {
     );
     const res = await send(`${server.url}/x`, { headers: { traceparent: TRACEPARENT } }).response;
     expect(JSON.parse(res.body)).toEqual({ traceId: TRACE_ID });
-    expect(otel.spans.getFinishedSpans()).toHaveLength(0);
+    expect(otel.spans.ended).toHaveLength(0);
     expect(await durationPoints()).toHaveLength(0);
   });
 
   it('telemetry: false records nothing', async () => {
-    otel = createOtel();
+    otel = createInMemoryOtel();
     const client = createClient({ registry: new StaticRegistry(), telemetry: false });
     cleanups.push(() => client.close());
     const app = express();
@@ -405,6 +403,6 @@ describe('httpInstrumentation', () => {
     const server = await listen(app);
     cleanups.push(() => server.close());
     await send(`${server.url}/x`).response;
-    expect(otel.spans.getFinishedSpans()).toHaveLength(0);
+    expect(otel.spans.ended).toHaveLength(0);
   });
 });

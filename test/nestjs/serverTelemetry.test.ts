@@ -6,13 +6,13 @@ import { TELEMETRY_METRICS } from '@switchyard/core';
 import { type ServerRequestLike, ServerTelemetry } from '@switchyard/nestjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { advertisedAddress } from '../../packages/nestjs/src/advertisedAddress.js';
-import { createOtelHarness, type OtelHarness } from './support.js';
+import { createInMemoryOtel, type InMemoryOtel } from '../support/otel.js';
 
-let otel: OtelHarness;
+let otel: InMemoryOtel;
 let telemetry: ServerTelemetry;
 
 beforeEach(() => {
-  otel = createOtelHarness();
+  otel = createInMemoryOtel();
   telemetry = new ServerTelemetry({
     tracerProvider: otel.tracerProvider,
     meterProvider: otel.meterProvider,

@@ -1,13 +1,10 @@
 // Test helpers for the NestJS adapter: real downstream HTTP servers on 127.0.0.1, a Nest
 // application built with @nestjs/testing and listening on port 0, a logger that records,
-// and in-memory OpenTelemetry pieces whose waits are driven by span ends (no sleeping).
+// and a count of finished responses (the in-memory SDK is test/support/otel.ts).
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication, LoggerService, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import type { Context } from '@opentelemetry/api';
-import { AggregationTemporality, MeterProvider, type MetricData, MetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, type ReadableSpan, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 export interface Downstream {
   readonly port: number;
@@ -84,76 +81,6 @@ export async function startApp(
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, port, logger };
-}
-
-/** Collects ended spans and lets a test await one by predicate, woken by span ends. */
-export class SpanRecorder implements SpanProcessor {
-  readonly ended: ReadableSpan[] = [];
-  private waiters: Array<{ match: (span: ReadableSpan) => boolean; resolve: (span: ReadableSpan) => void }> = [];
-
-  onStart(_span: Span, _context: Context): void {}
-  onEnd(span: ReadableSpan): void {
-    this.ended.push(span);
-    this.waiters = this.waiters.filter((w) => {
-      if (!w.match(span)) return true;
-      w.resolve(span);
-      return false;
-    });
-  }
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  /** The first ended span matching `match`, now or when it ends. */
-  waitFor(match: (span: ReadableSpan) => boolean): Promise<ReadableSpan> {
-    const found = this.ended.find(match);
-    if (found !== undefined) return Promise.resolve(found);
-    return new Promise((resolve) => this.waiters.push({ match, resolve }));
-  }
-}
-
-class TestMetricReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
-
-export interface OtelHarness {
-  readonly spans: SpanRecorder;
-  readonly tracerProvider: BasicTracerProvider;
-  readonly meterProvider: MeterProvider;
-  /** Every metric of a fresh collection, by name. */
-  metrics(): Promise<Map<string, MetricData>>;
-  shutdown(): Promise<void>;
-}
-
-export function createOtelHarness(): OtelHarness {
-  const spans = new SpanRecorder();
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [spans] });
-  const reader = new TestMetricReader();
-  const meterProvider = new MeterProvider({ readers: [reader] });
-  return {
-    spans,
-    tracerProvider,
-    meterProvider,
-    async metrics() {
-      const { resourceMetrics, errors } = await reader.collect();
-      if (errors.length > 0) throw new AggregateError(errors, 'metric collection failed');
-      const byName = new Map<string, MetricData>();
-      for (const scope of resourceMetrics.scopeMetrics) {
-        for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric);
-      }
-      return byName;
-    },
-    async shutdown() {
-      await Promise.all([tracerProvider.shutdown(), meterProvider.shutdown()]);
-    },
-  };
 }
 
 /** Counts finished responses, so a test can wait until the server is done with a request. */

@@ -3,9 +3,7 @@
 // downstream service), and http.server.request.duration; off when another instrumentation owns it.
 import { readFileSync } from 'node:fs';
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import {
@@ -23,10 +21,9 @@ import {
   type SwitchyardServerTelemetryOptions,
 } from '@switchyard/nestjs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createInMemoryOtel, type InMemoryOtel, installGlobalContext } from '../support/otel.js';
 import {
-  createOtelHarness,
   type Downstream,
-  type OtelHarness,
   type ResponseTracker,
   type RunningApp,
   startApp,
@@ -61,24 +58,21 @@ const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const RPC_METADATA_KEY = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');
 const CALLER_SPAN_ID = 'b7ad6b7169203331';
 
-let otel: OtelHarness;
+let otel: InMemoryOtel;
 let downstream: Downstream;
 let registry: StaticRegistry;
 let clientTelemetry: SwitchyardTelemetry;
 let running: RunningApp | undefined;
 let responses: ResponseTracker;
 
+let uninstall: () => void;
 beforeAll(() => {
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  uninstall = installGlobalContext();
 });
-afterAll(() => {
-  propagation.disable();
-  context.disable();
-});
+afterAll(() => uninstall());
 
 beforeEach(async () => {
-  otel = createOtelHarness();
+  otel = createInMemoryOtel();
   downstream = await startDownstream('catalog');
   registry = new StaticRegistry({
     services: { catalog: [{ id: 'catalog-1', host: '127.0.0.1', port: downstream.port }] },
