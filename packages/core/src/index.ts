@@ -110,6 +110,14 @@ export type { Filter, Service } from './service.js';
 export { compose } from './service.js';
 export type { AttemptHandle, AttemptResult, HeaderCarrier } from './telemetry/AttemptHandle.js';
 export { errorTypeOf } from './telemetry/errorType.js';
+export type { HttpRequestHeaders, HttpServerRequestGetter } from './telemetry/HttpServerRequestGetter.js';
+export type {
+  HttpServerRequestHandle,
+  HttpServerRequestResult,
+} from './telemetry/HttpServerRequestHandle.js';
+export type { HttpServerScope, HttpServerTelemetryOptions } from './telemetry/HttpServerTelemetry.js';
+export { HttpServerTelemetry } from './telemetry/HttpServerTelemetry.js';
+export { canonicalHttpMethod, knownHttpMethods, redactUrlQuery } from './telemetry/httpAttributes.js';
 export type {
   AttemptOptions,
   BulkheadGauges,
@@ -123,7 +131,10 @@ export type { CallOutcomeKind, InstrumentKind, MetricDefinition } from './teleme
 export {
   ATTR as TELEMETRY_ATTRIBUTES,
   CALL_OUTCOMES,
+  DEFAULT_KNOWN_HTTP_METHODS,
   DURATION_BUCKETS_SECONDS,
+  HTTP_METHOD_OTHER,
+  httpServerSpanName,
   INSTRUMENTATION_SCOPE,
   INSTRUMENTATION_VERSION,
   LOG_EVENT as TELEMETRY_LOG_EVENTS,

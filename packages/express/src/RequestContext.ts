@@ -1,9 +1,10 @@
-import { type Context, context as otelContext, ROOT_CONTEXT, type Span } from '@opentelemetry/api';
+import { type Context, context as otelContext, ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   anySignal,
   type CallAttempt,
   type CallRequestOptions,
   type FetchRequestInit,
+  type HttpServerRequestHandle,
   type Instance,
   type ServiceClient,
 } from '@switchyard/core';
@@ -21,20 +22,13 @@ function disconnectReason(): DOMException {
 const NEVER = new AbortController().signal;
 
 /**
- * `req.switchyard`: one per request, holding its trace state too so the middleware
- * allocates a single object. The abort controller is created on first use only.
+ * `req.switchyard`: one per request, holding its trace state too (the request's telemetry
+ * handle, which keeps what it read at the start). The abort controller is created on first use only.
  */
 export class RequestContext implements SwitchyardRequestContext {
   context: Context = ROOT_CONTEXT;
-  /** The SERVER span Switchyard started, if any. */
-  span: Span | undefined = undefined;
-  /** `performance.now()` at the start of the request. */
-  startedAt = 0;
-  /** `url.scheme`, read once (Express computes `req.protocol` on every access). */
-  scheme = 'http';
-  /** `http.request.method` (canonical) and `network.protocol.version`, read once at the start. */
-  method = 'GET';
-  protocolVersion = '1.1';
+  /** The request's server telemetry, unless `telemetry: false`. */
+  telemetry: HttpServerRequestHandle | undefined = undefined;
   /** The error `switchyardErrorHandler` answered for, for `error.type` and the span. */
   failure: unknown = undefined;
   /** The client disconnected before the response was finished. */
@@ -45,7 +39,7 @@ export class RequestContext implements SwitchyardRequestContext {
 
   constructor(
     readonly client: ServiceClient,
-    private readonly req: Request,
+    readonly req: Request,
     private readonly resolveRoute: RouteResolver,
     private readonly abortOnDisconnect: boolean,
   ) {}

@@ -57,7 +57,7 @@ export function switchyard(options: SwitchyardOptions): SwitchyardMiddleware {
     }
     const ctx = new RequestContext(client, req, route, abortOnDisconnect);
     if (telemetry === undefined) ctx.context = propagation.extract(otelContext.active(), req.headers);
-    else telemetry.start(req, ctx);
+    else telemetry.start(ctx);
     req.switchyard = ctx;
     // 'close' comes after 'finish' for a finished response, alone when the client went away first.
     if (watchClose) {

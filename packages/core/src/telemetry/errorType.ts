@@ -1,3 +1,4 @@
+import { isHttpStatusError } from '../errors/HttpStatusError.js';
 import { isSwitchyardError } from '../errors/SwitchyardError.js';
 import { ERROR_TYPE_OTHER, ERROR_TYPE_TIMEOUT } from './names.js';
 
@@ -43,4 +44,15 @@ export function isAbortError(error: unknown): boolean {
   if (isSwitchyardError(error)) return error.code === 'SWITCHYARD_ABORTED';
   const { name, code } = error as { name?: unknown; code?: unknown };
   return name === 'AbortError' || code === 'ABORT_ERR';
+}
+
+/**
+ * `error.type` of a server response with a 5xx `status`: the error the request failed with
+ * (`SWITCHYARD_BROKEN_CIRCUIT`, `timeout`, `ECONNREFUSED`, ...) when it says more than the
+ * status does, else the status code.
+ */
+export function httpServerErrorType(status: number, error: unknown): string {
+  if (error === undefined || isHttpStatusError(error)) return String(status);
+  const type = errorTypeOf(error);
+  return type === ERROR_TYPE_OTHER ? String(status) : type;
 }

@@ -1,4 +1,5 @@
-import { DEFAULT_KNOWN_HTTP_METHODS, HTTP_METHOD_OTHER } from './names.js';
+import type { Attributes } from '@opentelemetry/api';
+import { ATTR, DEFAULT_KNOWN_HTTP_METHODS, HTTP_METHOD_OTHER } from './names.js';
 
 // Helpers that turn a request into stable HTTP semantic-convention attribute values.
 
@@ -22,7 +23,8 @@ export function knownHttpMethods(override?: readonly string[]): ReadonlySet<stri
 
 /**
  * `http.request.method`: the method if known, its upper-case form if that is known
- * (fetch sends `patch` as typed, but it means PATCH), else `_OTHER`.
+ * (fetch sends `patch` as typed, but it means PATCH), else `_OTHER`. When the result differs
+ * from `method`, report `method` as `http.request.method_original`.
  */
 export function canonicalHttpMethod(method: string, known: ReadonlySet<string>): string {
   if (known.has(method)) return method;
@@ -48,7 +50,7 @@ export function urlSchemeOf(url: URL): string {
   return url.protocol.endsWith(':') ? url.protocol.slice(0, -1) : url.protocol;
 }
 
-/** Query keys whose values the conventions say to redact in `url.full` (case-sensitive). */
+/** Query keys whose values the conventions say to redact in `url.full` and `url.query` (case-sensitive). */
 const SENSITIVE_QUERY_KEYS = new Set([
   'AWSAccessKeyId',
   'Signature',
@@ -66,23 +68,69 @@ const SENSITIVE_QUERY_KEYS = new Set([
 export function fullUrlOf(url: URL): string {
   const hasCredentials = url.username !== '' || url.password !== '';
   const search = url.search;
-  const redactedSearch = search.length > 1 ? redactQuery(search) : search;
+  let redactedSearch = search;
+  if (search.length > 1) {
+    const query = search.slice(1);
+    const redacted = redactUrlQuery(query);
+    if (redacted !== query) redactedSearch = `?${redacted}`;
+  }
   if (!hasCredentials && redactedSearch === search) return url.href;
   const userinfo = hasCredentials ? 'REDACTED:REDACTED@' : '';
   return `${url.protocol}//${userinfo}${url.host}${url.pathname}${redactedSearch}${url.hash}`;
 }
 
-function redactQuery(search: string): string {
+/**
+ * A query string (without `?`) with the values of the signature keys the conventions list
+ * (`sig`, `Signature`, `X-Amz-Signature`, ...) replaced by `REDACTED`: what `url.query` and
+ * the query of `url.full` carry. Returns `query` itself when nothing needed redacting.
+ */
+export function redactUrlQuery(query: string): string {
+  if (!query.includes('=')) return query;
   let changed = false;
-  const parts = search.slice(1).split('&');
+  const parts = query.split('&');
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as string;
     const eq = part.indexOf('=');
-    const key = eq === -1 ? part : part.slice(0, eq);
-    if (eq !== -1 && SENSITIVE_QUERY_KEYS.has(key)) {
-      parts[i] = `${key}=REDACTED`;
+    if (eq !== -1 && SENSITIVE_QUERY_KEYS.has(part.slice(0, eq))) {
+      parts[i] = `${part.slice(0, eq)}=REDACTED`;
       changed = true;
     }
   }
-  return changed ? `?${parts.join('&')}` : search;
+  return changed ? parts.join('&') : query;
+}
+
+/**
+ * `server.address` and `server.port` of a server request from its `Host` header (`:authority`
+ * on HTTP/2), IPv6 brackets removed; the port defaults by scheme when absent or invalid.
+ * Parsed by hand rather than with `URL`: it runs for every request, sampled or not.
+ */
+export function setServerAddressFromHost(attributes: Attributes, host: string, scheme: string): void {
+  let address = host;
+  let port: number | undefined;
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']');
+    if (end !== -1) {
+      address = host.slice(1, end);
+      port = portOf(host.slice(end + 1));
+    }
+  } else {
+    const colon = host.lastIndexOf(':');
+    if (colon !== -1) {
+      address = host.slice(0, colon);
+      port = portOf(host.slice(colon));
+    }
+  }
+  attributes[ATTR.serverAddress] = address;
+  attributes[ATTR.serverPort] = port ?? (scheme === 'https' ? 443 : 80);
+}
+
+function portOf(suffix: string): number | undefined {
+  if (!suffix.startsWith(':')) return undefined;
+  const port = Number(suffix.slice(1));
+  return Number.isInteger(port) && port > 0 && port <= 65535 ? port : undefined;
+}
+
+/** `network.protocol.version` from Node's `httpVersion`: `1.1`, `2` (Node reports `2.0`). */
+export function protocolVersionOf(httpVersion: string): string {
+  return httpVersion === '2.0' ? '2' : httpVersion;
 }

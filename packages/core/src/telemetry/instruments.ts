@@ -27,7 +27,6 @@ import { type Clock, systemClock } from '../common/Clock.js';
 import type { Disposable } from '../common/Disposable.js';
 import { toDisposable } from '../common/Disposable.js';
 import { finiteNumber, oneOf, plainObject, stringArray } from '../common/validate.js';
-import { ConfigError } from '../errors/ConfigError.js';
 import type { Instance } from '../registry/Instance.js';
 import { Attempt, type AttemptHandle, type HeaderCarrier, headerSetter } from './AttemptHandle.js';
 import { errorTypeOf } from './errorType.js';
@@ -55,6 +54,7 @@ import {
   METRIC,
   type MetricDefinition,
 } from './names.js';
+import { providerOption } from './providerOption.js';
 import { redactSecrets } from './redact.js';
 import { setBounded } from './setBounded.js';
 import { TelemetryLogger } from './TelemetryLogger.js';
@@ -167,10 +167,10 @@ export class SwitchyardTelemetry implements Disposable {
       options.httpInstrumentation === undefined
         ? 'auto'
         : oneOf('telemetry.httpInstrumentation', options.httpInstrumentation, HTTP_INSTRUMENTATION_MODES);
-    this.tracerProvider = provider('telemetry.tracerProvider', options.tracerProvider, 'getTracer') ?? trace;
-    this.meterProvider = provider('telemetry.meterProvider', options.meterProvider, 'getMeter') ?? metrics;
+    this.tracerProvider = providerOption('telemetry.tracerProvider', options.tracerProvider, 'getTracer') ?? trace;
+    this.meterProvider = providerOption('telemetry.meterProvider', options.meterProvider, 'getMeter') ?? metrics;
     const loggerProvider: LoggerProvider =
-      provider('telemetry.loggerProvider', options.loggerProvider, 'getLogger') ?? logs;
+      providerOption('telemetry.loggerProvider', options.loggerProvider, 'getLogger') ?? logs;
     this.knownMethods = knownHttpMethods(
       options.knownHttpMethods === undefined
         ? undefined
@@ -571,14 +571,6 @@ export class SwitchyardTelemetry implements Disposable {
     }
     return attributes;
   }
-}
-
-function provider<T>(option: string, value: T | undefined, method: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[method] !== 'function') {
-    throw new ConfigError(option, `an object with ${method}()`, value);
-  }
-  return value;
 }
 
 /**

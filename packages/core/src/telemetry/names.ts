@@ -243,3 +243,12 @@ export function attemptSpanName(service: string): string {
 export function httpSpanName(method: string): string {
   return method === HTTP_METHOD_OTHER ? 'HTTP' : method;
 }
+
+/**
+ * Span name of an HTTP server request (semconv): `{method} {route}`, or `{method}` alone when
+ * no route matched; `HTTP` stands in for the `_OTHER` method.
+ */
+export function httpServerSpanName(method: string, route: string | undefined): string {
+  const name = httpSpanName(method);
+  return route === undefined ? name : `${name} ${route}`;
+}
