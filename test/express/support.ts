@@ -117,21 +117,9 @@ export function send(
   return { response, abort: () => req.destroy() };
 }
 
-export interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
+import { deferred } from '../support/deferred.js';
 
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+export { type Deferred, deferred } from '../support/deferred.js';
 
 export const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 export const PARENT_SPAN_ID = '00f067aa0ba902b7';

@@ -10,4 +10,7 @@ export class ManualClock implements Clock {
   advance(ms: number): void {
     this.time += ms;
   }
+  set(ms: number): void {
+    this.time = ms;
+  }
 }

@@ -52,6 +52,7 @@ export { systemClock } from './common/Clock.js';
 export type { Disposable } from './common/Disposable.js';
 export { toDisposable } from './common/Disposable.js';
 export type { Event } from './common/Event.js';
+export { seededRandom } from './common/seededRandom.js';
 export { BrokenCircuitError, isBrokenCircuitError } from './errors/BrokenCircuitError.js';
 export { BulkheadRejectedError, isBulkheadRejectedError } from './errors/BulkheadRejectedError.js';
 export { ConfigError, isConfigError } from './errors/ConfigError.js';

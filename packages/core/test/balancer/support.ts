@@ -1,29 +1,8 @@
-import { type Clock, createInstance, type Instance, type RandomSource } from '@switchyard/core';
+import { createInstance, type Instance, type RandomSource } from '@switchyard/core';
 
-/** mulberry32: a tiny seeded PRNG, good enough for reproducible tests. */
-export function seededRandom(seed: number): RandomSource {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '@switchyard/core';
 
-/** A clock that moves only when told to. */
-export class FakeClock implements Clock {
-  constructor(private time = 0) {}
-  now(): number {
-    return this.time;
-  }
-  advance(ms: number): void {
-    this.time += ms;
-  }
-  set(ms: number): void {
-    this.time = ms;
-  }
-}
+export { ManualClock as FakeClock } from '../../../../test/support/clock.js';
 
 /** `n` instances of `service` with ids i0, i1, ... and the given weights (default 1). */
 export function instances(n: number, weights: readonly number[] = [], service = 'svc'): Instance[] {

@@ -1,31 +1,8 @@
-import type { CircuitBreaker, Clock, StateChange } from '@switchyard/core';
+import type { CircuitBreaker, StateChange } from '@switchyard/core';
 
-/** A clock that moves only when told to. */
-export class FakeClock implements Clock {
-  constructor(private time = 0) {}
-  now(): number {
-    return this.time;
-  }
-  advance(ms: number): void {
-    this.time += ms;
-  }
-}
+export { ManualClock as FakeClock } from '../../../../test/support/clock.js';
 
-export interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(reason: unknown): void;
-}
-
-export function deferred<T = string>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+export { type Deferred, deferred } from '../../../../test/support/deferred.js';
 
 export const ok = (): Promise<string> => Promise.resolve('ok');
 export const boom = (): Promise<never> => Promise.reject(new Error('boom'));

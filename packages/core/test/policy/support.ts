@@ -29,21 +29,7 @@ export async function flush(): Promise<void> {
   await vi.advanceTimersByTimeAsync(0);
 }
 
-export interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+export { type Deferred, deferred } from '../../../../test/support/deferred.js';
 
 /** What the client's HttpStatusError looks like to a policy: a numeric status and maybe a Retry-After. */
 export function httpError(status: number, retryAfterMs?: number): Error & { status: number; retryAfterMs?: number } {
