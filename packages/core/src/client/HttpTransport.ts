@@ -32,8 +32,9 @@ export class HttpTransport {
     attempt: CallAttempt,
     parent: Context,
   ): Promise<Response> {
-    const url = new URL(path, `${instance.meta.scheme ?? this.options.scheme}://${instanceAuthority(instance)}`);
-    const headers = new Headers(init.headers);
+    const origin = `${instance.meta.scheme ?? this.options.scheme}://${instanceAuthority(instance)}`;
+    // A plain path needs no URL parsing: the common case stays a string all the way to fetch.
+    const url = path.startsWith('/') && !path.startsWith('//') ? origin + path : new URL(path, origin).href;
     const telemetry = this.options.telemetry;
     const handle = telemetry?.startHttpAttempt({
       method,
@@ -43,8 +44,18 @@ export class HttpTransport {
       resendCount: attempt.attempt,
       parentContext: parent,
     });
-    handle?.inject(headers);
-    const request: RequestInit = { ...init, method, headers, signal: attempt.signal };
+    // Copy the caller's headers only when trace context has something to add to them.
+    let headers = init.headers;
+    if (handle !== undefined) {
+      const carrier: Record<string, string> = {};
+      handle.inject(carrier);
+      for (const key in carrier) {
+        if (headers === init.headers) headers = new Headers(init.headers);
+        (headers as Headers).set(key, carrier[key] as string);
+      }
+    }
+    const request: RequestInit = { ...init, method, signal: attempt.signal };
+    if (headers !== undefined) request.headers = headers;
     let response: Response;
     try {
       response =

@@ -8,6 +8,8 @@ import { setBounded } from './setBounded.js';
 interface HttpTarget {
   readonly protocol: string;
   readonly host: string;
+  /** `protocol//host/`: a string URL starting with it has this target's origin. */
+  readonly prefix: string;
   readonly protocolVersion: string | undefined;
   readonly address: string;
   readonly port: number;
@@ -24,7 +26,7 @@ export class HttpTargets {
   private readonly byOrigin = new Map<string, HttpTarget>();
 
   /** `method` must already be canonical (`GET`, `_OTHER`, ...). */
-  attributes(url: URL, instance: Instance | undefined, protocolVersion: string | undefined, method: string) {
+  attributes(url: URL | string, instance: Instance | undefined, protocolVersion: string | undefined, method: string) {
     const target = this.target(url, instance, protocolVersion);
     let attributes = target.methods.get(method);
     if (attributes === undefined) {
@@ -41,37 +43,40 @@ export class HttpTargets {
     return attributes;
   }
 
-  private target(url: URL, instance: Instance | undefined, protocolVersion: string | undefined): HttpTarget {
-    const protocol = url.protocol;
-    const host = url.host;
+  private target(url: URL | string, instance: Instance | undefined, protocolVersion: string | undefined): HttpTarget {
     if (instance !== undefined) {
       const cached = this.byInstance.get(instance);
-      if (
-        cached !== undefined &&
-        cached.protocol === protocol &&
-        cached.host === host &&
-        cached.protocolVersion === protocolVersion
-      ) {
-        return cached;
-      }
-      const target = newTarget(url, protocolVersion);
+      if (cached !== undefined && cached.protocolVersion === protocolVersion && sameOrigin(cached, url)) return cached;
+      const target = newTarget(parsed(url), protocolVersion);
       this.byInstance.set(instance, target);
       return target;
     }
-    const key = `${protocol}//${host} ${protocolVersion ?? ''}`;
+    const u = parsed(url);
+    const key = `${u.protocol}//${u.host} ${protocolVersion ?? ''}`;
     let target = this.byOrigin.get(key);
     if (target === undefined) {
-      target = newTarget(url, protocolVersion);
+      target = newTarget(u, protocolVersion);
       setBounded(this.byOrigin, key, target);
     }
     return target;
   }
 }
 
+function parsed(url: URL | string): URL {
+  return typeof url === 'string' ? new URL(url) : url;
+}
+
+/** Whether `url` has the target's origin; a string is compared without parsing it. */
+function sameOrigin(target: HttpTarget, url: URL | string): boolean {
+  if (typeof url === 'string') return url.startsWith(target.prefix);
+  return target.protocol === url.protocol && target.host === url.host;
+}
+
 function newTarget(url: URL, protocolVersion: string | undefined): HttpTarget {
   return {
     protocol: url.protocol,
     host: url.host,
+    prefix: `${url.protocol}//${url.host}/`,
     protocolVersion,
     address: serverAddressOf(url),
     port: serverPortOf(url),

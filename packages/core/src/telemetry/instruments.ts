@@ -98,7 +98,8 @@ export interface SwitchyardTelemetryOptions {
 
 export interface HttpAttemptOptions {
   readonly method: string;
-  readonly url: URL;
+  /** The request URL; a string is parsed only when a span records it or a new origin is seen. */
+  readonly url: URL | string;
   readonly service: string;
   readonly instance?: Instance | undefined;
   /** 0 for the first attempt, n for the n-th resend (retry, hedge or redirect). */
@@ -213,7 +214,7 @@ export class SwitchyardTelemetry implements Disposable {
     );
     if (span.isRecording()) {
       // Sampler-visible attributes went in at start; the rest only when someone records.
-      span.setAttribute(ATTR.urlFull, fullUrlOf(options.url));
+      span.setAttribute(ATTR.urlFull, fullUrlOf(typeof options.url === 'string' ? new URL(options.url) : options.url));
       if (method !== options.method) span.setAttribute(ATTR.httpRequestMethodOriginal, options.method);
       const resendCount = options.resendCount ?? 0;
       if (resendCount > 0) span.setAttribute(ATTR.httpRequestResendCount, resendCount);
