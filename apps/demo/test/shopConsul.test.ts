@@ -25,7 +25,7 @@ describe('the shop on Consul', () => {
       {
         requests: REQUESTS,
         rate: 150,
-        balancer: 'peak-ewma',
+        balancer: 'round-robin',
         discovery: { kind: 'consul', url: new URL(agent.url) },
         metricsPort: 0,
       },
