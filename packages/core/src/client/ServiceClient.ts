@@ -4,7 +4,6 @@ import { type Clock, systemClock } from '../common/Clock.js';
 import { fn as functionOption, nonEmptyString, oneOf, plainObject } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { isHttpStatusError } from '../errors/HttpStatusError.js';
-import { RegistryError } from '../errors/RegistryError.js';
 import { hasErrorCode } from '../errors/SwitchyardError.js';
 import { callAttempt } from '../policy/callAttempt.js';
 import { isAbortError } from '../policy/isAbortError.js';
@@ -76,8 +75,10 @@ export class ServiceClient {
       telemetry: this.telemetry,
       clock: this.clock,
     });
-    // Fail fast on bad defaults rather than at the first call.
-    new ServiceRuntime('validation', this.policyOptions(undefined), nullRegistry, undefined, this.clock).dispose();
+    // Fail fast on bad options, the defaults and every per-service override, rather than at a first call.
+    for (const service of [undefined, ...Object.keys(options.services ?? {})]) {
+      new ServiceRuntime(service ?? 'validation', this.policyOptions(service), undefined, this.clock).dispose();
+    }
   }
 
   /**
@@ -158,7 +159,8 @@ export class ServiceClient {
     nonEmptyString('service', service);
     let runtime = this.runtimes.get(service);
     if (runtime === undefined) {
-      runtime = new ServiceRuntime(service, this.policyOptions(service), this.registry, this.telemetry, this.clock);
+      runtime = new ServiceRuntime(service, this.policyOptions(service), this.telemetry, this.clock);
+      runtime.follow(this.registry);
       this.runtimes.set(service, runtime);
     }
     return runtime;
@@ -177,7 +179,7 @@ export class ServiceClient {
     const parent = otelContext.active();
     try {
       const runtime = this.runtime(service);
-      if (!runtime.hasSnapshot) await runtime.instances();
+      if (!runtime.hasSnapshot) await runtime.firstSnapshot();
       const pickContext: PickContext = key === undefined ? runtime.pickContext : { service, key };
       const state: CallState = { attempts: 0, tried: undefined };
       const attempt = (ctx: AttemptContext): Promise<T> =>
@@ -312,13 +314,3 @@ function validateRegistry(registry: unknown): asserts registry is ServiceRegistr
     throw new ConfigError('registry', 'a ServiceRegistry (StaticRegistry, ConsulRegistry, ...)', registry);
   }
 }
-
-/** Stands in for the registry while validating options; never consulted for instances. */
-const nullRegistry: ServiceRegistry = {
-  name: 'validation',
-  resolve: (service) => Promise.resolve({ service, instances: [], version: 0, stale: false, updatedAt: 0 }),
-  watch: () => ({ dispose() {} }),
-  register: () => Promise.reject(new RegistryError('validation', 'not a registry')),
-  deregister: () => Promise.resolve(),
-  close: () => Promise.resolve(),
-};

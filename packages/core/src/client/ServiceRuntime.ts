@@ -61,7 +61,6 @@ function classifyForBreaker(error: unknown): 'failure' | 'ignore' {
  */
 export class ServiceRuntime implements Disposable {
   readonly balancer: Balancer;
-  readonly balancerName: string;
   /** Shared by calls without a routing key, so they allocate none. */
   readonly pickContext: PickContext;
   readonly breakers: InstanceBreakers | undefined;
@@ -70,19 +69,21 @@ export class ServiceRuntime implements Disposable {
   readonly bulkhead: BulkheadPolicy | undefined;
   readonly hedge: HedgingPolicy | undefined;
   private snapshot: ServiceSnapshot | undefined;
-  private readonly ready: Promise<void>;
+  private ready: Promise<void> | undefined;
   private readonly disposables: Disposable[] = [];
 
+  /**
+   * Builds (and so validates) the service's balancer, breakers and policies; nothing runs
+   * until `follow` connects it to a registry.
+   */
   constructor(
     readonly service: string,
-    options: ServicePolicyOptions,
-    registry: ServiceRegistry,
+    private readonly options: ServicePolicyOptions,
     telemetry: SwitchyardTelemetry | undefined,
     clock: Clock,
   ) {
     const balancerOption = options.balancer ?? CLIENT_DEFAULTS.balancer;
     this.balancer = typeof balancerOption === 'function' ? balancerOption(service) : createBalancer(balancerOption);
-    this.balancerName = this.balancer.name;
     this.pickContext = { service };
 
     const panicThreshold = finiteNumber(
@@ -158,24 +159,33 @@ export class ServiceRuntime implements Disposable {
         this.disposables.push(this.hedge.onHedge(() => telemetry.recordRetry(service, 'hedge')));
       }
     }
+  }
 
-    // The watch keeps the snapshot current; the first call also races a plain resolve so it
-    // does not wait on a watch that is slow to start.
+  get balancerName(): string {
+    return this.balancer.name;
+  }
+
+  /**
+   * Keeps the snapshot current through a registry watch. The first snapshot also races a
+   * plain resolve, so a watch that is slow to start does not hold up the first call.
+   */
+  follow(registry: ServiceRegistry): void {
     let markReady: () => void = () => {};
     const watchReady = new Promise<void>((resolve) => {
       markReady = resolve;
     });
+    const filter = this.options.filter;
     this.disposables.push(
       registry.watch(
-        service,
+        this.service,
         (snapshot) => {
           this.accept(snapshot);
           markReady();
         },
-        options.filter,
+        filter,
       ),
     );
-    const resolved = registry.resolve(service, options.filter).then((snapshot) => {
+    const resolved = registry.resolve(this.service, filter).then((snapshot) => {
       if (this.snapshot === undefined) this.accept(snapshot);
     });
     this.ready = Promise.race([watchReady, resolved]);
@@ -183,10 +193,10 @@ export class ServiceRuntime implements Disposable {
     this.ready.catch(() => {});
   }
 
-  /** The instances to balance over right now, waiting for the first snapshot if needed. */
-  async instances(): Promise<readonly Instance[]> {
-    if (this.snapshot === undefined) await this.ready;
-    return this.eligible();
+  /** Resolves once the first snapshot arrived (at once when it has); rejects if the registry failed first. */
+  firstSnapshot(): Promise<void> {
+    if (this.snapshot !== undefined) return Promise.resolve();
+    return this.ready ?? Promise.reject(new NoInstancesError(this.service, 'no registry is followed'));
   }
 
   /** Synchronous view once the first snapshot arrived. */

@@ -52,6 +52,13 @@ describe('client options', () => {
     expect(error.message).toContain(`"${option}"`);
   });
 
+  it('validates per-service overrides when the client is created, not at their first call', () => {
+    const error = configErrorOf(() =>
+      createClient({ registry: registry(), telemetry: false, services: { cart: { retry: { maxAttempts: 0 } } } }),
+    );
+    expect(error.option).toBe('retry.maxAttempts');
+  });
+
   it('rejects an empty service name with a ConfigError', async () => {
     await expect(client().fetch('', '/')).rejects.toThrow(ConfigError);
   });
