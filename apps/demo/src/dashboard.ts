@@ -20,8 +20,9 @@ export class Dashboard {
   private lastPlain = 0;
 
   constructor(
-    private readonly out: Output = process.stdout,
-    private readonly plainEveryMs = 1_000,
+    private readonly out: Output,
+    /** Interval between plain frames (the final frame is always printed). */
+    private readonly plainEveryMs: number,
   ) {}
 
   render(

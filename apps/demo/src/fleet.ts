@@ -51,10 +51,6 @@ export class Fleet {
     return this.results.get(name);
   }
 
-  hasStopped(name: string): boolean {
-    return this.stopping.has(name);
-  }
-
   /** The gateway first (it calls the others), then the rest together. */
   async stopAll(): Promise<void> {
     const gateway = this.list.filter((i) => i.service === 'gateway');

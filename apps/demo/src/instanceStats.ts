@@ -4,7 +4,6 @@ import { LatencyHistogram } from './latencyHistogram.js';
 export class InstanceStats {
   requests = 0;
   serverErrors = 0;
-  inFlight = 0;
   /** Routing keys (users) this instance served; the cart fills it to show consistent hashing. */
   readonly keys = new Set<string>();
   private readonly latency = new LatencyHistogram();
@@ -15,7 +14,7 @@ export class InstanceStats {
     this.latency.record(latencyMs);
   }
 
-  /** Forgets counts and latencies (after the warm-up); keeps routing keys and in-flight. */
+  /** Forgets counts and latencies (after the warm-up); keeps routing keys. */
   reset(): void {
     this.requests = 0;
     this.serverErrors = 0;

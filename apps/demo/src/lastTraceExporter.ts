@@ -15,7 +15,6 @@ const MAX_BUFFERED = 5_000;
  */
 export class LastTraceExporter extends InMemorySpanExporter {
   private last: readonly ReadableSpan[] = [];
-  private roots = 0;
 
   constructor(private readonly isRoot: (span: ReadableSpan) => boolean) {
     super();
@@ -24,11 +23,6 @@ export class LastTraceExporter extends InMemorySpanExporter {
   /** Spans of the most recent complete trace, root first. */
   get lastTrace(): readonly ReadableSpan[] {
     return this.last;
-  }
-
-  /** Completed traces seen so far. */
-  get traces(): number {
-    return this.roots;
   }
 
   override export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
@@ -43,7 +37,6 @@ export class LastTraceExporter extends InMemorySpanExporter {
     const others: ReadableSpan[] = [];
     for (const span of this.getFinishedSpans()) (span.spanContext().traceId === traceId ? mine : others).push(span);
     this.last = [root, ...mine.filter((s) => s !== root)];
-    this.roots++;
     this.keep(others);
   }
 

@@ -10,10 +10,6 @@ export class LatencyHistogram {
   private readonly counts = new Uint32Array(BUCKETS);
   private total = 0;
 
-  get count(): number {
-    return this.total;
-  }
-
   record(ms: number): void {
     const index = ms <= MIN_MS ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log(ms / MIN_MS) / LOG_GROWTH));
     this.counts[index] = (this.counts[index] ?? 0) + 1;

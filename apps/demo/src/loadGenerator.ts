@@ -26,7 +26,6 @@ const MAX_ERROR_SAMPLES = 5;
  * non-2xx answer or network error is an error.
  */
 export class LoadGenerator {
-  sent = 0;
   errors = 0;
   readonly stats = new InstanceStats();
   readonly errorSamples: string[] = [];
@@ -73,7 +72,6 @@ export class LoadGenerator {
 
   private async checkout(n: number): Promise<void> {
     this.inFlight++;
-    this.sent++;
     const start = performance.now();
     let status = 0;
     try {

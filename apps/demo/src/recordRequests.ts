@@ -10,9 +10,7 @@ import type { InstanceStats } from './instanceStats.js';
 export function recordRequests(stats: InstanceStats) {
   return (_req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const start = performance.now();
-    stats.inFlight++;
     res.once('close', () => {
-      stats.inFlight--;
       stats.record(performance.now() - start, res.writableFinished ? res.statusCode : 499);
     });
     next();

@@ -34,12 +34,14 @@ const USERS = 40;
 const ITEMS = 97;
 /** Checkouts sent before the measured run: the first ones pay for JIT compilation, lazy setup and new connections. */
 const WARM_UP = 50;
+/** Frame interval on a terminal. */
+const REFRESH_MS = 100;
+/** Frame interval when stdout is not a terminal (a log, a pipe); the final frame is always printed. */
+const PLAIN_EVERY_MS = 2_000;
 
 export interface RunShopOptions {
   /** Where the dashboard goes. Default stdout. */
   readonly out?: Output;
-  /** Frame interval on a terminal. Default 100 ms (plain output: every 2 s and at the end). */
-  readonly refreshMs?: number;
   /** Ends the load early (Ctrl-C); the shop still shuts down gracefully. */
   readonly signal?: AbortSignal;
 }
@@ -168,7 +170,7 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
       ...(run.signal === undefined ? {} : { signal: run.signal }),
     });
 
-    const dashboard = new Dashboard(run.out ?? process.stdout, 2_000);
+    const dashboard = new Dashboard(run.out ?? process.stdout, PLAIN_EVERY_MS);
     const view = {
       title: `Switchyard shop · registry ${discovery.label} · balancer ${options.balancer} · ${options.rate}/s`,
       requests: options.requests,
@@ -183,7 +185,7 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
       traces,
       metricsUrl: telemetry.metricsUrl,
     };
-    const timer = setInterval(() => drawShop(dashboard, view), run.refreshMs ?? 100);
+    const timer = setInterval(() => drawShop(dashboard, view), REFRESH_MS);
     try {
       await load.run();
       await scenario.settled();
