@@ -1,5 +1,4 @@
 import { type Context, context as otelContext } from '@opentelemetry/api';
-import type { Clock } from '../common/Clock.js';
 import { HttpStatusError } from '../errors/HttpStatusError.js';
 import { hasErrorCode } from '../errors/SwitchyardError.js';
 import { type Instance, instanceAuthority } from '../registry/Instance.js';
@@ -12,7 +11,6 @@ export interface HttpTransportOptions {
   readonly scheme: 'http' | 'https';
   readonly isFailureStatus: (status: number) => boolean;
   readonly telemetry: SwitchyardTelemetry | undefined;
-  readonly clock: Clock;
 }
 
 /**

@@ -5,6 +5,7 @@ import { fn as functionOption, nonEmptyString, oneOf, plainObject } from '../com
 import { ConfigError } from '../errors/ConfigError.js';
 import { isHttpStatusError } from '../errors/HttpStatusError.js';
 import { hasErrorCode } from '../errors/SwitchyardError.js';
+import { isTimeoutError } from '../errors/TimeoutError.js';
 import { callAttempt } from '../policy/callAttempt.js';
 import { isAbortError } from '../policy/isAbortError.js';
 import { attemptContext } from '../policy/LazyAbort.js';
@@ -73,7 +74,6 @@ export class ServiceClient {
       scheme: options.scheme ?? 'http',
       isFailureStatus: options.isFailureStatus ?? defaultFailureStatus,
       telemetry: this.telemetry,
-      clock: this.clock,
     });
     // Fail fast on bad options, the defaults and every per-service override, rather than at a first call.
     for (const service of [undefined, ...Object.keys(options.services ?? {})]) {
@@ -109,7 +109,7 @@ export class ServiceClient {
                   return value;
                 },
                 (error: unknown) => {
-                  handle.end({ error, aborted: attempt.signal.aborted && !isTimeout(attempt.signal.reason) });
+                  handle.end({ error, aborted: attempt.signal.aborted && !isTimeoutError(attempt.signal.reason) });
                   throw error;
                 },
               );
@@ -240,21 +240,30 @@ export class ServiceClient {
       state.tried.add(instance.id);
     }
     const attempt = new NumberedAttempt(ctx, number);
-    const send = (): Promise<T> => {
-      balancer.onCallStart?.(instance);
-      const begun = this.clock.now();
-      const finish = (ok: boolean) => balancer.onCallEnd?.(instance, { latencyMs: this.clock.now() - begun, ok });
-      return runner(instance, attempt, parent).then(
-        (value) => {
-          finish(true);
-          return value;
-        },
-        (error: unknown) => {
-          finish(false);
-          throw error;
-        },
-      );
-    };
+    const onCallEnd = balancer.onCallEnd;
+    const send =
+      onCallEnd === undefined
+        ? (): Promise<T> => {
+            balancer.onCallStart?.(instance);
+            return runner(instance, attempt, parent);
+          }
+        : (): Promise<T> => {
+            // Only adaptive balancers get feedback, so only they cost two clock reads.
+            balancer.onCallStart?.(instance);
+            const begun = this.clock.now();
+            const finish = (ok: boolean) =>
+              onCallEnd.call(balancer, instance, { latencyMs: this.clock.now() - begun, ok });
+            return runner(instance, attempt, parent).then(
+              (value) => {
+                finish(true);
+                return value;
+              },
+              (error: unknown) => {
+                finish(false);
+                throw error;
+              },
+            );
+          };
     const breakers = runtime.breakers;
     // The breaker gets the caller's signal: a caller abort is not the instance's fault,
     // while a timeout or a lost hedge shows in the error itself.
@@ -278,13 +287,9 @@ function defaultFailureStatus(status: number): boolean {
   return status >= 500 || status === 429;
 }
 
-function isTimeout(reason: unknown): boolean {
-  return hasErrorCode(reason, 'SWITCHYARD_TIMEOUT');
-}
-
 function outcomeOf(error: unknown, signal: AbortSignal | undefined): CallOutcomeKind {
   if (signal?.aborted || isAbortError(error)) return 'aborted';
-  if (isTimeout(error)) return 'timeout';
+  if (isTimeoutError(error)) return 'timeout';
   if (
     hasErrorCode(error, 'SWITCHYARD_BROKEN_CIRCUIT') ||
     hasErrorCode(error, 'SWITCHYARD_ISOLATED_CIRCUIT') ||

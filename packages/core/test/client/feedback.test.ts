@@ -1,0 +1,66 @@
+// The client feeds adaptive balancers: one start and one end per attempt, with the
+// attempt's latency on the client's clock and whether it succeeded.
+import {
+  type Balancer,
+  type CallOutcome,
+  type Clock,
+  createClient,
+  type Instance,
+  RoundRobinBalancer,
+  StaticRegistry,
+} from '@switchyard/core';
+import { afterEach, describe, expect, it } from 'vitest';
+
+/** Round-robin that writes down the feedback it gets. */
+class RecordingBalancer implements Balancer {
+  readonly name = 'recording';
+  readonly events: string[] = [];
+  private readonly inner = new RoundRobinBalancer();
+  pick(instances: readonly Instance[], ctx: { service: string }): Instance {
+    return this.inner.pick(instances, ctx);
+  }
+  onCallStart(instance: Instance): void {
+    this.events.push(`start ${instance.id}`);
+  }
+  onCallEnd(instance: Instance, outcome: CallOutcome): void {
+    this.events.push(`end ${instance.id} ${outcome.latencyMs}ms ${outcome.ok ? 'ok' : 'failed'}`);
+  }
+}
+
+const registries: StaticRegistry[] = [];
+afterEach(async () => {
+  for (const r of registries.splice(0)) await r.close();
+});
+
+describe('balancer feedback', () => {
+  it('reports every attempt, retries included, with its latency and outcome', async () => {
+    const registry = new StaticRegistry({
+      services: {
+        cart: [
+          { id: 'a', host: '127.0.0.1', port: 1 },
+          { id: 'b', host: '127.0.0.1', port: 2 },
+        ],
+      },
+    });
+    registries.push(registry);
+    let time = 0;
+    const clock: Clock = { now: () => time };
+    const balancer = new RecordingBalancer();
+    const client = createClient({
+      registry,
+      clock,
+      telemetry: false,
+      breaker: false,
+      balancer: () => balancer,
+      retry: { initialDelayMs: 0, budget: false },
+    });
+    const value = await client.call('cart', async (instance) => {
+      time += instance.id === 'a' ? 7 : 3;
+      if (instance.id === 'a') throw Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+      return instance.id;
+    });
+    expect(value).toBe('b');
+    expect(balancer.events).toEqual(['start a', 'end a 7ms failed', 'start b', 'end b 3ms ok']);
+    await client.close();
+  });
+});
