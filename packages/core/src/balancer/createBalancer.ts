@@ -38,24 +38,26 @@ export interface BalancerByName {
   'consistent-hash': ConsistentHashBalancer;
 }
 
+// Indexing this mapped type with a generic name keeps the name-to-class correlation,
+// so createBalancer needs no cast per strategy.
+const CONSTRUCTORS: {
+  readonly [N in BalancerName]: new (
+    options?: BalancerOptionsByName[N],
+  ) => BalancerByName[N];
+} = {
+  'round-robin': RoundRobinBalancer,
+  random: RandomBalancer,
+  weighted: SmoothWeightedBalancer,
+  'least-request': LeastRequestBalancer,
+  'peak-ewma': PeakEwmaBalancer,
+  'consistent-hash': ConsistentHashBalancer,
+};
+
 /**
  * Creates a balancer from configuration. Throws `ConfigError` naming `balancer` for an
  * unknown name, and naming the option (e.g. `peakEwma.decayMs`) for a bad option.
  */
 export function createBalancer<N extends BalancerName>(name: N, options?: BalancerOptionsByName[N]): BalancerByName[N] {
-  const strategy: BalancerName = oneOf('balancer', name, BALANCER_NAMES);
-  switch (strategy) {
-    case 'round-robin':
-      return new RoundRobinBalancer(options as RoundRobinOptions | undefined) as BalancerByName[N];
-    case 'random':
-      return new RandomBalancer(options as RandomOptions | undefined) as BalancerByName[N];
-    case 'weighted':
-      return new SmoothWeightedBalancer(options as SmoothWeightedOptions | undefined) as BalancerByName[N];
-    case 'least-request':
-      return new LeastRequestBalancer(options as LeastRequestOptions | undefined) as BalancerByName[N];
-    case 'peak-ewma':
-      return new PeakEwmaBalancer(options as PeakEwmaOptions | undefined) as BalancerByName[N];
-    case 'consistent-hash':
-      return new ConsistentHashBalancer(options as ConsistentHashOptions | undefined) as BalancerByName[N];
-  }
+  const Strategy = CONSTRUCTORS[oneOf('balancer', name, BALANCER_NAMES) as N];
+  return new Strategy(options);
 }
