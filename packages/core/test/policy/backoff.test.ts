@@ -1,6 +1,5 @@
-import { type BackoffOptions, backoffDelay, type Jitter, type RetryEvent, retry } from '@switchyard/core';
+import { type BackoffOptions, backoffDelay, type Jitter, type RetryEvent, retry, seededRandom } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { seededRandom } from './support.js';
 
 const base = { initialDelayMs: 100, maxDelayMs: 5000, multiplier: 2 };
 const cap = (n: number) => Math.min(base.maxDelayMs, base.initialDelayMs * base.multiplier ** (n - 1));

@@ -1,11 +1,11 @@
 import { type AttemptContext, RetryBudget, retry, retryBudget } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { httpError, manualClock } from './support.js';
+import { httpError, ManualClock } from './support.js';
 
 /** Runs `calls` failing calls through a retry policy, `spacingMs` apart; returns what happened when. */
 async function hammer(options: {
   budget: RetryBudget | undefined;
-  clock: ReturnType<typeof manualClock>;
+  clock: ManualClock;
   calls: number;
   spacingMs: number;
   maxAttempts: number;
@@ -33,7 +33,7 @@ describe('RetryBudget', () => {
   it('caps retries at ratio x calls + floor while a backend is down', async () => {
     // 1,000 calls spread over 10 s (one window), each allowed 2 retries: 2,000 retries unbudgeted.
     // Budget: 0.2 x 1,000 calls + 10/s x 10 s floor = 200 + 100 = exactly 300 retries.
-    const clock = manualClock();
+    const clock = new ManualClock();
     const budget = retryBudget({ ratio: 0.2, minRetriesPerSecond: 10, ttlMs: 10_000, clock });
     const run = await hammer({ budget, clock, calls: 1000, spacingMs: 10, maxAttempts: 3 });
     expect(run.retryTimes).toHaveLength(300);
@@ -49,7 +49,7 @@ describe('RetryBudget', () => {
   it('keeps retries within the window bound under sustained failure', async () => {
     // 10 calls/s for 100 s. Every retry is allowed only if, in the live window, retries so far
     // < floor + ratio x calls; the live window always spans at least (buckets-1)/buckets x ttl.
-    const clock = manualClock();
+    const clock = new ManualClock();
     const budget = retryBudget({ ratio: 0.2, minRetriesPerSecond: 1, ttlMs: 10_000, buckets: 10, clock });
     const run = await hammer({ budget, clock, calls: 1000, spacingMs: 100, maxAttempts: 3 });
     for (const t of run.retryTimes) {
@@ -63,7 +63,7 @@ describe('RetryBudget', () => {
   });
 
   it('lets the floor through for a quiet client and refills it when the window passes', () => {
-    const clock = manualClock(5_000);
+    const clock = new ManualClock(5_000);
     const budget = new RetryBudget({ ratio: 0.2, minRetriesPerSecond: 1, ttlMs: 3000, buckets: 3, clock });
     expect(budget.available).toBe(3);
     expect([budget.tryWithdraw(), budget.tryWithdraw(), budget.tryWithdraw(), budget.tryWithdraw()]).toEqual([
@@ -80,7 +80,7 @@ describe('RetryBudget', () => {
   });
 
   it('forgets deposits after the ttl', () => {
-    const clock = manualClock();
+    const clock = new ManualClock();
     const budget = retryBudget({ ratio: 0.5, minRetriesPerSecond: 0, ttlMs: 1000, buckets: 10, clock });
     for (let i = 0; i < 4; i++) budget.deposit();
     expect(budget.available).toBe(2);
@@ -107,7 +107,7 @@ describe('RetryBudget', () => {
   });
 
   it('is charged once per call and not when the call is aborted before starting', async () => {
-    const clock = manualClock();
+    const clock = new ManualClock();
     const budget = retryBudget({ ratio: 1, minRetriesPerSecond: 0, clock });
     const policy = retry({ budget });
     await policy.execute(async () => 'ok');
@@ -119,7 +119,7 @@ describe('RetryBudget', () => {
   });
 
   it('reports the exhaustion and rethrows the last error', async () => {
-    const clock = manualClock();
+    const clock = new ManualClock();
     const budget = retryBudget({ ratio: 0, minRetriesPerSecond: 0, clock });
     const policy = retry({ budget, initialDelayMs: 0 });
     const seen: unknown[] = [];

@@ -1,28 +1,7 @@
 import { SwitchyardError, type SwitchyardErrorCode } from '@switchyard/core';
 import { expect, vi } from 'vitest';
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A clock moved by hand (ms). */
-export function manualClock(start = 0): { now(): number; advance(ms: number): void } {
-  let time = start;
-  return {
-    now: () => time,
-    advance: (ms) => {
-      time += ms;
-    },
-  };
-}
+export { ManualClock } from '../../../../test/support/clock.js';
 
 /** Runs pending microtasks (and zero-delay timers) under fake timers without moving time. */
 export async function flush(): Promise<void> {
