@@ -6,7 +6,7 @@ import { type Behaviour, work } from './behaviour.js';
 import type { Discovery } from './discovery.js';
 import { InstanceStats } from './instanceStats.js';
 import { recordRequests } from './recordRequests.js';
-import type { ShopInstance } from './shopInstance.js';
+import type { ShopInstance, StopResult } from './shopInstance.js';
 
 const PRICING_INSTANCE = Symbol('PRICING_INSTANCE');
 
@@ -72,7 +72,7 @@ export async function startPricing(
   }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
-  let stopping: Promise<{ deregistered: boolean; drained: boolean; forced: number }> | undefined;
+  let stopping: Promise<StopResult> | undefined;
   return {
     service: 'pricing',
     name,
