@@ -22,6 +22,11 @@ export function integer(option: string, value: unknown, min = -Infinity, max = I
   return value;
 }
 
+export function booleanOption(option: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new ConfigError(option, 'a boolean', value);
+  return value;
+}
+
 export function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw new ConfigError(option, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);

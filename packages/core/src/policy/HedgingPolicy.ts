@@ -1,7 +1,6 @@
 import { EventEmitter } from '../common/Event.js';
-import { finiteNumber, fn as functionOption, integer, plainObject } from '../common/validate.js';
+import { booleanOption, finiteNumber, fn as functionOption, integer, plainObject } from '../common/validate.js';
 import { anySignal, type LinkedSignal } from './anySignal.js';
-import { booleanOption } from './booleanOption.js';
 import { callAttempt } from './callAttempt.js';
 import { isTransientError } from './isTransientError.js';
 import { attemptContext } from './LazyAbort.js';

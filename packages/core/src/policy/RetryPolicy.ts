@@ -1,10 +1,9 @@
 import { defaultRandom, type RandomSource } from '../common/Clock.js';
 import { EventEmitter } from '../common/Event.js';
-import { finiteNumber, fn as functionOption, integer, oneOf, plainObject } from '../common/validate.js';
+import { booleanOption, finiteNumber, fn as functionOption, integer, oneOf, plainObject } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { hasErrorCode } from '../errors/SwitchyardError.js';
 import { backoffDelay, type Jitter } from './backoffDelay.js';
-import { booleanOption } from './booleanOption.js';
 import { callAttempt } from './callAttempt.js';
 import { isTransientError } from './isTransientError.js';
 import { isUnsentError } from './isUnsentError.js';
