@@ -7,7 +7,6 @@ import type { CircuitBreaker, CircuitState, StateChange } from './CircuitBreaker
 export type BreakerFactory = (instance: Instance) => CircuitBreaker;
 
 export interface InstanceBreakersOptions {
-  readonly service: string;
   readonly factory: BreakerFactory;
   /**
    * Fraction of instances in (0, 1]: when more than this share is ejected, balance over
@@ -122,8 +121,8 @@ export class InstanceBreakers implements Disposable {
   }
 
   private entry(instance: Instance): Entry {
-    let entry = this.entries.get(instance.id);
-    if (entry !== undefined) return entry;
+    const existing = this.entries.get(instance.id);
+    if (existing !== undefined) return existing;
     const breaker = this.options.factory(instance);
     const created: Entry = { instance, breaker, subscriptions: [], ejected: false };
     created.subscriptions.push(breaker.onStateChange((change) => this.onStateChange(created, change)));
@@ -131,8 +130,7 @@ export class InstanceBreakers implements Disposable {
     if (extra !== undefined) created.subscriptions.push(extra);
     this.entries.set(instance.id, created);
     this.dirty = true;
-    entry = created;
-    return entry;
+    return created;
   }
 
   private onStateChange(entry: Entry, change: StateChange): void {

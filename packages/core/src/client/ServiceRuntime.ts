@@ -108,7 +108,6 @@ export class ServiceRuntime implements Disposable {
               return () => new SlidingWindowBreaker(resolved);
             })();
       this.breakers = new InstanceBreakers({
-        service,
         factory,
         panicThreshold,
         clock,

@@ -1,0 +1,87 @@
+// Outlier ejection: per-instance breakers decide which instances the balancer sees.
+import { createInstance, type Instance, InstanceBreakers, SlidingWindowBreaker } from '@switchyard/core';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from './support.js';
+
+const instances = (n: number): Instance[] =>
+  Array.from({ length: n }, (_, i) => createInstance({ id: `i${i}`, host: '127.0.0.1', port: 1000 + i }, 'svc'));
+
+function setup(n: number, panicThreshold = 0.5) {
+  const clock = new FakeClock(0);
+  const ejections: string[] = [];
+  const breakers = new InstanceBreakers({
+    factory: () =>
+      new SlidingWindowBreaker({
+        slidingWindowSize: 2,
+        minimumNumberOfCalls: 2,
+        waitDurationInOpenState: 1_000,
+        clock,
+      }),
+    panicThreshold,
+    clock,
+    onEjection: (instance, ejected) => ejections.push(`${instance.id} ${ejected ? 'out' : 'in'}`),
+  });
+  const list = instances(n);
+  breakers.sync(list);
+  return { clock, breakers, list, ejections };
+}
+
+async function fail(breakers: InstanceBreakers, instance: Instance, times = 2): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    await breakers
+      .get(instance)
+      .execute(() => Promise.reject(new Error('down')))
+      .catch(() => {});
+  }
+}
+
+describe('InstanceBreakers', () => {
+  it('leaves out instances whose breaker is open, and returns the same array while nothing changes', async () => {
+    const { breakers, list, ejections } = setup(4);
+    expect(breakers.eligible(list)).toBe(list);
+    await fail(breakers, list[1] as Instance);
+    const eligible = breakers.eligible(list);
+    expect(eligible.map((i) => i.id)).toEqual(['i0', 'i2', 'i3']);
+    expect(breakers.eligible(list)).toBe(eligible);
+    expect(ejections).toEqual(['i1 out']);
+    expect(breakers.inPanic).toBe(false);
+    expect(breakers.allEjected).toBe(false);
+  });
+
+  it('balances over every instance again once more than the panic threshold is ejected', async () => {
+    const { breakers, list } = setup(4, 0.5);
+    await fail(breakers, list[0] as Instance);
+    await fail(breakers, list[1] as Instance);
+    // Exactly half out: not more than the threshold, so the two left carry the traffic.
+    expect(breakers.eligible(list).map((i) => i.id)).toEqual(['i2', 'i3']);
+    await fail(breakers, list[2] as Instance);
+    expect(breakers.eligible(list)).toBe(list);
+    expect(breakers.inPanic).toBe(true);
+    await fail(breakers, list[3] as Instance);
+    expect(breakers.eligible(list)).toBe(list);
+    expect(breakers.allEjected).toBe(true);
+  });
+
+  it('readmits an instance for probes when its open wait ends, without any event', async () => {
+    const { clock, breakers, list } = setup(3);
+    await fail(breakers, list[0] as Instance);
+    expect(breakers.eligible(list).map((i) => i.id)).toEqual(['i1', 'i2']);
+    clock.advance(999);
+    expect(breakers.eligible(list).map((i) => i.id)).toEqual(['i1', 'i2']);
+    clock.advance(1);
+    expect(breakers.eligible(list)).toBe(list);
+    expect(breakers.get(list[0] as Instance).state).toBe('half-open');
+  });
+
+  it('disposes the breakers of instances that leave and reports an ejected one as back in', async () => {
+    const { breakers, list, ejections } = setup(3);
+    const gone = breakers.get(list[0] as Instance);
+    await fail(breakers, list[0] as Instance);
+    breakers.sync(list.slice(1));
+    expect(ejections).toEqual(['i0 out', 'i0 in']);
+    // A fresh breaker, closed, if the instance comes back.
+    breakers.sync(list);
+    expect(breakers.get(list[0] as Instance)).not.toBe(gone);
+    expect(breakers.get(list[0] as Instance).state).toBe('closed');
+  });
+});
