@@ -47,11 +47,4 @@ export class InstanceStates<S> {
       for (const id of byId.keys()) if (!ids.has(id)) byId.delete(id);
     }
   }
-
-  /** Number of instances with state, for tests and diagnostics. */
-  get size(): number {
-    let size = 0;
-    for (const [, byId] of this.services.entries()) size += byId.size;
-    return size;
-  }
 }

@@ -32,7 +32,7 @@ export class LeastRequestBalancer implements Balancer {
 
   constructor(options?: LeastRequestOptions) {
     const o = balancerOptions('leastRequest', options, ['random']);
-    this.choices = new TwoChoices(new IndexSource(randomOption('leastRequest.random', o.random, undefined)));
+    this.choices = new TwoChoices(new IndexSource(randomOption('leastRequest.random', o.random)));
   }
 
   pick(instances: readonly Instance[], ctx: PickContext): Instance {

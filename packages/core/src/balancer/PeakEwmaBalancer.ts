@@ -64,7 +64,7 @@ export class PeakEwmaBalancer implements Balancer {
     this.decayMs = o.decayMs === undefined ? PEAK_EWMA_DEFAULT_DECAY_MS : positive('peakEwma.decayMs', o.decayMs);
     this.defaultRttMs = o.defaultRttMs === undefined ? -1 : finiteNumber('peakEwma.defaultRttMs', o.defaultRttMs, 0);
     this.clock = clockOption('peakEwma.clock', o.clock, systemClock);
-    this.choices = new TwoChoices(new IndexSource(randomOption('peakEwma.random', o.random, undefined)));
+    this.choices = new TwoChoices(new IndexSource(randomOption('peakEwma.random', o.random)));
   }
 
   pick(instances: readonly Instance[], ctx: PickContext): Instance {

@@ -20,7 +20,7 @@ export class RandomBalancer implements Balancer {
 
   constructor(options?: RandomOptions) {
     const o = balancerOptions('random', options, ['random']);
-    this.indices = new IndexSource(randomOption('random.random', o.random, undefined));
+    this.indices = new IndexSource(randomOption('random.random', o.random));
   }
 
   pick(instances: readonly Instance[], ctx: PickContext): Instance {

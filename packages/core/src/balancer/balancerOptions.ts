@@ -21,12 +21,9 @@ export function balancerOptions(prefix: string, value: unknown, known: readonly 
   return record;
 }
 
-export function randomOption(
-  option: string,
-  value: unknown,
-  fallback: RandomSource | undefined,
-): RandomSource | undefined {
-  if (value === undefined) return fallback;
+/** An injected random source, or undefined for the balancer's built-in generator. */
+export function randomOption(option: string, value: unknown): RandomSource | undefined {
+  if (value === undefined) return undefined;
   if (typeof value !== 'function') throw new ConfigError(option, 'a function returning a number in [0, 1)', value);
   return value as RandomSource;
 }
