@@ -8,7 +8,8 @@ import {
   type TextMapSetter,
 } from '@opentelemetry/api';
 import type { Clock } from '../common/Clock.js';
-import { errorTypeOf, isAbortError } from './errorType.js';
+import { isAbortError } from '../policy/isAbortError.js';
+import { errorTypeOf } from './errorType.js';
 import { ATTR } from './names.js';
 import { redactSecrets } from './redact.js';
 

@@ -38,14 +38,6 @@ export function errorTypeOf(error: unknown): string {
   return ERROR_TYPE_OTHER;
 }
 
-/** True for the error a fetch or policy throws when the caller's signal aborts the call. */
-export function isAbortError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  if (isSwitchyardError(error)) return error.code === 'SWITCHYARD_ABORTED';
-  const { name, code } = error as { name?: unknown; code?: unknown };
-  return name === 'AbortError' || code === 'ABORT_ERR';
-}
-
 /**
  * `error.type` of a server response with a 5xx `status`: the error the request failed with
  * (`SWITCHYARD_BROKEN_CIRCUIT`, `timeout`, `ECONNREFUSED`, ...) when it says more than the
