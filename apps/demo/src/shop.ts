@@ -6,7 +6,7 @@
 //                             └─► cart × 2    (consistent hash by user)              Express
 import { performance } from 'node:perf_hooks';
 import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { createBalancer } from '@switchyard/core';
+import { CLIENT_BREAKER_DEFAULTS, createBalancer } from '@switchyard/core';
 import { startTelemetry } from '@switchyard/core/telemetry';
 import type { Behaviour } from './behaviour.js';
 import { BreakerBoard } from './breakerBoard.js';
@@ -69,14 +69,10 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
     const where = discovery;
     membership = new Membership(discovery.registry, SERVICES, events);
     const picks = new PickTracker(membership);
-    const breakers = new BreakerBoard(events, {
-      // Small and quick, so a breaker visibly opens, probes and closes within a short run.
-      slidingWindowSize: 20,
-      minimumNumberOfCalls: 10,
-      failureRateThreshold: 50,
-      waitDurationInOpenState: 1_000,
-      permittedNumberOfCallsInHalfOpenState: 3,
-    });
+    // The client's default breaker, but open for a flat second (no backoff), so a breaker
+    // visibly opens, probes and closes within a short run.
+    const { openStateBackoff: _backoff, ...clientBreaker } = CLIENT_BREAKER_DEFAULTS;
+    const breakers = new BreakerBoard(events, { ...clientBreaker, waitDurationInOpenState: 1_000 });
     const catalog = (i: number, latencyMs: number) => startCatalog(`catalog-${i}`, where, { latencyMs });
     const failing: Behaviour = { latencyMs: 3 };
     const nestLogger = new EventLogger(events);
