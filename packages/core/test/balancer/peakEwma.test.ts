@@ -103,6 +103,36 @@ describe('PeakEwmaBalancer estimator', () => {
     for (let i = 0; i < 10; i++) balancer.onCallStart(fast);
     expect(balancer.pick([slow, fast], ctx)).toBe(slow);
   });
+
+  it('compares estimates decayed to the same moment, without reading the clock in pick', () => {
+    const clock = new FakeClock();
+    let reads = 0;
+    const counted = {
+      now: () => {
+        reads++;
+        return clock.now();
+      },
+    };
+    const balancer = new PeakEwmaBalancer({ clock: counted, random: seededRandom(5), decayMs: DECAY });
+    const [older, recent] = instances(2) as [Instance, Instance];
+    ended(balancer, older, 100);
+    clock.advance(DECAY);
+    ended(balancer, recent, 50);
+    // Undecayed, 100 > 50; decayed to now, the older estimate is 100/e ≈ 37 < 50.
+    reads = 0;
+    for (let i = 0; i < 20; i++) expect(balancer.pick([recent, older], ctx)).toBe(older);
+    expect(reads).toBe(0);
+  });
+
+  it('weighs defaultRttMs against the other estimate as of now', () => {
+    const clock = new FakeClock();
+    const balancer = new PeakEwmaBalancer({ clock, random: seededRandom(6), decayMs: DECAY, defaultRttMs: 30 });
+    const [known, fresh] = instances(2) as [Instance, Instance];
+    ended(balancer, known, 100);
+    expect(balancer.pick([known, fresh], ctx)).toBe(fresh); // 100 > 30
+    clock.advance(2 * DECAY);
+    expect(balancer.pick([known, fresh], ctx)).toBe(known); // 100/e² ≈ 13.5 < 30
+  });
 });
 
 /**
