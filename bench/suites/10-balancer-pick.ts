@@ -2,7 +2,6 @@
 // feedback hooks of the adaptive ones, heap bytes per pick, and the quality of the
 // Maglev table against a plain hash ring.
 
-import { PerformanceObserver, performance } from 'node:perf_hooks';
 import {
   BALANCER_NAMES,
   type Balancer,
@@ -93,17 +92,7 @@ function time(loop: Loop, balancer: Balancer, list: readonly Instance[], context
 
 const ns = (t: Timing) => fmt(t.median, 0);
 
-const gcStarts: number[] = [];
-new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) gcStarts.push(entry.startTime);
-}).observe({ entryTypes: ['gc'] });
-
-/**
- * Bytes per op after a warm-up long enough for the loop to reach optimised code, and
- * whether a collection ran inside the measured stretch (which would hide allocation).
- * Checked here by timestamp because the harness's own flag also counts the collection
- * it forces just before measuring.
- */
+/** Heap bytes per op after a warm-up long enough for the loop to reach optimised code. */
 async function allocation(
   loop: Loop,
   balancer: Balancer,
@@ -111,16 +100,9 @@ async function allocation(
   contexts: readonly PickContext[],
 ): Promise<{ bytes: number; gcDuringRun: boolean }> {
   sink ^= loop(balancer, list, contexts, 200_000);
-  let start = 0;
-  let end = 0;
-  const { bytes } = await bytesPerOp((n) => {
-    const measured = n === BYTES_OPS;
-    if (measured) start = performance.now();
+  return bytesPerOp((n) => {
     sink ^= loop(balancer, list, contexts, n);
-    if (measured) end = performance.now();
   }, BYTES_OPS);
-  await new Promise((resolve) => setImmediate(resolve));
-  return { bytes, gcDuringRun: gcStarts.some((t) => t >= start && t <= end) };
 }
 
 async function pickTables(): Promise<{ tables: Table[]; notes: string[] }> {
