@@ -56,6 +56,32 @@ export async function nsPerOpAsync(body: (ops: number) => Promise<void>, ops: nu
   return summarize(samples);
 }
 
+/**
+ * Runs every variant once per round, round after round, after one warm-up run each, so
+ * drift on a busy machine hits all of them alike. Index r of every list is from round r;
+ * the heap is collected before each run when node runs with --expose-gc.
+ */
+export async function interleaved<T>(
+  variants: ReadonlyArray<{ readonly name: string; readonly run: () => Promise<T> }>,
+  rounds: number,
+): Promise<Map<string, T[]>> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (const v of variants) await v.run();
+  const results = new Map<string, T[]>(variants.map((v) => [v.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const v of variants) {
+      gc?.();
+      results.get(v.name)?.push(await v.run());
+    }
+  }
+  return results;
+}
+
+/** a[r] / b[r] for every round r: a ratio taken within rounds is robust to load that changes between them. */
+export function roundRatios(a: readonly number[], b: readonly number[]): number[] {
+  return a.map((value, r) => value / (b[r] ?? Number.NaN));
+}
+
 export function summarize(samples: readonly number[]): Timing {
   const sorted = [...samples].sort((a, b) => a - b);
   return { median: quantile(sorted, 0.5), min: sorted[0] ?? Number.NaN, max: sorted[sorted.length - 1] ?? Number.NaN };

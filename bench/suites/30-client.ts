@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { createClient, type ServiceClient, StaticRegistry, SwitchyardTelemetry } from '@switchyard/core';
-import { fmt, nsPerOpAsync, ratio, type Suite, summarize, type Table } from '../harness.js';
+import { fmt, interleaved, nsPerOpAsync, ratio, roundRatios, type Suite, summarize, type Table } from '../harness.js';
 
 const OPS = 50_000;
 const ROUNDS = 7;
@@ -59,14 +59,10 @@ async function pipeline(): Promise<{ table: Table; notes: string[] }> {
       },
     });
   }
-  const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
-  const gc = (globalThis as { gc?: () => void }).gc;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const v of variants) {
-      gc?.();
-      samples.get(v.name)?.push((await nsPerOpAsync(v.run, OPS, 1)).median);
-    }
-  }
+  const samples = await interleaved(
+    variants.map((v) => ({ name: v.name, run: async () => (await nsPerOpAsync(v.run, OPS, 1)).median })),
+    ROUNDS,
+  );
   for (const client of clients) await client.close();
   await registry.close();
   await meterProvider.shutdown();
@@ -126,20 +122,13 @@ async function fetchThroughput(): Promise<{ table: Table; notes: string[] }> {
     ['raw fetch with an AbortSignal', () => fetch(url, { signal: new AbortController().signal })],
     ['client.fetch (no-op OTel API)', () => client.fetch('svc', '/items')],
   ];
-  for (const [, send] of variants) await load(send);
-  const rates = new Map<string, number[]>(variants.map(([name]) => [name, []]));
-  const busy = new Map<string, number[]>(variants.map(([name]) => [name, []]));
-  const ratios: number[] = [];
-  for (let round = 0; round < HTTP_ROUNDS; round++) {
-    const byName = new Map<string, number>();
-    for (const [name, send] of variants) {
-      const result = await load(send);
-      rates.get(name)?.push(result.rate);
-      busy.get(name)?.push(result.busyUs);
-      byName.set(name, result.rate);
-    }
-    ratios.push((byName.get('client.fetch (no-op OTel API)') ?? 0) / (byName.get('raw fetch') ?? 1));
-  }
+  const results = await interleaved(
+    variants.map(([name, send]) => ({ name, run: () => load(send) })),
+    HTTP_ROUNDS,
+  );
+  const rates = new Map([...results].map(([name, runs]) => [name, runs.map((r) => r.rate)]));
+  const busy = new Map([...results].map(([name, runs]) => [name, runs.map((r) => r.busyUs)]));
+  const ratios = roundRatios(rates.get('client.fetch (no-op OTel API)') ?? [], rates.get('raw fetch') ?? []);
   await client.close();
   await registry.close();
   const exited = new Promise((resolve) => worker.once('exit', resolve));
