@@ -1,9 +1,8 @@
 import { EventEmitter } from '../common/Event.js';
 import { booleanOption, finiteNumber, fn as functionOption, integer, plainObject } from '../common/validate.js';
-import { anySignal, type LinkedSignal } from './anySignal.js';
 import { callAttempt } from './callAttempt.js';
 import { isTransientError } from './isTransientError.js';
-import { attemptContext } from './LazyAbort.js';
+import { attemptContext, LazyAbort, LazyAttemptContext } from './LazyAbort.js';
 import type { AttemptContext, CallOptions, Policy } from './Policy.js';
 import { MAX_TIMER_DELAY_MS } from './sleep.js';
 
@@ -33,7 +32,8 @@ export interface HedgeEvent {
  * Tail-latency hedging ("The Tail at Scale"): when the first attempt has not settled
  * after `delayMs`, start another (with `ctx.attempt` incremented so the caller picks
  * another instance), up to `maxHedges`. The first success wins and every other attempt
- * is aborted through its signal. A retryable failure starts the next hedge at once.
+ * is aborted through its signal; a caller abort reaches every attempt with the caller's
+ * reason. A retryable failure starts the next hedge at once.
  * When every attempt has failed, the call rejects with the error of the attempt that
  * failed last. Only idempotent calls are hedged; others run once.
  */
@@ -62,24 +62,30 @@ export class HedgingPolicy implements Policy {
     }
     const total = 1 + this.maxHedges;
     return new Promise<T>((resolve, reject) => {
-      const attempts: LinkedSignal[] = [];
+      // One controller per attempt, made lazily; only this policy aborts them, so the
+      // caller's signal carries a single listener however many attempts start.
+      const attempts: LazyAbort[] = [];
       let failed = 0;
       let settled = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
 
-      /** Ends the call: stops the timer, aborts every attempt but the winner. */
+      /**
+       * Ends the call: stops the timer and aborts every attempt but `winner` (-1 when the
+       * caller aborted: then every attempt gets the caller's reason).
+       */
       const finish = (winner: number): boolean => {
         if (settled) return false;
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onParentAbort);
-        const lost = new DOMException('Another hedged attempt settled the call', 'AbortError');
-        for (let i = 0; i < attempts.length; i++) {
-          const attempt = attempts[i] as LinkedSignal;
-          // The winner is only unlinked: its response body may still be streaming.
-          if (i === winner) attempt.dispose();
-          else attempt.abort(lost);
-        }
+        const reason =
+          winner < 0
+            ? signal?.reason
+            : attempts.length > 1
+              ? new DOMException('Another hedged attempt settled the call', 'AbortError')
+              : undefined;
+        // The winner is left alone: its response body may still be streaming.
+        for (let i = 0; i < attempts.length; i++) if (i !== winner) attempts[i]?.abort(reason);
         return true;
       };
       const onParentAbort = (): void => {
@@ -88,11 +94,11 @@ export class HedgingPolicy implements Policy {
       const launch = (trigger: HedgeEvent['trigger']): void => {
         clearTimeout(timer);
         const index = attempts.length;
-        const link = anySignal(signal);
-        attempts.push(link);
+        const controller = new LazyAbort();
+        attempts.push(controller);
         if (index > 0) this.hedgeEmitter.emit({ attempt: index, trigger });
         if (attempts.length < total) timer = setTimeout(() => launch('delay'), this.delayMs);
-        callAttempt(fn, { signal: link.signal, attempt: index }).then(
+        callAttempt(fn, new LazyAttemptContext(controller, index)).then(
           (value) => {
             if (finish(index)) resolve(value);
           },

@@ -1,4 +1,5 @@
-import { type AttemptContext, type HedgeEvent, hedge } from '@switchyard/core';
+import { getEventListeners } from 'node:events';
+import { type AttemptContext, type HedgeEvent, hedge, isTimeoutError, TimeoutError } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { flush, httpError, track } from './support.js';
 
@@ -133,11 +134,28 @@ describe('HedgingPolicy', () => {
     const result = track(policy.execute(fn, controller.signal));
     await vi.advanceTimersByTimeAsync(250);
     expect(fn).toHaveBeenCalledTimes(3);
+    // One listener on the caller's signal, however many attempts run.
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
     const reason = new Error('stop');
     controller.abort(reason);
     await flush();
     expect(result.error).toBe(reason);
     expect(attempts.every((a) => a.signal.aborted)).toBe(true);
+    // The attempts see why: a breaker inside must tell a caller who gave up from a deadline.
+    expect(attempts.map((a) => a.signal.reason)).toEqual([reason, reason, reason]);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('passes a deadline abort on to every attempt as a TimeoutError', async () => {
+    const policy = hedge({ delayMs: 100 });
+    const { fn, attempts } = planned();
+    const deadline = new AbortController();
+    const result = track(policy.execute(fn, deadline.signal));
+    await vi.advanceTimersByTimeAsync(150);
+    const timedOut = new TimeoutError(150);
+    deadline.abort(timedOut);
+    await flush();
+    expect(result.error).toBe(timedOut);
+    expect(attempts.map((a) => isTimeoutError(a.signal.reason))).toEqual([true, true]);
   });
 });
