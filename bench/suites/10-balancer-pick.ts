@@ -33,7 +33,7 @@ type Loop = (balancer: Balancer, list: readonly Instance[], contexts: readonly P
 // as in a client that uses one strategy; one shared loop would measure megamorphic dispatch.
 // Results are folded with xor so the sink stays a small integer: a growing sum would box
 // a double per op until the loop is optimised, and show up as allocation.
-function pickLoop(): Loop {
+function compileLoop(setup: string, body: string): Loop {
   return new Function(
     'balancer',
     'list',
@@ -41,29 +41,24 @@ function pickLoop(): Loop {
     'ops',
     `let sink = 0;
      const mask = contexts.length - 1;
-     for (let i = 0; i < ops; i++) sink ^= balancer.pick(list, contexts[i & mask]).port;
-     return sink;`,
-  ) as Loop;
-}
-
-function feedbackLoop(): Loop {
-  return new Function(
-    'balancer',
-    'list',
-    'contexts',
-    'ops',
-    `let sink = 0;
-     const mask = contexts.length - 1;
-     const outcome = { latencyMs: 2, ok: true };
+     ${setup}
      for (let i = 0; i < ops; i++) {
-       const instance = balancer.pick(list, contexts[i & mask]);
-       balancer.onCallStart(instance);
-       balancer.onCallEnd(instance, outcome);
-       sink ^= instance.port;
+       ${body}
      }
      return sink;`,
   ) as Loop;
 }
+
+const pickLoop = () => compileLoop('', 'sink ^= balancer.pick(list, contexts[i & mask]).port;');
+
+const feedbackLoop = () =>
+  compileLoop(
+    'const outcome = { latencyMs: 2, ok: true };',
+    `const instance = balancer.pick(list, contexts[i & mask]);
+     balancer.onCallStart(instance);
+     balancer.onCallEnd(instance, outcome);
+     sink ^= instance.port;`,
+  );
 
 let sink = 0;
 
