@@ -307,8 +307,9 @@ const suite: Suite = {
 Each strategy picks from a list of 10, 100 and 1,000 instances that stays the same array between calls (as a
 registry snapshot does); consistent hash cycles through 1,024 pre-built keyed contexts, the others reuse one
 context. Every (strategy, mode) runs in its own freshly compiled loop so call sites stay monomorphic, as in a
-client that uses one strategy. Defaults everywhere: \`Math.random\`, and for peak-EWMA the real
-\`performance.now()\` clock (one read per pick, one more per \`onCallEnd\`). Feedback rows call
+client that uses one strategy. Defaults everywhere: no injected \`random\` (the built-in mulberry32 index
+source), and for peak-EWMA the real \`performance.now()\` clock, which its \`pick\` does not read and its
+\`onCallEnd\` reads once. Feedback rows call
 \`onCallStart\` and \`onCallEnd\` right after each pick. Bytes per pick come from heap usage across
 ${fmt(BYTES_OPS, 0)} picks with node \`--expose-gc --max-semi-space-size=128\`.
 
