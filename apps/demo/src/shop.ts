@@ -79,7 +79,7 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
     await fleet.start(
       catalog(0, 5),
       catalog(1, 5),
-      catalog(2, 50), // ten times slower than its peers
+      catalog(2, 50), // ten times slower than its peers (noted on screen)
       startPricing('pricing-0', where, { latencyMs: 3 }, nestLogger),
       startPricing('pricing-1', where, failing, nestLogger),
       startCart('cart-0', where, { latencyMs: 2 }),
@@ -126,7 +126,7 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
     for (const instance of fleet.instances) instance.stats.reset();
     events.add(`warm-up: ${WARM_UP} checkouts, ${warmUp.errors} errors (not in the table)`);
 
-    const notes = new Map<string, string>();
+    const notes = new Map<string, string>([['catalog-2', 'slow (10×)']]);
     scenario = new Scenario(
       [
         { at: 1 / 3, label: 'scenario: pricing-1 starts failing (HTTP 500)', run: () => (failing.failWith = 500) },

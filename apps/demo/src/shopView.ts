@@ -15,7 +15,7 @@ export interface ShopState {
   readonly title: string;
   readonly requests: number;
   readonly instances: readonly ShopInstance[];
-  /** Short notes per instance id (joined late, stopped). */
+  /** Short notes per instance id (slow, joined late, stopped). */
   readonly notes: ReadonlyMap<string, string>;
   readonly load: LoadGenerator;
   readonly breakers: BreakerBoard;
@@ -36,7 +36,6 @@ export function drawShop(dashboard: Dashboard, state: ShopState, final = false):
     const { stats, behaviour, name } = instance;
     const notes = [
       behaviour.failWith === undefined ? '' : `failing (${behaviour.failWith})`,
-      instance.service === 'catalog' && behaviour.latencyMs >= 50 ? 'slow (10×)' : '',
       state.notes.get(name) ?? '',
       stats.keys.size > 0 ? `${stats.keys.size} users` : '',
     ].filter((n) => n !== '');

@@ -23,6 +23,7 @@ describe('the shop on the static registry', () => {
     expect(out.text).not.toContain('\x1b[');
     const last = out.text.slice(out.text.lastIndexOf('Switchyard shop'));
     expect(last).toContain(`${REQUESTS}/${REQUESTS} checkouts`);
+    expect(last).toMatch(/^catalog +catalog-2 .* slow \(10×\)$/m);
     expect(last).toMatch(/pricing\/pricing-1 breaker closed → open/);
     expect(last).toContain('discovery: catalog-3 joined catalog');
     expect(last).toContain('discovery: catalog-0 left catalog');
