@@ -1,4 +1,5 @@
-import { ConfigError, createInstance, HTTP_INSTRUMENTATION_MODES, type ServiceClient } from '@switchyard/core';
+import { ConfigError, createInstance, type ServiceClient } from '@switchyard/core';
+import { ServerTelemetry } from './ServerTelemetry.js';
 import type {
   SwitchyardModuleOptions,
   SwitchyardModuleStaticOptions,
@@ -70,28 +71,15 @@ function validateRegistration(value: unknown): void {
 }
 
 function validateTelemetry(value: unknown): void {
-  const telemetry = plainObject('telemetry', value) as Record<keyof SwitchyardServerTelemetryOptions, unknown>;
-  const mode = telemetry.httpInstrumentation;
-  if (mode !== undefined && !(HTTP_INSTRUMENTATION_MODES as readonly unknown[]).includes(mode)) {
-    throw new ConfigError(
-      'telemetry.httpInstrumentation',
-      `one of ${HTTP_INSTRUMENTATION_MODES.map((m) => JSON.stringify(m)).join(', ')}`,
-      mode,
-    );
-  }
-  provider('telemetry.tracerProvider', telemetry.tracerProvider, 'getTracer');
-  provider('telemetry.meterProvider', telemetry.meterProvider, 'getMeter');
-  provider('telemetry.loggerProvider', telemetry.loggerProvider, 'getLogger');
-  const methods = telemetry.knownHttpMethods;
-  if (methods !== undefined && (!Array.isArray(methods) || methods.some((m) => typeof m !== 'string' || m === ''))) {
-    throw new ConfigError('telemetry.knownHttpMethods', 'an array of non-empty strings', methods);
-  }
-}
-
-function provider(option: string, value: unknown, method: string): void {
-  if (value === undefined) return;
-  if (typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[method] !== 'function') {
-    throw new ConfigError(option, `an object with ${method}()`, value);
+  // Core's HttpServerTelemetry checks what it takes (mode, providers, methods); it is cheap to
+  // make (nothing is created before the first request), and the interceptor makes the same one.
+  new ServerTelemetry(value as SwitchyardServerTelemetryOptions);
+  const { loggerProvider } = value as SwitchyardServerTelemetryOptions;
+  if (
+    loggerProvider !== undefined &&
+    (typeof loggerProvider !== 'object' || loggerProvider === null || typeof loggerProvider.getLogger !== 'function')
+  ) {
+    throw new ConfigError('telemetry.loggerProvider', 'an object with getLogger()', loggerProvider);
   }
 }
 

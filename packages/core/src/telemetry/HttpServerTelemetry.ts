@@ -3,28 +3,20 @@ import {
   context,
   type Histogram,
   type MeterProvider,
-  metrics,
   propagation,
   SpanKind,
   type Tracer,
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import { type Clock, systemClock } from '../common/Clock.js';
-import { nonEmptyString, oneOf, plainObject, stringArray } from '../common/validate.js';
+import type { Clock } from '../common/Clock.js';
+import { nonEmptyString } from '../common/validate.js';
 import type { HttpServerRequestGetter } from './HttpServerRequestGetter.js';
 import { externalServerRequest, type HttpServerRequestHandle, ServerRequestSpan } from './HttpServerRequestHandle.js';
-import {
-  canonicalHttpMethod,
-  knownHttpMethods,
-  protocolVersionOf,
-  redactUrlQuery,
-  setServerAddressFromHost,
-} from './httpAttributes.js';
+import { canonicalHttpMethod, protocolVersionOf, redactUrlQuery, setServerAddressFromHost } from './httpAttributes.js';
 import { httpRpcMetadataOf, reportRouteLazily } from './httpRpcMetadata.js';
-import { HTTP_INSTRUMENTATION_MODES, type HttpInstrumentationMode } from './instruments.js';
+import { type HttpInstrumentationMode, resolveHttpTelemetryOptions } from './httpTelemetryOptions.js';
 import { ATTR, DURATION_BUCKETS_SECONDS, httpServerSpanName, METRIC } from './names.js';
-import { providerOption } from './providerOption.js';
 
 export interface HttpServerTelemetryOptions {
   /** Default: the global tracer provider. */
@@ -75,19 +67,12 @@ export class HttpServerTelemetry {
     options: HttpServerTelemetryOptions = {},
   ) {
     nonEmptyString('scope.name', scope.name);
-    plainObject('telemetry', options);
-    this.mode =
-      options.httpInstrumentation === undefined
-        ? 'auto'
-        : oneOf('telemetry.httpInstrumentation', options.httpInstrumentation, HTTP_INSTRUMENTATION_MODES);
-    this.tracerProvider = providerOption('telemetry.tracerProvider', options.tracerProvider, 'getTracer') ?? trace;
-    this.meterProvider = providerOption('telemetry.meterProvider', options.meterProvider, 'getMeter') ?? metrics;
-    this.knownMethods = knownHttpMethods(
-      options.knownHttpMethods === undefined
-        ? undefined
-        : stringArray('telemetry.knownHttpMethods', options.knownHttpMethods),
-    );
-    this.clock = providerOption('telemetry.clock', options.clock, 'now') ?? systemClock;
+    const shared = resolveHttpTelemetryOptions(options);
+    this.mode = shared.mode;
+    this.tracerProvider = shared.tracerProvider;
+    this.meterProvider = shared.meterProvider;
+    this.knownMethods = shared.knownMethods;
+    this.clock = shared.clock;
   }
 
   /**

@@ -9,7 +9,6 @@ import {
   isSpanContextValid,
   type Meter,
   type MeterProvider,
-  metrics,
   type Observable,
   type ObservableGauge,
   type ObservableUpDownCounter,
@@ -23,15 +22,16 @@ import {
 } from '@opentelemetry/api';
 import { type LoggerProvider, logs, SeverityNumber } from '@opentelemetry/api-logs';
 import type { StateChange } from '../breaker/CircuitBreaker.js';
-import { type Clock, systemClock } from '../common/Clock.js';
+import type { Clock } from '../common/Clock.js';
 import type { Disposable } from '../common/Disposable.js';
 import { toDisposable } from '../common/Disposable.js';
-import { finiteNumber, oneOf, plainObject, stringArray } from '../common/validate.js';
+import { finiteNumber } from '../common/validate.js';
 import type { Instance } from '../registry/Instance.js';
 import { Attempt, type AttemptHandle, type HeaderCarrier, headerSetter } from './AttemptHandle.js';
 import { errorTypeOf } from './errorType.js';
 import { HttpTargets } from './HttpTargets.js';
-import { canonicalHttpMethod, fullUrlOf, knownHttpMethods } from './httpAttributes.js';
+import { canonicalHttpMethod, fullUrlOf } from './httpAttributes.js';
+import { type HttpInstrumentationMode, resolveHttpTelemetryOptions } from './httpTelemetryOptions.js';
 import {
   type BreakerEntry,
   type BreakerLike,
@@ -59,20 +59,12 @@ import { redactSecrets } from './redact.js';
 import { setBounded } from './setBounded.js';
 import { TelemetryLogger } from './TelemetryLogger.js';
 
+// index.ts exports these from here; they live with the options both telemetry classes share.
+export {
+  HTTP_INSTRUMENTATION_MODES,
+  type HttpInstrumentationMode,
+} from './httpTelemetryOptions.js';
 export type { BulkheadGauges, RegistryServiceState } from './LiveSources.js';
-
-/**
- * Who creates HTTP client spans and `http.client.request.duration`:
- * - `switchyard`: Switchyard does, one CLIENT span per attempt.
- * - `external`: OpenTelemetry's own undici/http instrumentation does; Switchyard
- *   records only its `switchyard.*` metrics and never injects `traceparent` itself.
- * - `auto` (default): `external` while anything subscribes to undici's
- *   `undici:request:create` diagnostics channel (as `@opentelemetry/instrumentation-undici`
- *   does), else `switchyard`. Checked per attempt, so instrumentation enabled later counts.
- */
-export type HttpInstrumentationMode = 'auto' | 'switchyard' | 'external';
-
-export const HTTP_INSTRUMENTATION_MODES: readonly HttpInstrumentationMode[] = ['auto', 'switchyard', 'external'];
 
 export interface SwitchyardTelemetryOptions {
   /** Default: the global tracer provider (`trace` from `@opentelemetry/api`). */
@@ -84,7 +76,15 @@ export interface SwitchyardTelemetryOptions {
   readonly meterProvider?: MeterProvider;
   /** Default: the global logger provider (`logs` from `@opentelemetry/api-logs`). */
   readonly loggerProvider?: LoggerProvider;
-  /** Default `auto`. */
+  /**
+   * Who creates HTTP client spans and `http.client.request.duration`:
+   * - `switchyard`: Switchyard does, one CLIENT span per attempt.
+   * - `external`: OpenTelemetry's own undici/http instrumentation does; Switchyard
+   *   records only its `switchyard.*` metrics and never injects `traceparent` itself.
+   * - `auto` (default): `external` while anything subscribes to undici's
+   *   `undici:request:create` diagnostics channel (as `@opentelemetry/instrumentation-undici`
+   *   does), else `switchyard`. Checked per attempt, so instrumentation enabled later counts.
+   */
   readonly httpInstrumentation?: HttpInstrumentationMode;
   /** Full override of the known HTTP methods (else `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS`, else semconv's list). */
   readonly knownHttpMethods?: readonly string[];
@@ -163,21 +163,14 @@ export class SwitchyardTelemetry implements Disposable {
   private readonly breakerSubscriptions = new Set<Disposable>();
 
   constructor(options: SwitchyardTelemetryOptions = {}) {
-    plainObject('telemetry', options);
-    this.httpInstrumentation =
-      options.httpInstrumentation === undefined
-        ? 'auto'
-        : oneOf('telemetry.httpInstrumentation', options.httpInstrumentation, HTTP_INSTRUMENTATION_MODES);
-    this.tracerProvider = providerOption('telemetry.tracerProvider', options.tracerProvider, 'getTracer') ?? trace;
-    this.meterProvider = providerOption('telemetry.meterProvider', options.meterProvider, 'getMeter') ?? metrics;
+    const shared = resolveHttpTelemetryOptions(options);
+    this.httpInstrumentation = shared.mode;
+    this.tracerProvider = shared.tracerProvider;
+    this.meterProvider = shared.meterProvider;
+    this.knownMethods = shared.knownMethods;
+    this.clock = shared.clock;
     const loggerProvider: LoggerProvider =
       providerOption('telemetry.loggerProvider', options.loggerProvider, 'getLogger') ?? logs;
-    this.knownMethods = knownHttpMethods(
-      options.knownHttpMethods === undefined
-        ? undefined
-        : stringArray('telemetry.knownHttpMethods', options.knownHttpMethods),
-    );
-    this.clock = options.clock ?? systemClock;
     this.wallClock = options.wallClock ?? { now: Date.now };
     const logIntervalMs =
       options.logIntervalMs === undefined ? 10_000 : finiteNumber('telemetry.logIntervalMs', options.logIntervalMs, 0);

@@ -5,7 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AlwaysOffSampler } from '@opentelemetry/sdk-trace-base';
-import { createInstance, NoInstancesError, SwitchyardError, TELEMETRY_METRICS } from '@switchyard/core';
+import {
+  createInstance,
+  NoInstancesError,
+  SwitchyardError,
+  SwitchyardTelemetry,
+  TELEMETRY_METRICS,
+} from '@switchyard/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, type Histogram, metricNamed, onePoint } from './support.js';
 
@@ -336,6 +342,9 @@ describe('options', () => {
       /telemetry\.httpInstrumentation/,
     );
     expect(() => createHarness({ logIntervalMs: -1 })).toThrow(/telemetry\.logIntervalMs/);
+    expect(() => createHarness({ clock: Date as never })).toThrow(/telemetry\.clock/);
+    expect(() => createHarness({ knownHttpMethods: 'GET' as never })).toThrow(/telemetry\.knownHttpMethods/);
+    expect(() => new SwitchyardTelemetry({ meterProvider: {} as never })).toThrow(/telemetry\.meterProvider/);
     h = createHarness();
   });
 });
