@@ -202,6 +202,7 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
         service: i.service,
         name: i.name,
         framework: i.framework,
+        port: i.port,
         requests: i.stats.requests,
         serverErrors: i.stats.serverErrors,
         picks: picks.picksOf(i.name),

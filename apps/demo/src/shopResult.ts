@@ -6,6 +6,8 @@ export interface InstanceReport {
   readonly service: string;
   readonly name: string;
   readonly framework: 'express' | 'nestjs';
+  /** Its port on 127.0.0.1 (closed by the time the run returns). */
+  readonly port: number;
   /** Requests the instance itself received. */
   readonly requests: number;
   readonly serverErrors: number;

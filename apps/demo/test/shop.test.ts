@@ -38,6 +38,10 @@ describe('the shop on the static registry', () => {
     );
     expect(result.checkouts).toBe(0);
     expect(result.errors).toBe(0);
+    // Shut down: no instance's port and no metrics endpoint answers any more.
+    const urls = [...result.instances.map((i) => `http://127.0.0.1:${i.port}/`), String(result.metricsUrl)];
+    const answers = await Promise.allSettled(urls.map((url) => fetch(url, { signal: AbortSignal.timeout(5_000) })));
+    expect(answers.map((a) => a.status)).toEqual(urls.map(() => 'rejected'));
     expect(result.instances.map((i) => i.name)).toEqual([
       'gateway-0',
       'catalog-0',
