@@ -2,7 +2,7 @@ import { createInstance, type Instance, type ServiceSnapshot } from '@switchyard
 import { describe, expect, it } from 'vitest';
 import { SnapshotHub } from '../../src/registry/SnapshotHub.js';
 import { sameInstances } from '../../src/registry/sameInstances.js';
-import { flush, manualClock } from './support.js';
+import { flush, ManualClock } from './support.js';
 
 const a = createInstance({ id: 'a', host: '10.0.0.1', port: 80, tags: ['x'], meta: { k: 'v' } }, 'cart');
 const b = createInstance({ id: 'b', host: '10.0.0.2', port: 80 }, 'cart');
@@ -15,7 +15,7 @@ function collect(hub: SnapshotHub, service: string) {
 
 describe('SnapshotHub', () => {
   it('treats rebuilt but equal instance lists as unchanged', () => {
-    const clock = manualClock(1);
+    const clock = new ManualClock(1);
     const hub = new SnapshotHub({ clock });
     expect(hub.publish('cart', [a, b])).toBe(true);
     const rebuilt = [createInstance({ id: 'a', host: '10.0.0.1', port: 80, tags: ['x'], meta: { k: 'v' } }, 'cart'), b];
@@ -27,7 +27,7 @@ describe('SnapshotHub', () => {
   });
 
   it('serves the last known instances flagged stale, and clears the flag on the next publish', async () => {
-    const clock = manualClock(100);
+    const clock = new ManualClock(100);
     const hub = new SnapshotHub({ clock });
     hub.publish('cart', [a]);
     const { snapshots } = collect(hub, 'cart');
@@ -45,7 +45,7 @@ describe('SnapshotHub', () => {
   });
 
   it('with awaitFirstPublish, holds watchers until the first answer (or a failure)', async () => {
-    const hub = new SnapshotHub({ awaitFirstPublish: true, clock: manualClock(7) });
+    const hub = new SnapshotHub({ awaitFirstPublish: true, clock: new ManualClock(7) });
     const cart = collect(hub, 'cart');
     const orders = collect(hub, 'orders');
     await flush();

@@ -7,7 +7,7 @@ import {
   type StaticRegistryConfig,
 } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-import { flush, manualClock, record } from './support.js';
+import { flush, ManualClock, record } from './support.js';
 
 const config: StaticRegistryConfig = {
   services: {
@@ -24,7 +24,7 @@ const ids = (snapshot: ServiceSnapshot) => snapshot.instances.map((i) => i.id);
 
 describe('StaticRegistry.resolve', () => {
   it('returns passing and warning instances by default, with version, stale and updatedAt', async () => {
-    const clock = manualClock(1_000);
+    const clock = new ManualClock(1_000);
     const registry = new StaticRegistry(config, { clock });
     const snapshot = await registry.resolve('cart');
     expect(ids(snapshot)).toEqual(['cart-1', 'cart-2']);
@@ -48,7 +48,7 @@ describe('StaticRegistry.resolve', () => {
   });
 
   it('answers an unknown service with an empty version-0 snapshot instead of rejecting', async () => {
-    const registry = new StaticRegistry(config, { clock: manualClock(42) });
+    const registry = new StaticRegistry(config, { clock: new ManualClock(42) });
     const snapshot = await registry.resolve('nope');
     expect(snapshot).toEqual({ service: 'nope', instances: [], version: 0, stale: false, updatedAt: 42 });
   });
@@ -340,7 +340,7 @@ describe('StaticRegistry runtime updates', () => {
   });
 
   it('stamps updatedAt with the clock at each change', async () => {
-    const clock = manualClock(1_000);
+    const clock = new ManualClock(1_000);
     const registry = new StaticRegistry(config, { clock });
     clock.set(2_000);
     registry.setHealth('cart-3', 'passing');

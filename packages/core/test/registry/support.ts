@@ -1,5 +1,7 @@
 import type { Disposable, InstanceFilter, ServiceRegistry, ServiceSnapshot } from '@switchyard/core';
 
+export { ManualClock } from '../../../../test/support/clock.js';
+
 /** Lets queued microtasks (first watch deliveries) run; one macrotask turn, no wall-clock wait. */
 export function flush(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -21,16 +23,5 @@ export function record(registry: ServiceRegistry, service: string, filter?: Inst
     ids: () => snapshots.map((s) => s.instances.map((i) => i.id)),
     last: () => snapshots.at(-1),
     dispose: () => handle.dispose(),
-  };
-}
-
-/** A settable wall clock. */
-export function manualClock(start = 1_700_000_000_000): { now(): number; set(value: number): void } {
-  let time = start;
-  return {
-    now: () => time,
-    set: (value) => {
-      time = value;
-    },
   };
 }
