@@ -34,6 +34,19 @@ export interface InstanceInput {
   health?: Health;
 }
 
+/** Every key of `InstanceInput`, to refuse unknown ones; typed so a new field there fails to compile here. */
+export const INSTANCE_INPUT_KEYS: Readonly<Record<keyof InstanceInput, true>> = {
+  id: true,
+  service: true,
+  host: true,
+  port: true,
+  weight: true,
+  tags: true,
+  meta: true,
+  zone: true,
+  health: true,
+};
+
 export const DEFAULT_WEIGHT = 1;
 
 /**

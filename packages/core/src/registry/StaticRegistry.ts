@@ -4,7 +4,14 @@ import type { Disposable } from '../common/Disposable.js';
 import { fn, nonEmptyString, oneOf, plainObject } from '../common/validate.js';
 import { ConfigError, isConfigError } from '../errors/ConfigError.js';
 import { RegistryError } from '../errors/RegistryError.js';
-import { createInstance, HEALTH_VALUES, type Health, type Instance, type InstanceInput } from './Instance.js';
+import {
+  createInstance,
+  HEALTH_VALUES,
+  type Health,
+  INSTANCE_INPUT_KEYS,
+  type Instance,
+  type InstanceInput,
+} from './Instance.js';
 import type {
   InstanceFilter,
   Registration,
@@ -26,18 +33,6 @@ export interface StaticRegistryOptions {
   readonly onListenerError?: (error: unknown) => void;
 }
 
-// Typed as a record of InstanceInput's keys so adding a field there fails to compile here.
-const INSTANCE_KEYS: Readonly<Record<keyof InstanceInput, true>> = {
-  id: true,
-  service: true,
-  host: true,
-  port: true,
-  weight: true,
-  tags: true,
-  meta: true,
-  zone: true,
-  health: true,
-};
 const CONFIG_KEYS = ['services'];
 
 /**
@@ -222,10 +217,10 @@ function parseInstances(service: string, list: unknown, option: string): Instanc
     const at = `${option}[${i}]`;
     const input = plainObject(at, item);
     for (const key of Object.keys(input)) {
-      if (!Object.hasOwn(INSTANCE_KEYS, key)) {
+      if (!Object.hasOwn(INSTANCE_INPUT_KEYS, key)) {
         throw new ConfigError(
           `${at}.${key}`,
-          `no such option (allowed: ${Object.keys(INSTANCE_KEYS).join(', ')})`,
+          `no such option (allowed: ${Object.keys(INSTANCE_INPUT_KEYS).join(', ')})`,
           input[key],
         );
       }

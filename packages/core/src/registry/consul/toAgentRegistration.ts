@@ -1,6 +1,6 @@
 import { integer, nonEmptyString, oneOf, plainObject } from '../../common/validate.js';
 import { ConfigError } from '../../errors/ConfigError.js';
-import { createInstance, type InstanceInput } from '../Instance.js';
+import { createInstance, INSTANCE_INPUT_KEYS, type InstanceInput } from '../Instance.js';
 import type { HealthCheck, Registration } from '../ServiceRegistry.js';
 import { goDuration } from './parseGoDuration.js';
 
@@ -27,7 +27,7 @@ export interface AgentRegistration {
   readonly ttlMs: number | undefined;
 }
 
-const REGISTRATION_KEYS = ['id', 'service', 'host', 'port', 'weight', 'tags', 'meta', 'zone', 'health', 'check'];
+const REGISTRATION_KEYS: Readonly<Record<keyof Registration, true>> = { ...INSTANCE_INPUT_KEYS, check: true };
 const CHECK_KEYS: Readonly<Record<HealthCheck['type'], readonly string[]>> = {
   http: ['type', 'url', 'interval', 'timeout', 'deregisterCriticalServiceAfter'],
   tcp: ['type', 'address', 'interval', 'timeout', 'deregisterCriticalServiceAfter'],
@@ -53,10 +53,10 @@ const MAX_WEIGHT = 1_000_000;
 export function toAgentRegistration(registration: Registration, zoneMetaKey: string): AgentRegistration {
   const input = plainObject('registration', registration);
   for (const key of Object.keys(input)) {
-    if (!REGISTRATION_KEYS.includes(key)) {
+    if (!Object.hasOwn(REGISTRATION_KEYS, key)) {
       throw new ConfigError(
         `registration.${key}`,
-        `no such option (allowed: ${REGISTRATION_KEYS.join(', ')})`,
+        `no such option (allowed: ${Object.keys(REGISTRATION_KEYS).join(', ')})`,
         input[key],
       );
     }
