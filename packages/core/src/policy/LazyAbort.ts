@@ -29,15 +29,27 @@ export class LazyAbort {
   }
 }
 
-/** An attempt context whose signal comes from a `LazyAbort`, made on first read. */
+/** An attempt context whose signal is read from `source` (a `LazyAbort`, another context) only when read. */
 export class LazyAttemptContext implements AttemptContext {
   constructor(
-    private readonly abort: LazyAbort,
+    private readonly source: { readonly signal: AbortSignal },
     readonly attempt: number,
   ) {}
 
   get signal(): AbortSignal {
-    return this.abort.signal;
+    return this.source.signal;
+  }
+}
+
+/** The context of an attempt nothing can abort: its signal, made on first read, never aborts. */
+class UnabortableAttemptContext implements AttemptContext {
+  private made: AbortSignal | undefined;
+
+  constructor(readonly attempt: number) {}
+
+  get signal(): AbortSignal {
+    this.made ??= new AbortController().signal;
+    return this.made;
   }
 }
 
@@ -47,5 +59,13 @@ export class LazyAttemptContext implements AttemptContext {
  * remove die with the call).
  */
 export function attemptContext(signal: AbortSignal | undefined, attempt: number): AttemptContext {
-  return signal === undefined ? new LazyAttemptContext(new LazyAbort(), attempt) : { signal, attempt };
+  return signal === undefined ? new UnabortableAttemptContext(attempt) : { signal, attempt };
+}
+
+/**
+ * The signal a nested policy should follow for `ctx`: none when nothing can abort it,
+ * so no signal is built, and no listener added to it, for nothing.
+ */
+export function abortSource(ctx: AttemptContext): AbortSignal | undefined {
+  return ctx instanceof UnabortableAttemptContext ? undefined : ctx.signal;
 }

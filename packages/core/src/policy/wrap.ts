@@ -1,6 +1,6 @@
 import { callAttempt } from './callAttempt.js';
 import type { FallbackPolicy } from './FallbackPolicy.js';
-import { attemptContext } from './LazyAbort.js';
+import { abortSource, attemptContext, LazyAttemptContext } from './LazyAbort.js';
 import type { AttemptContext, CallOptions, Policy } from './Policy.js';
 
 /** What a policy may resolve with besides `fn`'s result (a fallback's substitute). */
@@ -23,15 +23,15 @@ export function wrap<const P extends readonly Policy<unknown>[]>(...policies: P)
       options?: CallOptions,
     ): Promise<T | PolicyAlt<P[number]>> {
       let started = 0;
-      const run = (index: number, layerSignal: AbortSignal | undefined): Promise<T> => {
+      // Contexts are passed down rather than their signals: a lazily made signal is built
+      // only if a layer below must listen to it, or `fn` reads it.
+      const run = (index: number, outer: AttemptContext): Promise<T> => {
         const policy = policies[index];
-        if (policy === undefined) {
-          return callAttempt(fn, attemptContext(layerSignal, started++));
-        }
+        if (policy === undefined) return callAttempt(fn, new LazyAttemptContext(outer, started++));
         // A fallback layer resolves with its substitute: the types say so at the top.
-        return policy.execute((ctx) => run(index + 1, ctx.signal), layerSignal, options) as Promise<T>;
+        return policy.execute((ctx) => run(index + 1, ctx), abortSource(outer), options) as Promise<T>;
       };
-      return run(0, signal);
+      return run(0, attemptContext(signal, 0));
     },
   };
 }

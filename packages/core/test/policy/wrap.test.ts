@@ -89,6 +89,34 @@ describe('wrap', () => {
     await expectTimersDrained();
   });
 
+  it('builds no signal nothing needs: only a timeout makes one, and only when read', async () => {
+    let made = 0;
+    vi.stubGlobal(
+      'AbortController',
+      class extends AbortController {
+        constructor() {
+          super();
+          made++;
+        }
+      },
+    );
+    try {
+      const policy = wrap(bulkhead({ maxConcurrent: 1 }), retry(), timeout(1000));
+      await policy.execute(async () => 'ignores its signal');
+      expect(made).toBe(0);
+      let seen: AbortSignal | undefined;
+      await policy.execute(async (ctx) => {
+        seen = ctx.signal;
+      });
+      expect(made).toBe(1); // the timeout's, which fn reads
+      expect(seen?.aborted).toBe(false);
+      await wrap(bulkhead({ maxConcurrent: 1 }), retry()).execute(async (ctx) => ctx.signal);
+      expect(made).toBe(2); // a signal that never aborts, made because fn reads it
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('with no policies just calls fn', async () => {
     await expect(wrap().execute(async (ctx) => ctx.attempt)).resolves.toBe(0);
   });
