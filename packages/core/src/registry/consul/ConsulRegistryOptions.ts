@@ -15,6 +15,7 @@ import { SwitchyardTelemetry } from '../../telemetry/instruments.js';
 import type { ConsulClientLike } from './ConsulApi.js';
 import type { ServerFilter } from './filterExpression.js';
 import { goDuration } from './parseGoDuration.js';
+import { META_KEY } from './toAgentRegistration.js';
 
 /** How fast a blocking-query loop may go round when its answer keeps changing. */
 export interface ConsulRateLimit {
@@ -133,7 +134,6 @@ const OPTION_KEYS: Readonly<Record<keyof ConsulRegistryOptions, true>> = {
 };
 
 const MAX_WAIT_MS = 600_000;
-const META_KEY = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** Validates `options`; every problem is a ConfigError naming the option. */
 export function resolveConsulOptions(options: ConsulRegistryOptions): ResolvedConsulOptions {

@@ -35,7 +35,7 @@ const CHECK_KEYS: Readonly<Record<HealthCheck['type'], readonly string[]>> = {
 };
 const CHECK_TYPES: readonly HealthCheck['type'][] = ['http', 'tcp', 'ttl'];
 /** Consul's own limits on service meta (agent/structs ValidateServiceMetadata). */
-const META_KEY = /^[A-Za-z0-9_-]{1,128}$/;
+export const META_KEY = /^[A-Za-z0-9_-]{1,128}$/;
 const MAX_META_PAIRS = 64;
 const MAX_META_VALUE = 512;
 /** Consul weights are Go ints and `Passing` must be > 0. */
