@@ -20,9 +20,9 @@ export class TimeWindow implements OutcomeWindow {
     this.buckets = new Uint32Array(seconds * 3);
   }
 
-  /** Buckets in the ring; constant for the life of the window. */
+  /** Buckets in the ring, counted from its storage; constant for the life of the window. */
   get capacity(): number {
-    return this.seconds;
+    return this.buckets.length / 3;
   }
 
   record(outcome: number, now: number): void {
