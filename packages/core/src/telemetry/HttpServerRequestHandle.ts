@@ -44,7 +44,8 @@ export class ServerRequestSpan<R> implements HttpServerRequestHandle {
     private readonly protocolVersion: string | undefined,
     /** The route given at the start (already in the span's name and attributes). */
     private readonly startRoute: string | undefined,
-    private readonly duration: Histogram,
+    /** Undefined when nothing records metrics (then `startedAt` was not read either). */
+    private readonly duration: Histogram | undefined,
     private readonly clock: Clock,
     private readonly startedAt: number,
   ) {}
@@ -52,21 +53,30 @@ export class ServerRequestSpan<R> implements HttpServerRequestHandle {
   end({ statusCode, error, aborted }: HttpServerRequestResult): void {
     if (this.ended) return;
     this.ended = true;
-    const seconds = (this.clock.now() - this.startedAt) / 1000;
+    const span = this.span;
+    const duration = this.duration;
+    const recording = span.isRecording();
+    if (duration === undefined && !recording) {
+      // Nobody records: no route to resolve, nothing to classify.
+      span.end();
+      return;
+    }
     const lateRoute = this.getter.route?.(this.request);
-    const route = lateRoute ?? this.startRoute;
     // A 4xx is the client's problem: only 5xx make the server span an error.
     const errorType =
       statusCode !== undefined && statusCode >= 500 ? httpServerErrorType(statusCode, error) : undefined;
-    const attributes: Attributes = { [ATTR.httpRequestMethod]: this.method, [ATTR.urlScheme]: this.scheme };
-    if (this.protocolVersion !== undefined) attributes[ATTR.networkProtocolVersion] = this.protocolVersion;
-    if (route !== undefined) attributes[ATTR.httpRoute] = route;
-    if (statusCode !== undefined) attributes[ATTR.httpResponseStatusCode] = statusCode;
-    if (errorType !== undefined) attributes[ATTR.errorType] = errorType;
-    this.duration.record(seconds, attributes);
+    if (duration !== undefined) {
+      const seconds = (this.clock.now() - this.startedAt) / 1000;
+      const route = lateRoute ?? this.startRoute;
+      const attributes: Attributes = { [ATTR.httpRequestMethod]: this.method, [ATTR.urlScheme]: this.scheme };
+      if (this.protocolVersion !== undefined) attributes[ATTR.networkProtocolVersion] = this.protocolVersion;
+      if (route !== undefined) attributes[ATTR.httpRoute] = route;
+      if (statusCode !== undefined) attributes[ATTR.httpResponseStatusCode] = statusCode;
+      if (errorType !== undefined) attributes[ATTR.errorType] = errorType;
+      duration.record(seconds, attributes);
+    }
 
-    const span = this.span;
-    if (span.isRecording()) {
+    if (recording) {
       if (lateRoute !== undefined && lateRoute !== this.startRoute) {
         span.updateName(httpServerSpanName(this.method, lateRoute));
         span.setAttribute(ATTR.httpRoute, lateRoute);

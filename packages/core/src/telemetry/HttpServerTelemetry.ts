@@ -11,11 +11,13 @@ import {
 } from '@opentelemetry/api';
 import type { Clock } from '../common/Clock.js';
 import { nonEmptyString } from '../common/validate.js';
+import { contextWith } from './contextWith.js';
 import type { HttpServerRequestGetter } from './HttpServerRequestGetter.js';
 import { externalServerRequest, type HttpServerRequestHandle, ServerRequestSpan } from './HttpServerRequestHandle.js';
 import { canonicalHttpMethod, protocolVersionOf, redactUrlQuery, setServerAddressFromHost } from './httpAttributes.js';
 import { httpRpcMetadataOf, reportRouteLazily } from './httpRpcMetadata.js';
 import { type HttpInstrumentationMode, resolveHttpTelemetryOptions } from './httpTelemetryOptions.js';
+import { isNoopMeter } from './isNoopMeter.js';
 import { ATTR, DURATION_BUCKETS_SECONDS, httpServerSpanName, METRIC } from './names.js';
 
 export interface HttpServerTelemetryOptions {
@@ -59,7 +61,8 @@ export class HttpServerTelemetry {
   private readonly knownMethods: ReadonlySet<string>;
   private readonly clock: Clock;
   private tracerInstance: Tracer | undefined;
-  private durationInstance: Histogram | undefined;
+  /** null: the meter is the API's no-op one, so there is nothing to record or time. */
+  private durationInstance: Histogram | null | undefined;
 
   /** Bad options throw a ConfigError naming them as an adapter's `telemetry` option (`telemetry.meterProvider`). */
   constructor(
@@ -96,7 +99,7 @@ export class HttpServerTelemetry {
         );
       }
     }
-    const startedAt = this.clock.now();
+    const duration = this.duration;
     const rawMethod = getter.method(request);
     const method = canonicalHttpMethod(rawMethod, this.knownMethods);
     const scheme = getter.scheme(request);
@@ -134,7 +137,7 @@ export class HttpServerTelemetry {
       if (typeof agent === 'string') span.setAttribute(ATTR.userAgentOriginal, agent);
     }
     return new ServerRequestSpan(
-      trace.setSpan(parent, span),
+      contextWith(parent, span),
       span,
       request,
       getter,
@@ -142,9 +145,9 @@ export class HttpServerTelemetry {
       scheme,
       protocolVersion,
       route,
-      this.duration,
+      duration,
       this.clock,
-      startedAt,
+      duration === undefined ? 0 : this.clock.now(),
     );
   }
 
@@ -153,16 +156,22 @@ export class HttpServerTelemetry {
     return this.tracerInstance;
   }
 
-  /** Created on first use: the metrics API has no proxy, so an SDK registered later still counts. */
-  private get duration(): Histogram {
-    const definition = METRIC.httpServerRequestDuration;
-    this.durationInstance ??= this.meterProvider
-      .getMeter(this.scope.name, this.scope.version)
-      .createHistogram(definition.name, {
-        unit: definition.unit,
-        description: definition.description,
-        advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_SECONDS] },
-      });
-    return this.durationInstance;
+  /**
+   * Created on the first request: the metrics API has no proxy, so an SDK registered after
+   * construction still counts. Undefined without an SDK (the no-op meter).
+   */
+  private get duration(): Histogram | undefined {
+    if (this.durationInstance === undefined) {
+      const definition = METRIC.httpServerRequestDuration;
+      const meter = this.meterProvider.getMeter(this.scope.name, this.scope.version);
+      this.durationInstance = isNoopMeter(meter)
+        ? null
+        : meter.createHistogram(definition.name, {
+            unit: definition.unit,
+            description: definition.description,
+            advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_SECONDS] },
+          });
+    }
+    return this.durationInstance ?? undefined;
   }
 }

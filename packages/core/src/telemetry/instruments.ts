@@ -6,18 +6,15 @@ import {
   type Counter,
   context,
   type Histogram,
-  isSpanContextValid,
   type Meter,
   type MeterProvider,
   type Observable,
   type ObservableGauge,
   type ObservableUpDownCounter,
   propagation,
-  type Span,
   SpanKind,
   type Tracer,
   type TracerProvider,
-  trace,
   ValueType,
 } from '@opentelemetry/api';
 import { type LoggerProvider, logs, SeverityNumber } from '@opentelemetry/api-logs';
@@ -28,10 +25,12 @@ import { toDisposable } from '../common/Disposable.js';
 import { finiteNumber } from '../common/validate.js';
 import type { Instance } from '../registry/Instance.js';
 import { Attempt, type AttemptHandle, type HeaderCarrier, headerSetter } from './AttemptHandle.js';
+import { contextWith } from './contextWith.js';
 import { errorTypeOf } from './errorType.js';
 import { HttpTargets } from './HttpTargets.js';
 import { canonicalHttpMethod, fullUrlOf } from './httpAttributes.js';
 import { type HttpInstrumentationMode, resolveHttpTelemetryOptions } from './httpTelemetryOptions.js';
+import { isNoopMeter } from './isNoopMeter.js';
 import {
   type BreakerEntry,
   type BreakerLike,
@@ -118,6 +117,8 @@ export interface AttemptOptions {
 }
 
 interface Instruments {
+  /** False for the API's no-op meter (no SDK): durations need no clock reads. */
+  readonly recording: boolean;
   readonly httpDuration: Histogram;
   readonly callDuration: Histogram;
   readonly retries: Counter;
@@ -214,12 +215,13 @@ export class SwitchyardTelemetry implements Disposable {
       span.setAttribute(ATTR.service, options.service);
       if (options.instance !== undefined) span.setAttribute(ATTR.instanceId, options.instance.id);
     }
+    const duration = instruments.recording ? instruments.httpDuration : undefined;
     return new Attempt(
       contextWith(parent, span),
       span,
       this.clock,
-      this.clock.now(),
-      instruments.httpDuration,
+      duration === undefined ? 0 : this.clock.now(),
+      duration,
       attributes,
     );
   }
@@ -491,6 +493,7 @@ export class SwitchyardTelemetry implements Disposable {
     meter.addBatchObservableCallback(observe, observables);
 
     return {
+      recording: !isNoopMeter(meter),
       httpDuration: histogram(METRIC.httpClientRequestDuration),
       callDuration: histogram(METRIC.callDuration),
       retries: counter(METRIC.retries),
@@ -565,23 +568,4 @@ export class SwitchyardTelemetry implements Disposable {
     }
     return attributes;
   }
-}
-
-/**
- * The context an attempt runs in. A non-recording span that only carries the parent's
- * span context (what the no-op API returns) changes nothing downstream, so the parent
- * context is reused instead of allocating a new one per attempt.
- */
-function contextWith(parent: Context, span: Span): Context {
-  if (!span.isRecording()) {
-    const parentSpan = trace.getSpan(parent);
-    if (
-      parentSpan === undefined
-        ? !isSpanContextValid(span.spanContext())
-        : parentSpan.spanContext() === span.spanContext()
-    ) {
-      return parent;
-    }
-  }
-  return trace.setSpan(parent, span);
 }
