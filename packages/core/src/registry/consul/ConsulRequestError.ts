@@ -20,3 +20,10 @@ export class ConsulRequestError extends Error {
     this.status = status;
   }
 }
+
+/** `error` as is when it is a ConsulRequestError, else wrapped as an `internal` one (its message only, no `cause`). */
+export function toConsulRequestError(operation: string, error: unknown): ConsulRequestError {
+  return error instanceof ConsulRequestError
+    ? error
+    : new ConsulRequestError(operation, 'internal', error instanceof Error ? error.message : String(error));
+}

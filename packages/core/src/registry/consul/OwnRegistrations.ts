@@ -1,6 +1,6 @@
 import { EventEmitter } from '../../common/Event.js';
 import type { ConsulApi } from './ConsulApi.js';
-import { ConsulRequestError } from './ConsulRequestError.js';
+import { type ConsulRequestError, toConsulRequestError } from './ConsulRequestError.js';
 import type { AgentRegistration } from './toAgentRegistration.js';
 
 /** What happened to a service this registry registered, outside of a caller's own call. */
@@ -144,7 +144,7 @@ export class OwnRegistrations {
       return true;
     } catch (error) {
       if (this.signal.aborted || this.entries.get(id) !== entry) return false;
-      this.emit({ type: 'reregister_failed', id, service, error: asRequestError(error) });
+      this.emit({ type: 'reregister_failed', id, service, error: toConsulRequestError('registration', error) });
       return false;
     }
   }
@@ -164,7 +164,7 @@ export class OwnRegistrations {
       await this.api.passCheck(checkId, this.signal);
     } catch (error) {
       if (this.signal.aborted || this.entries.get(id) !== entry) return;
-      const failure = asRequestError(error);
+      const failure = toConsulRequestError('registration', error);
       if (isCheckLost(failure)) await this.reregister(entry);
       else this.emit({ type: 'heartbeat_failed', id, service, error: failure });
     }
@@ -192,10 +192,4 @@ function isCheckLost(error: ConsulRequestError): boolean {
   return (
     error.status === 404 || (error.status === 500 && /unknown check|does not have associated ttl/i.test(error.message))
   );
-}
-
-function asRequestError(error: unknown): ConsulRequestError {
-  return error instanceof ConsulRequestError
-    ? error
-    : new ConsulRequestError('registration', 'internal', error instanceof Error ? error.message : String(error));
 }

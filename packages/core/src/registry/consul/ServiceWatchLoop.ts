@@ -4,7 +4,7 @@ import { HEALTH_VALUES } from '../Instance.js';
 import type { SnapshotHub } from '../SnapshotHub.js';
 import type { ConsulApi } from './ConsulApi.js';
 import type { ResolvedConsulOptions } from './ConsulRegistryOptions.js';
-import { ConsulRequestError } from './ConsulRequestError.js';
+import { toConsulRequestError } from './ConsulRequestError.js';
 import { filterExpression, type ServerFilter } from './filterExpression.js';
 import { nextIndex } from './nextIndex.js';
 import { TokenBucket } from './TokenBucket.js';
@@ -148,16 +148,12 @@ export class ServiceWatchLoop {
 
   private report(error: unknown): void {
     const { options } = this.context;
-    const reported =
-      error instanceof ConsulRequestError
-        ? error
-        : new ConsulRequestError(
-            `watch ${this.service}`,
-            'internal',
-            error instanceof Error ? error.message : String(error),
-          );
     try {
-      options.telemetry?.recordWatchError(options.name, this.service, reported);
+      options.telemetry?.recordWatchError(
+        options.name,
+        this.service,
+        toConsulRequestError(`watch ${this.service}`, error),
+      );
     } catch {
       // Reporting must never stop the loop (nor reject where nobody listens).
     }
