@@ -207,7 +207,9 @@ describe('startTelemetry', () => {
     expect(errors.length).toBeGreaterThan(0);
   });
 
-  it('rejects bad options with ConfigError naming the option', async () => {
+  it('rejects bad options with ConfigError naming the option, registering nothing', async () => {
+    const meterProvider = metrics.getMeterProvider();
+    const loggerProvider = logs.getLoggerProvider();
     const bad = [
       [{ serviceName: '' }, 'serviceName'],
       [{ serviceName: 's', exporter: 'zipkin' }, 'exporter'],
@@ -224,7 +226,8 @@ describe('startTelemetry', () => {
       expect(isConfigError(error), option).toBe(true);
       expect((error as { option: string }).option).toBe(option);
     }
-    expect(logs.getLoggerProvider()).toBeDefined();
+    expect(metrics.getMeterProvider()).toBe(meterProvider);
+    expect(logs.getLoggerProvider()).toBe(loggerProvider);
   });
 });
 
