@@ -1,9 +1,6 @@
 // ConsulRegistry against a real Consul agent (dev mode on 127.0.0.1, built by
 // tools/consul/build.sh): how fast a health change reaches subscribers, and what watching
 // costs this process (CPU and heap) for one big service and for many small ones.
-//
-// `@switchyard/core/consul` is not an exported entry of the built package yet, so the
-// registry is imported from the sources (tsx compiles them).
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -358,7 +355,7 @@ const suite: Suite = {
       return {
         title: 'Consul registry',
         description: `
-A real Consul ${'1.14'} agent in dev mode on 127.0.0.1 (started by \`test/support/consulAgent.ts\`), and
+A real Consul 1.14 agent in dev mode on 127.0.0.1 (started by \`test/support/consulAgent.ts\`), and
 \`ConsulRegistry\` with its defaults (30 s blocking wait, rate limit of 2 back-to-back queries then one per
 50 ms). **Propagation**: a TTL check is failed and passed again through \`/v1/agent/check/fail|pass\`,
 ${CHANGES} times ${CHANGE_GAP_MS} ms apart, then ${BURST_CHANGES} times back to back; each sample runs from
