@@ -6,6 +6,7 @@ import {
   type FetchRequestInit,
   type HttpServerRequestHandle,
   type Instance,
+  type LinkedSignal,
   type ServiceClient,
 } from '@switchyard/core';
 import type { Request } from 'express';
@@ -54,19 +55,7 @@ export class RequestContext implements SwitchyardRequestContext {
   }
 
   fetch(service: string, path: string, init: FetchRequestInit = {}): Promise<Response> {
-    this.noteRoute();
-    if (!this.abortOnDisconnect) {
-      return settle(
-        otelContext.with(this.context, () => this.client.fetch(service, path, init)),
-        undefined,
-      );
-    }
-    const linked = init.signal ? anySignal(init.signal, this.signal) : undefined;
-    const request: FetchRequestInit = { ...init, signal: linked?.signal ?? this.signal };
-    return settle(
-      otelContext.with(this.context, () => this.client.fetch(service, path, request)),
-      linked,
-    );
+    return this.bound(init, (request) => this.client.fetch(service, path, request));
   }
 
   call<T>(
@@ -74,19 +63,7 @@ export class RequestContext implements SwitchyardRequestContext {
     fn: (instance: Instance, attempt: CallAttempt) => Promise<T>,
     options: CallRequestOptions = {},
   ): Promise<T> {
-    this.noteRoute();
-    if (!this.abortOnDisconnect) {
-      return settle(
-        otelContext.with(this.context, () => this.client.call(service, fn, options)),
-        undefined,
-      );
-    }
-    const linked = options.signal ? anySignal(options.signal, this.signal) : undefined;
-    const callOptions: CallRequestOptions = { ...options, signal: linked?.signal ?? this.signal };
-    return settle(
-      otelContext.with(this.context, () => this.client.call(service, fn, callOptions)),
-      linked,
-    );
+    return this.bound(options, (callOptions) => this.client.call(service, fn, callOptions));
   }
 
   /** The client went away: abort every downstream call of this request. */
@@ -106,6 +83,27 @@ export class RequestContext implements SwitchyardRequestContext {
     if (source === undefined || source === this.routeSource) return;
     this.routeSource = source;
     this.routeValue = this.resolveRoute(this.req);
+  }
+
+  /**
+   * Runs a client call in this request's trace context, its signal linked with the
+   * disconnect signal (unless `abortOnDisconnect` is off), its failure tagged as upstream.
+   */
+  private bound<O extends { readonly signal?: AbortSignal | null | undefined }, T>(
+    options: O,
+    send: (options: O) => Promise<T>,
+  ): Promise<T> {
+    this.noteRoute();
+    let linked: LinkedSignal | undefined;
+    let sent = options;
+    if (this.abortOnDisconnect) {
+      linked = options.signal ? anySignal(options.signal, this.signal) : undefined;
+      sent = { ...options, signal: linked?.signal ?? this.signal };
+    }
+    return settle(
+      otelContext.with(this.context, () => send(sent)),
+      linked,
+    );
   }
 
   /** The route to report: captured inside the handler if the same route still matched, else resolved now. */
