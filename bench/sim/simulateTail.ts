@@ -1,7 +1,14 @@
-import { type Balancer, type Clock, createInstance, type Instance, type RandomSource } from '@switchyard/core';
+import {
+  type Balancer,
+  type Clock,
+  createInstance,
+  type Instance,
+  type RandomSource,
+  seededRandom,
+} from '@switchyard/core';
 import { quantile } from '../harness.js';
 import { EventQueue } from './EventQueue.js';
-import { exponential, seededRandom } from './seededRandom.js';
+import { exponential } from './exponential.js';
 
 /** One run of the tail-latency simulation. Every strategy gets the same scenario and seed. */
 export interface TailScenario {

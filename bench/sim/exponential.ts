@@ -1,7 +1,5 @@
 import type { RandomSource } from '@switchyard/core';
 
-export { seededRandom } from '@switchyard/core';
-
 /** An exponentially distributed sample with the given mean. */
 export function exponential(random: RandomSource, mean: number): number {
   return -mean * Math.log(1 - random());
