@@ -11,19 +11,16 @@ import { type ConsulAgent, startConsul } from '../support/consulAgent.js';
 interface Instance {
   readonly name: string;
   readonly port: number;
-  hits: number;
   close(): Promise<void>;
 }
 
 async function startInstance(name: string): Promise<Instance> {
-  const state = { hits: 0 };
   const server: Server = createServer((_req, res) => {
-    state.hits += 1;
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(name);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(state, {
+  return {
     name,
     port: (server.address() as AddressInfo).port,
     close: () =>
@@ -31,7 +28,7 @@ async function startInstance(name: string): Promise<Instance> {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
-  });
+  };
 }
 
 let agent: ConsulAgent;
@@ -86,14 +83,12 @@ describe('client.fetch over ConsulRegistry', () => {
       const DEREGISTER_AT = 100;
       const bodies: string[] = [];
       let failures = 0;
-      let bHitsAtRemoval = 0;
       for (calls = 0; calls < CALLS; ) {
         if (calls === DEREGISTER_AT) {
           // A graceful shutdown done badly on purpose: deregister, then close at once,
           // without waiting for the change to reach anyone. Retries cover the gap.
           await registry.deregister(`${service}-b`);
           await b.close();
-          bHitsAtRemoval = b.hits;
         }
         try {
           const response = await client.fetch(service, '/');
@@ -112,9 +107,8 @@ describe('client.fetch over ConsulRegistry', () => {
       const before = bodies.slice(0, DEREGISTER_AT);
       expect(before.filter((x) => x === 'a').length).toBeGreaterThanOrEqual(40);
       expect(before.filter((x) => x === 'b').length).toBeGreaterThanOrEqual(40);
-      // After: everything on a, and b (closed) got nothing more.
+      // After: everything on a (b's server is closed, so its own hit count could prove nothing).
       expect(bodies.slice(DEREGISTER_AT).every((x) => x === 'a')).toBe(true);
-      expect(b.hits).toBe(bHitsAtRemoval);
       // The watch saw b leave within a few calls of the deregistration.
       expect(removedAt).toBeDefined();
       expect((removedAt ?? CALLS) - DEREGISTER_AT).toBeLessThan(50);
