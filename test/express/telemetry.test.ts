@@ -8,15 +8,11 @@ import {
   BrokenCircuitError,
   createClient,
   DURATION_BUCKETS_SECONDS,
+  type HttpInstrumentationMode,
   StaticRegistry,
   TELEMETRY_METRICS,
 } from '@switchyard/core';
-import {
-  type ServerInstrumentationMode,
-  type ServerTelemetryOptions,
-  switchyard,
-  switchyardErrorHandler,
-} from '@switchyard/express';
+import { type ServerTelemetryOptions, switchyard, switchyardErrorHandler } from '@switchyard/express';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createInMemoryOtel, type InMemoryOtel, installGlobalContext } from '../support/otel.js';
@@ -296,7 +292,7 @@ describe('http.server.request.duration', () => {
 describe('httpInstrumentation', () => {
   /** Stands in for @opentelemetry/instrumentation-http: a span and its RPC metadata in the request's context. */
   async function underHttpInstrumentation(
-    mode: ServerInstrumentationMode,
+    mode: HttpInstrumentationMode,
     beforeRoutes: (app: express.Express) => void = () => {},
   ): Promise<{ server: Listening; metadata: RPCMetadata[]; downstreamTraceparents: () => string[] }> {
     otel = createInMemoryOtel();

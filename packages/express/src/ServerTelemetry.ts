@@ -1,36 +1,15 @@
-import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
-import {
-  HTTP_INSTRUMENTATION_MODES,
-  type HttpInstrumentationMode,
-  type HttpServerRequestGetter,
-  HttpServerTelemetry,
-} from '@switchyard/core';
+import { type HttpServerRequestGetter, HttpServerTelemetry, type HttpServerTelemetryOptions } from '@switchyard/core';
 import type { Response } from 'express';
 import type { RequestContext } from './RequestContext.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
 
 /**
- * Who makes the SERVER span and `http.server.request.duration`:
- * - `switchyard`: this middleware.
- * - `external`: OpenTelemetry's `@opentelemetry/instrumentation-http` (with or without
- *   `instrumentation-express`); the middleware only continues its trace and tells it the route.
- * - `auto` (default): `external` for requests that instrumentation-http already handles
- *   (it puts its RPC metadata in the active context), else `switchyard`. Decided per request.
+ * `switchyard({ telemetry })`: core's server telemetry options (providers, `httpInstrumentation`,
+ * `knownHttpMethods`). With `httpInstrumentation: 'external'` (or `'auto'` under
+ * `@opentelemetry/instrumentation-http`) the middleware only continues the trace and tells
+ * instrumentation-http the route.
  */
-export type ServerInstrumentationMode = HttpInstrumentationMode;
-
-export const SERVER_INSTRUMENTATION_MODES: readonly ServerInstrumentationMode[] = HTTP_INSTRUMENTATION_MODES;
-
-export interface ServerTelemetryOptions {
-  /** Default: the global tracer provider. */
-  readonly tracerProvider?: TracerProvider;
-  /** Default: the global meter provider (instruments are created on the first request). */
-  readonly meterProvider?: MeterProvider;
-  /** Default `'auto'`. */
-  readonly httpInstrumentation?: ServerInstrumentationMode;
-  /** Full override of the known HTTP methods (else `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS`, else semconv's list). */
-  readonly knownHttpMethods?: readonly string[];
-}
+export type ServerTelemetryOptions = Omit<HttpServerTelemetryOptions, 'clock'>;
 
 /**
  * How core's server telemetry reads an Express request, through its `req.switchyard`.

@@ -19,13 +19,6 @@ export function booleanOption(option: string, value: unknown): boolean {
   return value;
 }
 
-export function oneOfOption<T extends string>(option: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new ConfigError(option, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
-  }
-  return value as T;
-}
-
 export function numberOption(option: string, value: unknown, min: number, max = Number.POSITIVE_INFINITY): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     const range = max === Number.POSITIVE_INFINITY ? `>= ${min}` : `from ${min} to ${max}`;

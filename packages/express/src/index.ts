@@ -13,7 +13,6 @@ export type {
 export { registerOnListen } from './lifecycle.js';
 export type { SwitchyardMiddleware, SwitchyardOptions } from './middleware.js';
 export { switchyard } from './middleware.js';
-export type { ServerInstrumentationMode, ServerTelemetryOptions } from './ServerTelemetry.js';
-export { SERVER_INSTRUMENTATION_MODES } from './ServerTelemetry.js';
+export type { ServerTelemetryOptions } from './ServerTelemetry.js';
 export type { SwitchyardRequestContext } from './SwitchyardRequestContext.js';
 export { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';

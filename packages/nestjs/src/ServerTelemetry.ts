@@ -1,10 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import {
-  type HttpServerRequestGetter,
-  type HttpServerRequestHandle,
-  type HttpServerRequestResult,
-  HttpServerTelemetry,
-} from '@switchyard/core';
+import { type HttpServerRequestGetter, type HttpServerRequestHandle, HttpServerTelemetry } from '@switchyard/core';
 import { SERVER_INSTRUMENTATION_SCOPE, SERVER_INSTRUMENTATION_VERSION } from './serverNames.js';
 import type { SwitchyardServerTelemetryOptions } from './switchyard.interfaces.js';
 
@@ -18,12 +13,6 @@ export interface ServerRequestLike {
   readonly httpVersion?: string | undefined;
   readonly socket?: { readonly remoteAddress?: string | undefined; readonly encrypted?: boolean } | undefined;
 }
-
-/** How a request ended. */
-export interface ServerRequestResult extends HttpServerRequestResult {}
-
-/** One request being observed: run the handler in its `context`, `end` it once the response is done. */
-export interface ServerRequestHandle extends HttpServerRequestHandle {}
 
 /** How core's server telemetry reads the Node request under Express or Fastify. */
 const NODE_REQUEST: HttpServerRequestGetter<ServerRequestLike> = {
@@ -58,7 +47,7 @@ export class ServerTelemetry {
   }
 
   /** Starts observing `request`, matched to the route pattern `route` (undefined if unknown). */
-  start(request: ServerRequestLike, route: string | undefined): ServerRequestHandle {
+  start(request: ServerRequestLike, route: string | undefined): HttpServerRequestHandle {
     return this.telemetry.start(request, NODE_REQUEST, route);
   }
 }

@@ -1,8 +1,6 @@
-// The server span name `{method} {route}` lives in core; this package keeps exporting it as `serverSpanName`.
-export { httpServerSpanName as serverSpanName } from '@switchyard/core';
 export type { SwitchyardHttpError } from './mapSwitchyardError.js';
 export { mapSwitchyardError } from './mapSwitchyardError.js';
-export type { ServerRequestHandle, ServerRequestLike, ServerRequestResult } from './ServerTelemetry.js';
+export type { ServerRequestLike } from './ServerTelemetry.js';
 export { ServerTelemetry } from './ServerTelemetry.js';
 export { SERVER_INSTRUMENTATION_SCOPE, SERVER_INSTRUMENTATION_VERSION } from './serverNames.js';
 export {

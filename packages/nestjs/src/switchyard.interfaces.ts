@@ -1,10 +1,9 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
-import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
 import type {
   ClientOptions,
   HealthCheck,
-  HttpInstrumentationMode,
+  HttpServerTelemetryOptions,
   InstanceInput,
   ServiceClient,
   ServiceRegistry,
@@ -37,24 +36,12 @@ export interface SwitchyardRegistrationOptions extends Omit<InstanceInput, 'host
 
 /**
  * The SERVER span and `http.server.request.duration` made for each request reaching a
- * controller, and the lifecycle log records (registered, deregistered, failures).
+ * controller (core's server telemetry options: providers, `httpInstrumentation`,
+ * `knownHttpMethods`), and the lifecycle log records (registered, deregistered, failures).
  */
-export interface SwitchyardServerTelemetryOptions {
-  /**
-   * `'auto'` (default): make the span unless `@opentelemetry/instrumentation-http` handles
-   * the request (its RPC metadata is in the active context); `'switchyard'`: always;
-   * `'external'`: never (leave server spans to OpenTelemetry's own). Without a span of its
-   * own the handler still runs in the caller's trace.
-   */
-  readonly httpInstrumentation?: HttpInstrumentationMode;
-  /** Default: the global tracer provider. */
-  readonly tracerProvider?: TracerProvider;
-  /** Default: the global meter provider. */
-  readonly meterProvider?: MeterProvider;
+export interface SwitchyardServerTelemetryOptions extends Omit<HttpServerTelemetryOptions, 'clock'> {
   /** For lifecycle log records. Default: the global logger provider. */
   readonly loggerProvider?: LoggerProvider;
-  /** Full override of the known HTTP methods (else `OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS`, else semconv's list). */
-  readonly knownHttpMethods?: readonly string[];
 }
 
 /** What `forRoot` takes and what a `forRootAsync` factory returns. */
