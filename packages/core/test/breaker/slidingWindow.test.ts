@@ -143,6 +143,29 @@ describe('SlidingWindowBreaker slow calls', () => {
     expect(events.changes[0]?.reason).toMatch(/^slow-call rate 50% >= 50%/);
   });
 
+  it('reads the clock only when it needs the time: never (count window), once (time window), twice (slow calls)', async () => {
+    const readsPerCall = async (options: SlidingWindowBreakerOptions): Promise<number> => {
+      let reads = 0;
+      const breaker = new SlidingWindowBreaker({
+        ...options,
+        clock: {
+          now: () => {
+            reads++;
+            return 5_000;
+          },
+        },
+      });
+      const before = reads;
+      await succeed(breaker, 10);
+      await fail(breaker, 5); // below the minimum number of calls: nothing trips
+      expect(breaker.state).toBe('closed');
+      return (reads - before) / 15;
+    };
+    expect(await readsPerCall({})).toBe(0);
+    expect(await readsPerCall({ slidingWindowType: 'time' })).toBe(1);
+    expect(await readsPerCall({ slowCallDurationThreshold: 60_000 })).toBe(2);
+  });
+
   it('never counts slow calls when the duration threshold is Infinity', async () => {
     const { breaker, clock } = make({
       minimumNumberOfCalls: 2,
