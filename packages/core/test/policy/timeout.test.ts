@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { isTimeoutError, TimeoutError, timeout } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { expectTimersDrained, flush, track } from './support.js';
+import { expectTimersDrained, flush, ManualClock, track } from './support.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -117,6 +117,45 @@ describe('TimeoutPolicy', () => {
     ).rejects.toBe(boom);
     await expectTimersDrained();
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('shares one timer among overlapping deadlines, each expiring at its own time', async () => {
+    const policy = timeout(1000);
+    const first = track(policy.execute(() => never<string>()));
+    await vi.advanceTimersByTimeAsync(300);
+    const second = track(policy.execute(() => never<string>()));
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(700);
+    expect(isTimeoutError(first.error)).toBe(true);
+    expect(second.settled).toBe(false);
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(isTimeoutError(second.error)).toBe(true);
+    await expectTimersDrained();
+  });
+
+  it('waits on when its timer fires before the deadline by its clock', async () => {
+    const clock = new ManualClock(0);
+    const policy = timeout(1000, { clock });
+    const result = track(policy.execute(() => never<string>()));
+    clock.set(999);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(result.settled).toBe(false);
+    clock.set(1000);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(isTimeoutError(result.error)).toBe(true);
+  });
+
+  it("keeps its timer ref'd only while a deadline is pending, so an idle policy never holds the process open", async () => {
+    vi.useRealTimers();
+    const refTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = refTimers();
+    let during = 0;
+    await timeout(60_000).execute(async () => {
+      during = refTimers();
+    });
+    expect(during).toBe(before + 1);
+    expect(refTimers()).toBe(before);
   });
 
   it('ignores a late settlement of fn after the deadline', async () => {
