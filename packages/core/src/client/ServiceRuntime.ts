@@ -83,7 +83,13 @@ export class ServiceRuntime implements Disposable {
     clock: Clock,
   ) {
     const balancerOption = options.balancer ?? CLIENT_DEFAULTS.balancer;
-    this.balancer = typeof balancerOption === 'function' ? balancerOption(service) : createBalancer(balancerOption);
+    // Peak-EWMA decays by its clock what the client measured on this one: they must be the same.
+    this.balancer =
+      typeof balancerOption === 'function'
+        ? balancerOption(service)
+        : balancerOption === 'peak-ewma'
+          ? createBalancer('peak-ewma', { clock })
+          : createBalancer(balancerOption);
     this.pickContext = { service };
 
     const panicThreshold = finiteNumber(

@@ -63,4 +63,40 @@ describe('balancer feedback', () => {
     expect(balancer.events).toEqual(['start a', 'end a 7ms failed', 'start b', 'end b 3ms ok']);
     await client.close();
   });
+
+  it("decays peak-EWMA's estimates on the client's clock, so a once-slow instance is tried again", async () => {
+    const registry = new StaticRegistry({
+      services: {
+        cart: [
+          { id: 'a', host: '127.0.0.1', port: 1 },
+          { id: 'b', host: '127.0.0.1', port: 2 },
+        ],
+      },
+    });
+    registries.push(registry);
+    let time = 0;
+    const client = createClient({
+      registry,
+      clock: { now: () => time },
+      telemetry: false,
+      breaker: false,
+      retry: false,
+      balancer: 'peak-ewma',
+    });
+    const picked: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      await client.call('cart', async (instance) => {
+        picked.push(instance.id);
+        time += instance.id === 'a' && picked.filter((id) => id === 'a').length === 1 ? 1_000 : 5;
+      });
+      time += 1_000; // a quiet second between calls
+    }
+    // a was slow once, then b took everything until a's estimate had decayed below b's:
+    // that takes about a minute of the client's time, which only passes on the client's clock.
+    const first = picked.indexOf('a');
+    const again = picked.indexOf('a', first + 1);
+    expect(picked.slice(first + 1, first + 11)).toEqual(Array(10).fill('b'));
+    expect(again).toBeGreaterThan(first + 10);
+    await client.close();
+  });
 });
