@@ -44,7 +44,8 @@ export class FallbackPolicy<F> implements Policy<F> {
     try {
       return await callAttempt(fn, attemptContext(signal, 0));
     } catch (error) {
-      if (signal?.aborted || !this.when(error)) throw error;
+      if (signal?.aborted) throw signal.reason;
+      if (!this.when(error)) throw error;
       this.fallbackEmitter.emit({ error });
       return await this.handler(error);
     }

@@ -43,6 +43,16 @@ describe('FallbackPolicy', () => {
     await expect(result).rejects.toBe(reason);
   });
 
+  it("rejects with the caller's abort reason, whatever the attempt rejected with", async () => {
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    const result = fallback('cached').execute(async () => {
+      controller.abort(reason);
+      throw new Error('socket closed'); // a transport that fails its own way
+    }, controller.signal);
+    await expect(result).rejects.toBe(reason);
+  });
+
   it('widens the result type by its substitute, also inside wrap', () => {
     expectTypeOf(fallback('x').execute(async () => 1)).toEqualTypeOf<Promise<number | string>>();
     expectTypeOf(wrap(fallback(null), retry(), timeout(10)).execute(async () => 1)).toEqualTypeOf<
