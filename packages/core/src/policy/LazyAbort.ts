@@ -18,10 +18,6 @@ export class LazyAbort {
     return this.controller.signal;
   }
 
-  get aborted(): boolean {
-    return this.abortedWith !== undefined;
-  }
-
   abort(reason: unknown): void {
     if (this.abortedWith !== undefined) return;
     this.abortedWith = { reason };
