@@ -3,6 +3,7 @@
 // registry failures that are logged but never crash the application.
 import { Controller, Get } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { logs } from '@opentelemetry/api-logs';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import {
   createClient,
@@ -304,5 +305,21 @@ describe('lifecycle log records', () => {
       },
     ]);
     await loggerProvider.shutdown();
+  });
+
+  it('telemetry: false emits none, not even to the global logger provider', async () => {
+    const exporter = new InMemoryLogRecordExporter();
+    const loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter })] });
+    logs.setGlobalLoggerProvider(loggerProvider);
+    try {
+      const app = await start({ registration: { service: 'shop', id: 'shop-1' }, telemetry: false });
+      expect(await app.app.get(SwitchyardLifecycle).whenRegistered()).toBe('shop-1');
+      await app.app.close();
+      running = undefined;
+      expect(exporter.getFinishedLogRecords()).toEqual([]);
+    } finally {
+      logs.disable();
+      await loggerProvider.shutdown();
+    }
   });
 });

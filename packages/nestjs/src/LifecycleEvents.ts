@@ -1,4 +1,4 @@
-import { type LoggerProvider, logs, SeverityNumber } from '@opentelemetry/api-logs';
+import { type LoggerProvider, SeverityNumber } from '@opentelemetry/api-logs';
 import { TELEMETRY_ATTRIBUTES as ATTR, TELEMETRY_LOG_EVENTS as EVENTS, errorTypeOf } from '@switchyard/core';
 import { SERVER_INSTRUMENTATION_SCOPE, SERVER_INSTRUMENTATION_VERSION } from './serverNames.js';
 
@@ -11,7 +11,8 @@ export type LifecyclePhase = 'register' | 'deregister' | 'close';
  * `switchyard.lifecycle.error` (WARN). Emitting never throws.
  */
 export class LifecycleEvents {
-  constructor(private readonly provider: LoggerProvider | undefined = logs) {}
+  /** `provider` undefined: emit nothing (`telemetry: false`). */
+  constructor(private readonly provider: LoggerProvider | undefined) {}
 
   registered(service: string, id: string): void {
     this.emit(SeverityNumber.INFO, EVENTS.instanceRegistered, `Registered ${service} instance ${id}`, {

@@ -9,6 +9,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { logs } from '@opentelemetry/api-logs';
 import type { ServiceClient, ServiceRegistry } from '@switchyard/core';
 import type { Subscription } from 'rxjs';
 import { advertisedAddress } from './advertisedAddress.js';
@@ -48,7 +49,8 @@ export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplic
     @Optional() @Inject(HttpAdapterHost) private readonly adapterHost?: HttpAdapterHost,
   ) {
     this.ownsClient = client !== options.client;
-    this.events = new LifecycleEvents(options.telemetry === false ? undefined : options.telemetry?.loggerProvider);
+    const telemetry = options.telemetry;
+    this.events = new LifecycleEvents(telemetry === false ? undefined : (telemetry?.loggerProvider ?? logs));
     this.settled = new Promise((resolve) => {
       this.settle = resolve;
     });
