@@ -1,6 +1,6 @@
 import { type Context, context as otelContext } from '@opentelemetry/api';
+import { isCallerAbort } from '../breaker/isCallerAbort.js';
 import { HttpStatusError } from '../errors/HttpStatusError.js';
-import { hasErrorCode } from '../errors/SwitchyardError.js';
 import { type Instance, instanceAuthority } from '../registry/Instance.js';
 import type { SwitchyardTelemetry } from '../telemetry/instruments.js';
 import type { CallAttempt, FetchRequestInit } from './ClientOptions.js';
@@ -63,7 +63,7 @@ export class HttpTransport {
     } catch (error) {
       handle?.end({
         error,
-        aborted: attempt.signal.aborted && !hasErrorCode(attempt.signal.reason, 'SWITCHYARD_TIMEOUT'),
+        aborted: isCallerAbort(attempt.signal),
       });
       throw error;
     }

@@ -1,5 +1,6 @@
 import { type Context, context as otelContext } from '@opentelemetry/api';
 import type { PickContext } from '../balancer/Balancer.js';
+import { isCallerAbort } from '../breaker/isCallerAbort.js';
 import { type Clock, systemClock } from '../common/Clock.js';
 import { fn as functionOption, nonEmptyString, oneOf, plainObject } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
@@ -8,7 +9,6 @@ import { hasErrorCode } from '../errors/SwitchyardError.js';
 import { isTimeoutError } from '../errors/TimeoutError.js';
 import { callAttempt } from '../policy/callAttempt.js';
 import { isAbortError } from '../policy/isAbortError.js';
-import { attemptContext } from '../policy/LazyAbort.js';
 import type { AttemptContext } from '../policy/Policy.js';
 import type { Instance } from '../registry/Instance.js';
 import type { ServiceRegistry } from '../registry/ServiceRegistry.js';
@@ -30,7 +30,6 @@ type AttemptRunner<T> = (instance: Instance, attempt: CallAttempt, parent: Conte
 
 /** Per-call bookkeeping, allocated once per call. */
 interface CallState {
-  attempts: number;
   /** Instances already tried, so a retry prefers another (allocated on the first retry). */
   tried: Set<string> | undefined;
 }
@@ -109,7 +108,7 @@ export class ServiceClient {
                   return value;
                 },
                 (error: unknown) => {
-                  handle.end({ error, aborted: attempt.signal.aborted && !isTimeoutError(attempt.signal.reason) });
+                  handle.end({ error, aborted: isCallerAbort(attempt.signal) });
                   throw error;
                 },
               );
@@ -181,30 +180,12 @@ export class ServiceClient {
       const runtime = this.runtime(service);
       if (!runtime.hasSnapshot) await runtime.firstSnapshot();
       const pickContext: PickContext = key === undefined ? runtime.pickContext : { service, key };
-      const state: CallState = { attempts: 0, tried: undefined };
-      const attempt = (ctx: AttemptContext): Promise<T> =>
-        this.attempt(runtime, state, pickContext, runner, ctx, parent, signal);
-      // Layers pass the caller's own signal down unless a hedge must be able to abort an
-      // attempt: reading a lazily made attempt signal would construct it (see LazyAbort).
-      const timeoutPolicy = runtime.timeout;
-      const hedgePolicy = runtime.hedge;
-      const retryPolicy = runtime.retry;
-      const withTimeout =
-        timeoutPolicy === undefined
-          ? attempt
-          : (ctx: AttemptContext) => timeoutPolicy.execute(attempt, hedgePolicy === undefined ? signal : ctx.signal);
-      const hedged =
-        hedgePolicy === undefined
-          ? withTimeout
-          : (ctx: AttemptContext) => hedgePolicy.execute(withTimeout, ctx.signal, { idempotent });
-      const retried =
-        retryPolicy === undefined
-          ? hedged
-          : (_ctx: AttemptContext) => retryPolicy.execute(hedged, signal, { idempotent });
-      const result =
-        runtime.bulkhead === undefined
-          ? await callAttempt(retried, attemptContext(signal, 0))
-          : await runtime.bulkhead.execute(retried, signal);
+      const state: CallState = { tried: undefined };
+      const result = await runtime.policy.execute(
+        (attempt) => this.attempt(runtime, state, pickContext, runner, attempt, parent, signal),
+        signal,
+        { idempotent },
+      );
       telemetry?.recordCall(service, 'success', this.clock.now() - started);
       return result;
     } catch (error) {
@@ -221,11 +202,10 @@ export class ServiceClient {
     state: CallState,
     pickContext: PickContext,
     runner: AttemptRunner<T>,
-    ctx: AttemptContext,
+    attempt: AttemptContext,
     parent: Context,
     callerSignal: AbortSignal | undefined,
   ): Promise<T> {
-    const number = state.attempts++;
     let instances = runtime.eligible();
     if (state.tried !== undefined && state.tried.size > 0 && instances.length > 1) {
       const tried = state.tried;
@@ -239,7 +219,6 @@ export class ServiceClient {
       state.tried ??= new Set();
       state.tried.add(instance.id);
     }
-    const attempt = new NumberedAttempt(ctx, number);
     const onCallEnd = balancer.onCallEnd;
     const send =
       onCallEnd === undefined
@@ -299,18 +278,6 @@ function outcomeOf(error: unknown, signal: AbortSignal | undefined): CallOutcome
     return 'rejected';
   }
   return 'failure';
-}
-
-/** The call's attempt number over a policy's context; the signal is read only when used. */
-class NumberedAttempt implements CallAttempt {
-  constructor(
-    private readonly ctx: AttemptContext,
-    readonly attempt: number,
-  ) {}
-
-  get signal(): AbortSignal {
-    return this.ctx.signal;
-  }
 }
 
 function validateRegistry(registry: unknown): asserts registry is ServiceRegistry {

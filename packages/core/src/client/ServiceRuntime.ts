@@ -12,9 +12,11 @@ import { BulkheadPolicy } from '../policy/BulkheadPolicy.js';
 import { HedgingPolicy } from '../policy/HedgingPolicy.js';
 import { isAbortError } from '../policy/isAbortError.js';
 import { isTransientError } from '../policy/isTransientError.js';
+import type { Policy } from '../policy/Policy.js';
 import { RetryBudget } from '../policy/RetryBudget.js';
 import { RetryPolicy } from '../policy/RetryPolicy.js';
 import { TimeoutPolicy } from '../policy/TimeoutPolicy.js';
+import { wrap } from '../policy/wrap.js';
 import type { Instance } from '../registry/Instance.js';
 import type { ServiceRegistry, ServiceSnapshot } from '../registry/ServiceRegistry.js';
 import { errorTypeOf } from '../telemetry/errorType.js';
@@ -68,6 +70,8 @@ export class ServiceRuntime implements Disposable {
   readonly timeout: TimeoutPolicy | undefined;
   readonly bulkhead: BulkheadPolicy | undefined;
   readonly hedge: HedgingPolicy | undefined;
+  /** bulkhead → retry → hedge → timeout, composed once; `ctx.attempt` numbers a call's attempts. */
+  readonly policy: Policy;
   private snapshot: ServiceSnapshot | undefined;
   private ready: Promise<void> | undefined;
   private readonly disposables: Disposable[] = [];
@@ -164,6 +168,8 @@ export class ServiceRuntime implements Disposable {
         this.disposables.push(this.hedge.onHedge(() => telemetry.recordRetry(service, 'hedge')));
       }
     }
+    const layers = [this.bulkhead, this.retry, this.hedge, this.timeout];
+    this.policy = wrap(...layers.filter((layer): layer is NonNullable<typeof layer> => layer !== undefined));
   }
 
   get balancerName(): string {
