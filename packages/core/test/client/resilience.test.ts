@@ -1,6 +1,5 @@
 // The client against real HTTP servers on 127.0.0.1: failing, hanging and dead instances.
 import {
-  type Clock,
   createClient,
   isBrokenCircuitError,
   isTimeoutError,
@@ -8,14 +7,8 @@ import {
   StaticRegistry,
 } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../../test/support/clock.js';
 import { refusedPort, startServer, type TestServer } from './servers.js';
-
-class ManualClock implements Clock {
-  time = 10_000;
-  now(): number {
-    return this.time;
-  }
-}
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -45,7 +38,7 @@ describe('client.fetch under failure', () => {
   it('hides a 500-answering instance, ejects it, then probes and readmits it once healed', async () => {
     const [a, b, bad] = (await servers(3)) as [TestServer, TestServer, TestServer];
     bad.behaviour.status = 500;
-    const clock = new ManualClock();
+    const clock = new ManualClock(10_000);
     const client = track(
       createClient({
         registry: registryOf([a, b, bad]),
@@ -123,7 +116,7 @@ describe('client.fetch under failure', () => {
   it('fails fast with a typed error when every instance is down, without a retry storm', async () => {
     const ports = await Promise.all([refusedPort(), refusedPort(), refusedPort()]);
     let attempts = 0;
-    const clock = new ManualClock();
+    const clock = new ManualClock(10_000);
     const client = track(
       createClient({
         registry: registryOf(ports.map((port, i) => ({ id: `dead${i}`, port }))),
@@ -157,7 +150,7 @@ describe('client.fetch under failure', () => {
   it('keeps retries within the budget while a backend answers 503', async () => {
     const [down] = (await servers(1)) as [TestServer];
     down.behaviour.status = 503;
-    const clock = new ManualClock();
+    const clock = new ManualClock(10_000);
     const client = track(
       createClient({
         registry: registryOf([down]),

@@ -1,6 +1,7 @@
 import type Consul from 'consul';
 import { type Clock, defaultRandom, type RandomSource, systemClock } from '../../common/Clock.js';
 import {
+  booleanOption,
   finiteNumber,
   fn,
   integer,
@@ -10,7 +11,6 @@ import {
   stringRecord,
 } from '../../common/validate.js';
 import { ConfigError } from '../../errors/ConfigError.js';
-import { booleanOption } from '../../policy/booleanOption.js';
 import { SwitchyardTelemetry } from '../../telemetry/instruments.js';
 import type { ConsulClientLike } from './ConsulApi.js';
 import type { ServerFilter } from './filterExpression.js';
