@@ -65,3 +65,24 @@ function rangeText(kind: string, min: number, max: number): string {
   if (min === -Infinity) return `${kind} <= ${max}`;
   return `${kind} from ${min} to ${max}`;
 }
+
+/**
+ * Rejects keys of `record` that are not in `allowed`, so a typo (`wieght`) fails instead
+ * of quietly taking a default. The error names `${prefix}${key}`.
+ */
+export function knownKeys(
+  prefix: string,
+  record: Record<string, unknown>,
+  allowed: readonly string[],
+  context = '',
+): void {
+  for (const key of Object.keys(record)) {
+    if (!allowed.includes(key)) {
+      throw new ConfigError(
+        `${prefix}${key}`,
+        `no such option${context} (allowed: ${allowed.join(', ')})`,
+        record[key],
+      );
+    }
+  }
+}

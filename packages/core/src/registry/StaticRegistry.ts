@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Clock } from '../common/Clock.js';
 import type { Disposable } from '../common/Disposable.js';
-import { fn, nonEmptyString, oneOf, plainObject } from '../common/validate.js';
+import { fn, knownKeys, nonEmptyString, oneOf, plainObject } from '../common/validate.js';
 import { ConfigError, isConfigError } from '../errors/ConfigError.js';
 import { RegistryError } from '../errors/RegistryError.js';
 import {
@@ -192,10 +192,7 @@ export class StaticRegistry implements ServiceRegistry {
 
 function parseConfig(config: unknown): Map<string, Instance[]> {
   const root = plainObject('config', config);
-  for (const key of Object.keys(root)) {
-    if (!CONFIG_KEYS.includes(key))
-      throw new ConfigError(`config.${key}`, `no such option (allowed: services)`, root[key]);
-  }
+  knownKeys('config.', root, CONFIG_KEYS);
   const services = plainObject('services', root.services);
   const result = new Map<string, Instance[]>();
   // Ids are unique across the registry; remember where each was first seen.
@@ -216,15 +213,7 @@ function parseInstances(service: string, list: unknown, option: string): Instanc
   return list.map((item: unknown, i) => {
     const at = `${option}[${i}]`;
     const input = plainObject(at, item);
-    for (const key of Object.keys(input)) {
-      if (!Object.hasOwn(INSTANCE_INPUT_KEYS, key)) {
-        throw new ConfigError(
-          `${at}.${key}`,
-          `no such option (allowed: ${Object.keys(INSTANCE_INPUT_KEYS).join(', ')})`,
-          input[key],
-        );
-      }
-    }
+    knownKeys(`${at}.`, input, Object.keys(INSTANCE_INPUT_KEYS));
     return createInstance(input as unknown as InstanceInput, service, at);
   });
 }

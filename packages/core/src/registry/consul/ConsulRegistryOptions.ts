@@ -5,6 +5,7 @@ import {
   finiteNumber,
   fn,
   integer,
+  knownKeys,
   nonEmptyString,
   plainObject,
   stringArray,
@@ -138,11 +139,7 @@ const MAX_WAIT_MS = 600_000;
 /** Validates `options`; every problem is a ConfigError naming the option. */
 export function resolveConsulOptions(options: ConsulRegistryOptions): ResolvedConsulOptions {
   const o = plainObject('options', options);
-  for (const key of Object.keys(o)) {
-    if (!Object.hasOwn(OPTION_KEYS, key)) {
-      throw new ConfigError(key, `no such option (allowed: ${Object.keys(OPTION_KEYS).join(', ')})`, o[key]);
-    }
-  }
+  knownKeys('', o, Object.keys(OPTION_KEYS));
   const consul = o.consul === undefined ? undefined : consulClient(o.consul);
   if (consul !== undefined) {
     for (const key of ['host', 'port', 'secure'] as const) {
@@ -222,11 +219,7 @@ function rateLimit(value: unknown): Required<ConsulRateLimit> | false {
   if (value === undefined) return CONSUL_DEFAULTS.rateLimit;
   if (value === false) return false;
   const r = plainObject('rateLimit', value);
-  for (const key of Object.keys(r)) {
-    if (key !== 'intervalMs' && key !== 'burst') {
-      throw new ConfigError(`rateLimit.${key}`, 'no such option (allowed: intervalMs, burst)', r[key]);
-    }
-  }
+  knownKeys('rateLimit.', r, ['intervalMs', 'burst']);
   return {
     intervalMs:
       r.intervalMs === undefined
@@ -242,11 +235,7 @@ function serverFilters(value: unknown): ReadonlyMap<string, ServerFilter> {
   for (const [service, raw] of Object.entries(plainObject('serverFilters', value))) {
     const at = `serverFilters.${service}`;
     const filter = plainObject(at, raw);
-    for (const key of Object.keys(filter)) {
-      if (key !== 'tags' && key !== 'meta') {
-        throw new ConfigError(`${at}.${key}`, 'no such option (allowed: tags, meta)', filter[key]);
-      }
-    }
+    knownKeys(`${at}.`, filter, ['tags', 'meta']);
     const tags = filter.tags === undefined ? undefined : Object.freeze([...stringArray(`${at}.tags`, filter.tags)]);
     const meta = filter.meta === undefined ? undefined : stringRecord(`${at}.meta`, filter.meta);
     for (const key of Object.keys(meta ?? {})) metaKey(`${at}.meta.${key}`, key);

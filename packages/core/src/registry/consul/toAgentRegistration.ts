@@ -1,4 +1,4 @@
-import { integer, nonEmptyString, oneOf, plainObject } from '../../common/validate.js';
+import { integer, knownKeys, nonEmptyString, oneOf, plainObject } from '../../common/validate.js';
 import { ConfigError } from '../../errors/ConfigError.js';
 import { createInstance, INSTANCE_INPUT_KEYS, type InstanceInput } from '../Instance.js';
 import type { HealthCheck, Registration } from '../ServiceRegistry.js';
@@ -52,15 +52,7 @@ const MAX_WEIGHT = 1_000_000;
  */
 export function toAgentRegistration(registration: Registration, zoneMetaKey: string): AgentRegistration {
   const input = plainObject('registration', registration);
-  for (const key of Object.keys(input)) {
-    if (!Object.hasOwn(REGISTRATION_KEYS, key)) {
-      throw new ConfigError(
-        `registration.${key}`,
-        `no such option (allowed: ${Object.keys(REGISTRATION_KEYS).join(', ')})`,
-        input[key],
-      );
-    }
-  }
+  knownKeys('registration.', input, Object.keys(REGISTRATION_KEYS));
   const service = nonEmptyString('registration.service', input.service);
   const { check, ...rest } = registration;
   const instance = createInstance(rest as InstanceInput, service, 'registration');
@@ -127,15 +119,7 @@ function toCheck(
   const check = plainObject('registration.check', value);
   const type = oneOf('registration.check.type', check.type, CHECK_TYPES);
   const allowed = CHECK_KEYS[type];
-  for (const key of Object.keys(check)) {
-    if (!allowed.includes(key)) {
-      throw new ConfigError(
-        `registration.check.${key}`,
-        `no such option for a ${type} check (allowed: ${allowed.join(', ')})`,
-        check[key],
-      );
-    }
-  }
+  knownKeys('registration.check.', check, allowed, ` for a ${type} check`);
   const out: Record<string, string> & { CheckID: string } = {
     CheckID: `service:${id}`,
     Name: `Service '${service}' ${type} check`,
