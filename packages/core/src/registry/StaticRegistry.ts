@@ -76,13 +76,13 @@ export class StaticRegistry implements ServiceRegistry {
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      throw withCause(new ConfigError('file', `a readable JSON file (${messageOf(error)})`, where), error);
+      throw new ConfigError('file', `a readable JSON file (${messageOf(error)})`, where, { cause: error });
     }
     let data: unknown;
     try {
       data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     } catch (error) {
-      throw withCause(new ConfigError('file', `valid JSON (${messageOf(error)})`, where), error);
+      throw new ConfigError('file', `valid JSON (${messageOf(error)})`, where, { cause: error });
     }
     try {
       return new StaticRegistry(data as StaticRegistryConfig, options);
@@ -235,10 +235,4 @@ function checkUnique(seen: Map<string, string>, id: string, at: string): void {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function withCause<E extends Error>(error: E, cause: unknown): E {
-  // ConfigError takes no `cause` option; attach it the way `new Error(msg, { cause })` would.
-  Object.defineProperty(error, 'cause', { value: cause, writable: true, configurable: true });
-  return error;
 }
