@@ -21,6 +21,7 @@ import {
   type SwitchyardServerTelemetryOptions,
 } from '@switchyard/nestjs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Deferred, deferred } from '../support/deferred.js';
 import { createInMemoryOtel, type InMemoryOtel, installGlobalContext } from '../support/otel.js';
 import {
   type Downstream,
@@ -51,7 +52,18 @@ class ItemsController {
   broken(): never {
     throw new BrokenCircuitError(2_000);
   }
+
+  /** Answers only once the test lets it, so the client can go away first. */
+  @Get(':id/slow')
+  async slow(): Promise<{ late: true }> {
+    slowArrived.resolve();
+    await slowRelease.promise;
+    return { late: true };
+  }
 }
+
+let slowArrived: Deferred<void>;
+let slowRelease: Deferred<void>;
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 /** The context key of instrumentation-http's RPC metadata (`createContextKey` is a `Symbol.for`). */
@@ -195,6 +207,24 @@ describe('server spans', () => {
     const created = await otel.spans.waitFor((s) => isServer(s) && s.name === 'POST /items');
     expect(created.status.code).toBe(SpanStatusCode.UNSET);
     expect(created.attributes['http.response.status_code']).toBe(201);
+  });
+
+  it('a client that went away before the answer: switchyard.request.aborted, no status, not an error', async () => {
+    slowArrived = deferred<void>();
+    slowRelease = deferred<void>();
+    const app = await start();
+    const abort = new AbortController();
+    const pending = fetch(`${app.url}/items/1/slow`, { signal: abort.signal }).catch(() => undefined);
+    await slowArrived.promise;
+    abort.abort();
+    await pending;
+    const server = await otel.spans.waitFor(isServer);
+    slowRelease.resolve();
+    expect(server.name).toBe('GET /items/:id/slow');
+    expect(server.attributes['switchyard.request.aborted']).toBe(true);
+    expect(server.attributes['http.response.status_code']).toBeUndefined();
+    expect(server.attributes['error.type']).toBeUndefined();
+    expect(server.status.code).toBe(SpanStatusCode.UNSET);
   });
 });
 

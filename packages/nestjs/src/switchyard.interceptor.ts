@@ -41,12 +41,11 @@ export class SwitchyardTelemetryInterceptor implements NestInterceptor {
     if (request === undefined || response === undefined) return next.handle();
     const handle = this.telemetry.start(request, this.routeOf(http.getRequest(), context));
     let failure: unknown;
-    response.once('finish', () => handle.end({ statusCode: response.statusCode, error: failure }));
+    // `close` follows `finish` for a finished response; without it, the client went away first.
     response.once('close', () => {
-      // `close` without `finish`: the client went away before the response was complete.
-      if (response.writableFinished) return;
-      const statusCode = response.headersSent ? response.statusCode : undefined;
-      handle.end({ statusCode, error: failure, aborted: true });
+      const aborted = !response.writableFinished;
+      const statusCode = aborted && !response.headersSent ? undefined : response.statusCode;
+      handle.end({ statusCode, error: failure, aborted });
     });
     // Nest binds the handler's async scope when `handle()` is called: call it inside the span's context.
     return otelContext
