@@ -5,11 +5,12 @@
 import { EventEmitter } from 'node:events';
 import { Agent, request } from 'node:http';
 import { Worker } from 'node:worker_threads';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { createClient, StaticRegistry } from '@switchyard/core';
 import { switchyard } from '@switchyard/express';
 import express, { type RequestHandler } from 'express';
+import { TestMetricReader } from '../../test/support/otel.js';
 import { fmt, nsPerOp, ratio, type Suite, summarize, type Table } from '../harness.js';
 
 const REQUESTS = 10_000;
@@ -18,11 +19,6 @@ const ROUNDS = 9;
 
 const MICRO_OPS = 200_000;
 const MICRO_ROUNDS = 7;
-
-class SilentReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
 
 /**
  * The middleware's own cost per request, in process: a request object on Express's real
@@ -34,7 +30,7 @@ async function middlewareCost(): Promise<{ table: Table; noopNs: number; offNs: 
   const client = createClient({ registry: new StaticRegistry() });
   const sdk = {
     tracerProvider: new BasicTracerProvider(),
-    meterProvider: new MeterProvider({ readers: [new SilentReader()] }),
+    meterProvider: new MeterProvider({ readers: [new TestMetricReader()] }),
   };
   const handlers: Array<[string, RequestHandler]> = [
     ['pass-through middleware (baseline)', (_req, _res, next) => next()],
