@@ -57,6 +57,8 @@ export { BrokenCircuitError, isBrokenCircuitError } from './errors/BrokenCircuit
 export { BulkheadRejectedError, isBulkheadRejectedError } from './errors/BulkheadRejectedError.js';
 export { ConfigError, isConfigError } from './errors/ConfigError.js';
 export { HttpStatusError, isHttpStatusError } from './errors/HttpStatusError.js';
+export type { HttpErrorStatus } from './errors/httpStatusOf.js';
+export { httpStatusOf } from './errors/httpStatusOf.js';
 export { IsolatedCircuitError, isIsolatedCircuitError } from './errors/IsolatedCircuitError.js';
 export { isNoInstancesError, NoInstancesError } from './errors/NoInstancesError.js';
 export { isRegistryError, RegistryError } from './errors/RegistryError.js';

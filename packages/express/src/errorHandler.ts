@@ -1,4 +1,4 @@
-import { errorTypeOf, isSwitchyardError, type SwitchyardErrorCode } from '@switchyard/core';
+import { errorTypeOf, httpStatusOf, isSwitchyardError, type SwitchyardErrorCode } from '@switchyard/core';
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import { booleanOption, objectOption } from './errors.js';
 import { RequestContext } from './RequestContext.js';
@@ -33,15 +33,16 @@ export interface ErrorHandlerOptions {
   readonly exposeMessages?: boolean;
 }
 
-/** Status, title and public message per mapped code. */
-const MAPPING: Partial<Record<SwitchyardErrorCode, readonly [status: number, message: string]>> = {
-  SWITCHYARD_BROKEN_CIRCUIT: [503, 'An upstream service is failing and its circuit breaker is open'],
-  SWITCHYARD_ISOLATED_CIRCUIT: [503, 'An upstream service is isolated by its circuit breaker'],
-  SWITCHYARD_BULKHEAD_REJECTED: [503, 'Too many concurrent calls to an upstream service'],
-  SWITCHYARD_NO_INSTANCES: [503, 'No instance of an upstream service is available'],
-  SWITCHYARD_REGISTRY: [503, 'Service discovery is unavailable'],
-  SWITCHYARD_TIMEOUT: [504, 'An upstream service did not answer in time'],
-  SWITCHYARD_HTTP_STATUS: [502, 'An upstream service answered with an error'],
+/** The public message per code (the status comes from core's `httpStatusOf`). */
+const MESSAGES: Partial<Record<SwitchyardErrorCode, string>> = {
+  SWITCHYARD_BROKEN_CIRCUIT: 'An upstream service is failing and its circuit breaker is open',
+  SWITCHYARD_ISOLATED_CIRCUIT: 'An upstream service is isolated by its circuit breaker',
+  SWITCHYARD_BULKHEAD_REJECTED: 'Too many concurrent calls to an upstream service',
+  SWITCHYARD_NO_INSTANCES: 'No instance of an upstream service is available',
+  SWITCHYARD_REGISTRY: 'Service discovery is unavailable',
+  SWITCHYARD_RETRY_BUDGET_EXHAUSTED: 'Retries to an upstream service are being denied',
+  SWITCHYARD_TIMEOUT: 'An upstream service did not answer in time',
+  SWITCHYARD_HTTP_STATUS: 'An upstream service answered with an error',
 };
 
 const TITLES: Readonly<Record<number, string>> = {
@@ -59,7 +60,7 @@ const TITLES: Readonly<Record<number, string>> = {
  * | Error | Status |
  * | --- | --- |
  * | open breaker (`BrokenCircuitError`) | 503 + `Retry-After` (its `retryAfterMs` in seconds, at least 1) |
- * | isolated breaker, full bulkhead, no instances, registry unavailable | 503 |
+ * | isolated breaker, full bulkhead, no instances, registry unavailable, retry budget spent | 503 |
  * | `TimeoutError` (or a `TimeoutError` DOMException from an upstream call) | 504 |
  * | failing upstream status, other Switchyard errors, transport errors from `req.switchyard` | 502 |
  */
@@ -69,14 +70,11 @@ export function switchyardProblem(error: unknown, options: ErrorHandlerOptions =
   let code: string;
   let retryAfterSeconds: number | undefined;
   if (isSwitchyardError(error)) {
-    if (error.code === 'SWITCHYARD_CONFIG') return undefined;
-    const mapped = MAPPING[error.code] ?? [502, 'An upstream call failed'];
-    [status, message] = mapped;
+    const answer = httpStatusOf(error);
+    if (answer === undefined) return undefined;
+    ({ status, retryAfterSeconds } = answer);
+    message = MESSAGES[error.code] ?? 'An upstream call failed';
     code = error.code;
-    if (error.code === 'SWITCHYARD_BROKEN_CIRCUIT') {
-      const ms = (error as { retryAfterMs?: unknown }).retryAfterMs;
-      retryAfterSeconds = Math.max(1, Math.ceil((typeof ms === 'number' && Number.isFinite(ms) ? ms : 0) / 1000));
-    }
   } else if (isUpstreamFailure(error)) {
     code = errorTypeOf(error);
     [status, message] =

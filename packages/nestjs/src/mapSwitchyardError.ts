@@ -1,4 +1,4 @@
-import { isBrokenCircuitError, isHttpStatusError, type SwitchyardError } from '@switchyard/core';
+import { httpStatusOf, isHttpStatusError, type SwitchyardError } from '@switchyard/core';
 
 /** The HTTP answer for a Switchyard error that reached the edge of a request. */
 export interface SwitchyardHttpError {
@@ -10,39 +10,19 @@ export interface SwitchyardHttpError {
 }
 
 /**
- * Maps a Switchyard error to a status: the dependency is unavailable right now (open or
- * isolated breaker, full bulkhead, no instances, registry down, retry budget spent) → 503;
- * it took too long → 504; it failed otherwise → 502; a bad option → 500 (a bug here, not
- * upstream). Only an open breaker knows when to come back, so only it sets `Retry-After`.
- * Messages that could carry internal addresses (an upstream's URL) or option names are
- * replaced by generic ones.
+ * Maps a Switchyard error to core's `httpStatusOf` status (503, with `Retry-After` for an
+ * open breaker; 504; 502), or 500 for a bad option (a bug here, not upstream). Messages
+ * that could carry internal addresses (an upstream's URL) or option names are replaced by
+ * generic ones.
  */
 export function mapSwitchyardError(error: SwitchyardError): SwitchyardHttpError {
-  const body = { error: error.code, message: error.message };
-  switch (error.code) {
-    case 'SWITCHYARD_BROKEN_CIRCUIT': {
-      const ms = isBrokenCircuitError(error) ? error.retryAfterMs : 0;
-      return { status: 503, retryAfterSeconds: Math.max(1, Math.ceil(ms / 1000)), body };
-    }
-    case 'SWITCHYARD_ISOLATED_CIRCUIT':
-    case 'SWITCHYARD_BULKHEAD_REJECTED':
-    case 'SWITCHYARD_NO_INSTANCES':
-    case 'SWITCHYARD_REGISTRY':
-    case 'SWITCHYARD_RETRY_BUDGET_EXHAUSTED':
-      return { status: 503, retryAfterSeconds: undefined, body };
-    case 'SWITCHYARD_TIMEOUT':
-      return { status: 504, retryAfterSeconds: undefined, body };
-    case 'SWITCHYARD_CONFIG':
-      return {
-        status: 500,
-        retryAfterSeconds: undefined,
-        body: { error: error.code, message: 'Internal server error' },
-      };
-    case 'SWITCHYARD_HTTP_STATUS': {
-      const message = isHttpStatusError(error) ? `Upstream answered HTTP ${error.status}` : 'Upstream failed';
-      return { status: 502, retryAfterSeconds: undefined, body: { error: error.code, message } };
-    }
-    default:
-      return { status: 502, retryAfterSeconds: undefined, body };
+  const answer = httpStatusOf(error);
+  if (answer === undefined) {
+    return { status: 500, retryAfterSeconds: undefined, body: { error: error.code, message: 'Internal server error' } };
   }
+  let message = error.message;
+  if (error.code === 'SWITCHYARD_HTTP_STATUS') {
+    message = isHttpStatusError(error) ? `Upstream answered HTTP ${error.status}` : 'Upstream failed';
+  }
+  return { ...answer, body: { error: error.code, message } };
 }
