@@ -130,6 +130,7 @@ export type {
   SwitchyardTelemetryOptions,
 } from './telemetry/instruments.js';
 export { HTTP_INSTRUMENTATION_MODES, SwitchyardTelemetry } from './telemetry/instruments.js';
+export { LifecycleEvents } from './telemetry/LifecycleEvents.js';
 export type { CallOutcomeKind, InstrumentKind, MetricDefinition } from './telemetry/names.js';
 export {
   ATTR as TELEMETRY_ATTRIBUTES,

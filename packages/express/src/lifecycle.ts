@@ -1,14 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type LoggerProvider, logs, SeverityNumber } from '@opentelemetry/api-logs';
-import {
-  TELEMETRY_ATTRIBUTES as ATTR,
-  TELEMETRY_LOG_EVENTS as EVENTS,
-  errorTypeOf,
-  type Registration,
-  RegistryError,
-  type ServiceRegistry,
-} from '@switchyard/core';
+import { type LoggerProvider, logs } from '@opentelemetry/api-logs';
+import { errorTypeOf, LifecycleEvents, type Registration, RegistryError, type ServiceRegistry } from '@switchyard/core';
 import { booleanOption, ConfigError, functionOption, numberOption, objectOption, providerOption } from './errors.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
 
@@ -94,11 +87,14 @@ export function registerOnListen(server: Server, options: RegisterOnListenOption
   const deregisterDelayMs = options.deregisterDelayMs ?? 0;
   const exitOnSignal = options.exitOnSignal ?? true;
   const service = options.registration.service;
-  const loggerProvider = options.loggerProvider ?? logs;
+  const events = new LifecycleEvents(
+    { name: INSTRUMENTATION_SCOPE, version: INSTRUMENTATION_VERSION },
+    options.loggerProvider ?? logs,
+  );
   const report = (error: unknown, phase: LifecyclePhase): void => {
     try {
       if (options.onError !== undefined) options.onError(error, phase);
-      else defaultReport(loggerProvider, service, error, phase);
+      else defaultReport(events, service, error, phase);
     } catch {
       // A failing reporter must not turn a registry hiccup into a crash.
     }
@@ -138,7 +134,7 @@ export function registerOnListen(server: Server, options: RegisterOnListenOption
         const id = await registry.register(registrationFor(server, options.registration));
         instanceId = id;
         settleRegistration(id);
-        defaultLog(loggerProvider, EVENTS.instanceRegistered, `Registered ${service} instance ${id}`, service, id);
+        events.registered(service, id);
         return id;
       } catch (error) {
         failRegistration(error);
@@ -178,13 +174,7 @@ export function registerOnListen(server: Server, options: RegisterOnListenOption
           await registry.deregister(id);
           deregistered = true;
           instanceId = undefined;
-          defaultLog(
-            loggerProvider,
-            EVENTS.instanceDeregistered,
-            `Deregistered ${service} instance ${id}`,
-            service,
-            id,
-          );
+          events.deregistered(service, id);
         } catch (error) {
           fail(error, 'deregister');
         }
@@ -344,34 +334,10 @@ const WHAT_FAILED: Readonly<Record<LifecyclePhase, string>> = {
   close: 'close the registry of',
 };
 
-function defaultReport(provider: LoggerProvider, service: string, error: unknown, phase: LifecyclePhase): void {
-  const type = errorTypeOf(error);
+/** The default `onError`: a `switchyard.lifecycle.error` log record and a process warning. */
+function defaultReport(events: LifecycleEvents, service: string, error: unknown, phase: LifecyclePhase): void {
   const message = error instanceof Error ? error.message : String(error);
-  const body = `Switchyard could not ${WHAT_FAILED[phase]} ${service} (${type}): ${message}`;
-  try {
-    provider.getLogger(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION).emit({
-      eventName: EVENTS.lifecycleError,
-      severityNumber: SeverityNumber.WARN,
-      severityText: 'WARN',
-      body,
-      attributes: { [ATTR.service]: service, [ATTR.lifecyclePhase]: phase, [ATTR.errorType]: type },
-    });
-  } catch {
-    // Telemetry must not fail the shutdown it reports on.
-  }
+  const body = `Switchyard could not ${WHAT_FAILED[phase]} ${service} (${errorTypeOf(error)}): ${message}`;
+  events.failed(service, phase, error, body);
   process.emitWarning(body, 'SwitchyardWarning');
-}
-
-function defaultLog(provider: LoggerProvider, eventName: string, body: string, service: string, id: string): void {
-  try {
-    provider.getLogger(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION).emit({
-      eventName,
-      severityNumber: SeverityNumber.INFO,
-      severityText: 'INFO',
-      body,
-      attributes: { [ATTR.service]: service, [ATTR.instanceId]: id },
-    });
-  } catch {
-    // As above.
-  }
 }

@@ -10,10 +10,10 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { logs } from '@opentelemetry/api-logs';
-import type { ServiceClient, ServiceRegistry } from '@switchyard/core';
+import { LifecycleEvents, type ServiceClient, type ServiceRegistry } from '@switchyard/core';
 import type { Subscription } from 'rxjs';
 import { advertisedAddress } from './advertisedAddress.js';
-import { LifecycleEvents } from './LifecycleEvents.js';
+import { SERVER_INSTRUMENTATION_SCOPE, SERVER_INSTRUMENTATION_VERSION } from './serverNames.js';
 import { SWITCHYARD_CLIENT, SWITCHYARD_MODULE_OPTIONS, SWITCHYARD_REGISTRY } from './switchyard.constants.js';
 import type { SwitchyardModuleOptions, SwitchyardRegistrationOptions } from './switchyard.interfaces.js';
 
@@ -50,7 +50,10 @@ export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplic
   ) {
     this.ownsClient = client !== options.client;
     const telemetry = options.telemetry;
-    this.events = new LifecycleEvents(telemetry === false ? undefined : (telemetry?.loggerProvider ?? logs));
+    this.events = new LifecycleEvents(
+      { name: SERVER_INSTRUMENTATION_SCOPE, version: SERVER_INSTRUMENTATION_VERSION },
+      telemetry === false ? undefined : (telemetry?.loggerProvider ?? logs),
+    );
     this.settled = new Promise((resolve) => {
       this.settle = resolve;
     });

@@ -1,0 +1,56 @@
+import { type LoggerProvider, SeverityNumber } from '@opentelemetry/api-logs';
+import { errorTypeOf } from './errorType.js';
+import type { HttpServerScope } from './HttpServerTelemetry.js';
+import { ATTR, LOG_EVENT } from './names.js';
+
+/**
+ * A server adapter's lifecycle log records, the same in every adapter:
+ * `switchyard.instance.registered` / `.deregistered` (INFO, service and instance id) and
+ * `switchyard.lifecycle.error` (WARN, service, `switchyard.lifecycle.phase`, `error.type`),
+ * under the adapter's scope. Emitting never throws.
+ */
+export class LifecycleEvents {
+  /** `provider` undefined: emit nothing (the adapter's telemetry is off). */
+  constructor(
+    private readonly scope: HttpServerScope,
+    private readonly provider: LoggerProvider | undefined,
+  ) {}
+
+  registered(service: string, id: string): void {
+    this.emit(SeverityNumber.INFO, LOG_EVENT.instanceRegistered, `Registered ${service} instance ${id}`, {
+      [ATTR.service]: service,
+      [ATTR.instanceId]: id,
+    });
+  }
+
+  deregistered(service: string, id: string): void {
+    this.emit(SeverityNumber.INFO, LOG_EVENT.instanceDeregistered, `Deregistered ${service} instance ${id}`, {
+      [ATTR.service]: service,
+      [ATTR.instanceId]: id,
+    });
+  }
+
+  /** `phase`: the step that failed (`register`, `deregister`, `close`, ...); `service` undefined when none registers. */
+  failed(service: string | undefined, phase: string, error: unknown, body: string): void {
+    this.emit(SeverityNumber.WARN, LOG_EVENT.lifecycleError, body, {
+      ...(service === undefined ? {} : { [ATTR.service]: service }),
+      [ATTR.lifecyclePhase]: phase,
+      [ATTR.errorType]: errorTypeOf(error),
+    });
+  }
+
+  private emit(severityNumber: SeverityNumber, eventName: string, body: string, attributes: Record<string, string>) {
+    if (this.provider === undefined) return;
+    try {
+      this.provider.getLogger(this.scope.name, this.scope.version).emit({
+        eventName,
+        severityNumber,
+        severityText: severityNumber >= SeverityNumber.WARN ? 'WARN' : 'INFO',
+        body,
+        attributes,
+      });
+    } catch {
+      // Telemetry must not fail the lifecycle step it reports on.
+    }
+  }
+}
