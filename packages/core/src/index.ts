@@ -121,15 +121,16 @@ export type {
 export type { HttpServerScope, HttpServerTelemetryOptions } from './telemetry/HttpServerTelemetry.js';
 export { HttpServerTelemetry } from './telemetry/HttpServerTelemetry.js';
 export { canonicalHttpMethod, knownHttpMethods, redactUrlQuery } from './telemetry/httpAttributes.js';
+export type { HttpInstrumentationMode } from './telemetry/httpTelemetryOptions.js';
+export { HTTP_INSTRUMENTATION_MODES } from './telemetry/httpTelemetryOptions.js';
 export type {
   AttemptOptions,
   BulkheadGauges,
   HttpAttemptOptions,
-  HttpInstrumentationMode,
   RegistryServiceState,
   SwitchyardTelemetryOptions,
 } from './telemetry/instruments.js';
-export { HTTP_INSTRUMENTATION_MODES, SwitchyardTelemetry } from './telemetry/instruments.js';
+export { SwitchyardTelemetry } from './telemetry/instruments.js';
 export { LifecycleEvents } from './telemetry/LifecycleEvents.js';
 export type { CallOutcomeKind, InstrumentKind, MetricDefinition } from './telemetry/names.js';
 export {

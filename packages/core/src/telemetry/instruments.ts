@@ -58,11 +58,6 @@ import { redactSecrets } from './redact.js';
 import { setBounded } from './setBounded.js';
 import { TelemetryLogger } from './TelemetryLogger.js';
 
-// index.ts exports these from here; they live with the options both telemetry classes share.
-export {
-  HTTP_INSTRUMENTATION_MODES,
-  type HttpInstrumentationMode,
-} from './httpTelemetryOptions.js';
 export type { BulkheadGauges, RegistryServiceState } from './LiveSources.js';
 
 export interface SwitchyardTelemetryOptions {
