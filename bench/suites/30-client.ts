@@ -4,9 +4,10 @@
 
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { createClient, type ServiceClient, StaticRegistry, SwitchyardTelemetry } from '@switchyard/core';
+import { TestMetricReader } from '../../test/support/otel.js';
 import { fmt, interleaved, nsPerOpAsync, ratio, roundRatios, type Suite, summarize, type Table } from '../harness.js';
 
 const OPS = 50_000;
@@ -14,11 +15,6 @@ const ROUNDS = 7;
 const HTTP_REQUESTS = 4_000;
 const HTTP_CONCURRENCY = 16;
 const HTTP_ROUNDS = 5;
-
-class SilentReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
 
 function makeClient(registry: StaticRegistry, telemetry: SwitchyardTelemetry | false): ServiceClient {
   return createClient({ registry, telemetry, balancer: 'peak-ewma' });
@@ -30,7 +26,7 @@ async function pipeline(): Promise<{ table: Table; notes: string[] }> {
   const registry = new StaticRegistry({
     services: { svc: Array.from({ length: 10 }, (_, i) => ({ host: '127.0.0.1', port: 10_000 + i })) },
   });
-  const reader = new SilentReader();
+  const reader = new TestMetricReader();
   const meterProvider = new MeterProvider({ readers: [reader] });
   const tracerProvider = new BasicTracerProvider();
   const variants: Array<{ name: string; run: (n: number) => Promise<void> }> = [];

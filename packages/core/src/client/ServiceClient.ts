@@ -172,8 +172,9 @@ export class ServiceClient {
     key: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<T> {
-    const started = this.clock.now();
-    const telemetry = this.telemetry;
+    // The call's duration is timed only when a metrics SDK will record it.
+    const telemetry = this.telemetry?.recordsMetrics === true ? this.telemetry : undefined;
+    const started = telemetry === undefined ? 0 : this.clock.now();
     // Taken before any await: attempts are children of the caller's span.
     const parent = otelContext.active();
     try {

@@ -249,6 +249,14 @@ export class SwitchyardTelemetry implements Disposable {
    * Records one logical call. `error.type` is set for every outcome but success and
    * aborted: `errorType` if given, `timeout` for timeouts, else `_OTHER`.
    */
+  /**
+   * False while metrics go to the API's no-op meter (no SDK registered): callers may then
+   * skip the clock reads a duration would need.
+   */
+  get recordsMetrics(): boolean {
+    return this.instruments.recording;
+  }
+
   recordCall(service: string, outcome: CallOutcomeKind, durationMs: number, errorType?: string): void {
     const instruments = this.instruments;
     let byOutcome = this.callAttributes.get(service);

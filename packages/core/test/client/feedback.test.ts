@@ -1,5 +1,7 @@
 // The client feeds adaptive balancers: one start and one end per attempt, with the
 // attempt's latency on the client's clock and whether it succeeded.
+
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   type Balancer,
   type CallOutcome,
@@ -8,8 +10,10 @@ import {
   type Instance,
   RoundRobinBalancer,
   StaticRegistry,
+  SwitchyardTelemetry,
 } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TestMetricReader } from '../../../../test/support/otel.js';
 
 /** Round-robin that writes down the feedback it gets. */
 class RecordingBalancer implements Balancer {
@@ -98,5 +102,28 @@ describe('balancer feedback', () => {
     expect(picked.slice(first + 1, first + 11)).toEqual(Array(10).fill('b'));
     expect(again).toBeGreaterThan(first + 10);
     await client.close();
+  });
+
+  it('reads no clock for a plain call unless a metrics SDK records its duration', async () => {
+    const registry = new StaticRegistry({ services: { cart: [{ id: 'a', host: '127.0.0.1', port: 1 }] } });
+    registries.push(registry);
+    let reads = 0;
+    const clock: Clock = {
+      now: () => {
+        reads++;
+        return 0;
+      },
+    };
+    const bare = { registry, clock, breaker: false, retry: false, timeoutMs: false, balancer: 'round-robin' } as const;
+    const quiet = createClient({ ...bare, telemetry: new SwitchyardTelemetry({ clock }) });
+    await quiet.call('cart', async () => 1);
+    expect(reads).toBe(0);
+    const meterProvider = new MeterProvider({ readers: [new TestMetricReader()] });
+    const recorded = createClient({ ...bare, telemetry: new SwitchyardTelemetry({ clock, meterProvider }) });
+    await recorded.call('cart', async () => 1);
+    expect(reads).toBe(2);
+    await quiet.close();
+    await recorded.close();
+    await meterProvider.shutdown();
   });
 });
