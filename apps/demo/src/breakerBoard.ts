@@ -2,8 +2,7 @@ import {
   type CircuitBreaker,
   type CircuitState,
   type ClientBreakerFactory,
-  isAbortError,
-  isHttpStatusError,
+  classifyForClientBreaker,
   SlidingWindowBreaker,
   type SlidingWindowBreakerOptions,
 } from '@switchyard/core';
@@ -26,9 +25,8 @@ export class BreakerBoard {
   readonly factory: ClientBreakerFactory = (service, instance) => {
     const breaker = new SlidingWindowBreaker({
       ...this.options,
-      // As the client's own default: a 4xx or a caller's abort says nothing about the instance.
-      classify: (error) =>
-        isAbortError(error) || (isHttpStatusError(error) && error.status < 500) ? 'ignore' : 'failure',
+      // A factory replaces the client's breaker, so keep its classification: a 4xx or an abort is not the instance's fault.
+      classify: classifyForClientBreaker,
     });
     breaker.onStateChange((change) => {
       if (change.to === 'open') this.openings.set(instance.id, this.timesOpened(instance.id) + 1);

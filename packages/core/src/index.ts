@@ -44,6 +44,7 @@ export { createClient, ServiceClient } from './client/ServiceClient.js';
 export {
   CLIENT_BREAKER_DEFAULTS,
   CLIENT_DEFAULTS,
+  classifyForClientBreaker,
   isRetryableForClient,
   ServiceRuntime,
 } from './client/ServiceRuntime.js';

@@ -50,8 +50,11 @@ export function isRetryableForClient(error: unknown): boolean {
   return isTransientError(error) || (isHttpStatusError(error) && error.status >= 500);
 }
 
-/** HTTP 4xx refusals (429) say nothing about the instance's health: breakers ignore them. */
-function classifyForBreaker(error: unknown): 'failure' | 'ignore' {
+/**
+ * How the client's breakers classify errors: 4xx refusals (429) and aborts say nothing
+ * about the instance's health and are ignored. Pass it to your own breakers in a factory.
+ */
+export function classifyForClientBreaker(error: unknown): 'failure' | 'ignore' {
   // An abort (a hedge that lost, a caller that left) says nothing about the instance.
   if (isAbortError(error)) return 'ignore';
   return isHttpStatusError(error) && error.status < 500 ? 'ignore' : 'failure';
@@ -111,7 +114,7 @@ export class ServiceRuntime implements Disposable {
               // Validate once, here, so a bad option fails at the first call rather than per instance.
               const classify =
                 breakerOption.isFailure === undefined && breakerOption.classify === undefined
-                  ? { classify: classifyForBreaker }
+                  ? { classify: classifyForClientBreaker }
                   : {};
               const resolved = { ...CLIENT_BREAKER_DEFAULTS, ...classify, clock, ...breakerOption };
               new SlidingWindowBreaker(resolved).dispose();
