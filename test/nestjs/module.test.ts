@@ -2,13 +2,7 @@
 // service, the registry and options tokens, the global option, and ConfigErrors for bad options.
 import { Controller, Get, Inject, Injectable, Module, Param } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import {
-  type ConfigError,
-  isConfigError,
-  type ServiceClient,
-  type ServiceRegistry,
-  StaticRegistry,
-} from '@switchyard/core';
+import { type ServiceClient, type ServiceRegistry, StaticRegistry } from '@switchyard/core';
 import {
   InjectRegistry,
   InjectSwitchyardClient,
@@ -20,6 +14,7 @@ import {
   type SwitchyardOptionsFactory,
 } from '@switchyard/nestjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { configErrorOf } from '../support/configError.js';
 import { type Downstream, RecordingLogger, type RunningApp, startApp, startDownstream } from './support.js';
 
 @Controller('proxy')
@@ -182,16 +177,6 @@ describe('forRootAsync', () => {
 });
 
 describe('bad options throw a ConfigError naming the option', () => {
-  function configErrorOf(fn: () => unknown): ConfigError {
-    try {
-      fn();
-    } catch (error) {
-      if (isConfigError(error)) return error;
-      throw error;
-    }
-    throw new Error('expected a ConfigError');
-  }
-
   it.each<[string, () => SwitchyardModuleForRootOptions]>([
     ['registry', () => ({ registry: {} as ServiceRegistry })],
     ['registration.service', () => ({ registry, registration: { service: '' } })],

@@ -1,10 +1,8 @@
 import {
   BALANCER_NAMES,
   type BalancerName,
-  type ConfigError,
   ConsistentHashBalancer,
   createBalancer,
-  isConfigError,
   LeastRequestBalancer,
   PeakEwmaBalancer,
   RandomBalancer,
@@ -12,16 +10,7 @@ import {
   SmoothWeightedBalancer,
 } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (isConfigError(error)) return error as ConfigError;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configErrorOf } from '../../../../test/support/configError.js';
 
 describe('createBalancer', () => {
   it('creates each strategy under its name', () => {
@@ -42,7 +31,7 @@ describe('createBalancer', () => {
   });
 
   it('rejects an unknown name with a ConfigError naming "balancer" and the choices', () => {
-    const error = configError(() => createBalancer('fastest' as BalancerName));
+    const error = configErrorOf(() => createBalancer('fastest' as BalancerName));
     expect(error.option).toBe('balancer');
     expect(error.received).toBe('fastest');
     for (const name of BALANCER_NAMES) expect(error.allowed).toContain(name);
@@ -66,7 +55,7 @@ describe('createBalancer', () => {
     ['weighted', { smooth: true }, 'weighted.smooth'],
     ['weighted', 'fast', 'weighted'],
   ] as const)('%s with %o throws a ConfigError naming %s', (name, options, option) => {
-    const error = configError(() => createBalancer(name as BalancerName, options as never));
+    const error = configErrorOf(() => createBalancer(name as BalancerName, options as never));
     expect(error.option).toBe(option);
   });
 

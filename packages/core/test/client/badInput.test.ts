@@ -1,6 +1,7 @@
 // Bad options and misbehaving call functions: typed errors, nothing swallowed.
 import { ConfigError, createClient, isNoInstancesError, type ServiceClient, StaticRegistry } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { configErrorOf } from '../../../../test/support/configError.js';
 
 const registries: StaticRegistry[] = [];
 const clients: ServiceClient[] = [];
@@ -19,16 +20,6 @@ function client(options: Omit<Parameters<typeof createClient>[0], 'registry'> = 
   const c = createClient({ registry: registry(), telemetry: false, retry: { initialDelayMs: 0 }, ...options });
   clients.push(c);
   return c;
-}
-
-function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('client options', () => {

@@ -1,8 +1,9 @@
 // The Consul registry's small pure helpers: durations, blocking-query index rules, the
 // rate limiter, health aggregation, answer parsing, filter expressions, registration and
 // option validation. No agent, no timers.
-import { type ConfigError, isConfigError, type Registration } from '@switchyard/core';
+import type { Registration } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
+import { configErrorOf } from '../../../../test/support/configError.js';
 import { ConsulRegistry } from '../../src/consul.js';
 import { aggregateHealth } from '../../src/registry/consul/aggregateHealth.js';
 import { filterExpression } from '../../src/registry/consul/filterExpression.js';
@@ -12,16 +13,6 @@ import { TokenBucket } from '../../src/registry/consul/TokenBucket.js';
 import { toAgentRegistration } from '../../src/registry/consul/toAgentRegistration.js';
 import { toInstances } from '../../src/registry/consul/toInstance.js';
 import { healthEntry } from './support.js';
-
-function configErrorOf(action: () => unknown): ConfigError {
-  try {
-    action();
-  } catch (error) {
-    if (isConfigError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
 
 describe('goDurationMs', () => {
   it.each([

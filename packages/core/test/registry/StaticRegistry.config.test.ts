@@ -4,17 +4,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ConfigError, isConfigError, StaticRegistry } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configErrorOf } from '../../../../test/support/configError.js';
 
 /** Runs `attempt` and returns the ConfigError it throws (failing the test otherwise). */
-function configErrorOf(attempt: () => unknown): ConfigError {
-  try {
-    attempt();
-  } catch (error) {
-    if (isConfigError(error)) return error as ConfigError;
-    throw error;
-  }
-  throw new Error('expected a ConfigError, nothing was thrown');
-}
 
 describe('StaticRegistry config validation', () => {
   it.each([
