@@ -36,17 +36,18 @@ afterEach(async () => {
   for (const r of registries.splice(0)) await r.close();
 });
 
+/** A static registry with instances of `cart` under these ids (never contacted). */
+function registryOf(...ids: string[]): StaticRegistry {
+  const registry = new StaticRegistry({
+    services: { cart: ids.map((id, i) => ({ id, host: '127.0.0.1', port: i + 1 })) },
+  });
+  registries.push(registry);
+  return registry;
+}
+
 describe('balancer feedback', () => {
   it('reports every attempt, retries included, with its latency and outcome', async () => {
-    const registry = new StaticRegistry({
-      services: {
-        cart: [
-          { id: 'a', host: '127.0.0.1', port: 1 },
-          { id: 'b', host: '127.0.0.1', port: 2 },
-        ],
-      },
-    });
-    registries.push(registry);
+    const registry = registryOf('a', 'b');
     let time = 0;
     const clock: Clock = { now: () => time };
     const balancer = new RecordingBalancer();
@@ -69,15 +70,7 @@ describe('balancer feedback', () => {
   });
 
   it("decays peak-EWMA's estimates on the client's clock, so a once-slow instance is tried again", async () => {
-    const registry = new StaticRegistry({
-      services: {
-        cart: [
-          { id: 'a', host: '127.0.0.1', port: 1 },
-          { id: 'b', host: '127.0.0.1', port: 2 },
-        ],
-      },
-    });
-    registries.push(registry);
+    const registry = registryOf('a', 'b');
     let time = 0;
     const client = createClient({
       registry,
@@ -105,8 +98,7 @@ describe('balancer feedback', () => {
   });
 
   it('reads no clock for a plain call unless a metrics SDK records its duration', async () => {
-    const registry = new StaticRegistry({ services: { cart: [{ id: 'a', host: '127.0.0.1', port: 1 }] } });
-    registries.push(registry);
+    const registry = registryOf('a');
     let reads = 0;
     const clock: Clock = {
       now: () => {
