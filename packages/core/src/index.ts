@@ -46,8 +46,7 @@ export {
   CLIENT_DEFAULTS,
   classifyForClientBreaker,
   isRetryableForClient,
-  ServiceRuntime,
-} from './client/ServiceRuntime.js';
+} from './client/defaults.js';
 export type { Clock, RandomSource } from './common/Clock.js';
 export { systemClock } from './common/Clock.js';
 export type { Disposable } from './common/Disposable.js';
@@ -81,7 +80,6 @@ export { isTransientError } from './policy/isTransientError.js';
 export { isUnsentError } from './policy/isUnsentError.js';
 export { networkErrorCode } from './policy/networkErrorCode.js';
 export type { AttemptContext, CallOptions, Policy } from './policy/Policy.js';
-export { policyFilter } from './policy/policyFilter.js';
 export type { RetryBudgetOptions } from './policy/RetryBudget.js';
 export { RetryBudget, retryBudget } from './policy/RetryBudget.js';
 export type {
@@ -110,9 +108,11 @@ export type {
 } from './registry/ServiceRegistry.js';
 export type { StaticRegistryConfig, StaticRegistryOptions } from './registry/StaticRegistry.js';
 export { StaticRegistry } from './registry/StaticRegistry.js';
-export type { Filter, Service } from './service.js';
-export { compose } from './service.js';
-export type { AttemptHandle, AttemptResult, HeaderCarrier } from './telemetry/AttemptHandle.js';
+export type { AttemptHandle, AttemptResult, HeaderCarrier } from './client/AttemptTracer.js';
+export type { SwitchyardChannelKey, SwitchyardChannelName, SwitchyardMessages } from './events/channels.js';
+export { SWITCHYARD_CHANNELS } from './events/channels.js';
+export type * from './events/messages.js';
+export { subscribe } from './events/subscribe.js';
 export { errorTypeOf } from './telemetry/errorType.js';
 export type { HttpRequestHeaders, HttpServerRequestGetter } from './telemetry/HttpServerRequestGetter.js';
 export type {
@@ -124,16 +124,11 @@ export { HttpServerTelemetry } from './telemetry/HttpServerTelemetry.js';
 export { canonicalHttpMethod, knownHttpMethods, redactUrlQuery } from './telemetry/httpAttributes.js';
 export type { HttpInstrumentationMode } from './telemetry/httpTelemetryOptions.js';
 export { HTTP_INSTRUMENTATION_MODES } from './telemetry/httpTelemetryOptions.js';
-export type {
-  AttemptOptions,
-  BulkheadGauges,
-  HttpAttemptOptions,
-  RegistryServiceState,
-  SwitchyardTelemetryOptions,
-} from './telemetry/instruments.js';
-export { SwitchyardTelemetry } from './telemetry/instruments.js';
+export type { RegistryServiceState } from './telemetry/LiveSources.js';
+export type { Observation, SwitchyardTelemetryOptions } from './telemetry/SwitchyardTelemetry.js';
+export { SwitchyardTelemetry } from './telemetry/SwitchyardTelemetry.js';
 export { LifecycleEvents } from './telemetry/LifecycleEvents.js';
-export type { CallOutcomeKind, InstrumentKind, MetricDefinition } from './telemetry/names.js';
+export type { InstrumentKind, MetricDefinition } from './telemetry/names.js';
 export {
   ATTR as TELEMETRY_ATTRIBUTES,
   CALL_OUTCOMES,

@@ -1,5 +1,7 @@
+import type { ServiceClient } from '../client/ServiceClient.js';
 import type { Clock } from '../common/Clock.js';
 import type { Disposable } from '../common/Disposable.js';
+import { channels } from '../events/channels.js';
 import type { Instance } from '../registry/Instance.js';
 import type { CircuitBreaker, CircuitState, StateChange } from './CircuitBreaker.js';
 
@@ -14,10 +16,9 @@ export interface InstanceBreakersOptions {
    */
   readonly panicThreshold: number;
   readonly clock: Clock;
-  /** A breaker was created for an instance (telemetry subscribes here). */
-  readonly onCreate?: (instance: Instance, breaker: CircuitBreaker) => Disposable | undefined;
-  /** An instance left (`ejected` true) or rejoined the balancing set. */
-  readonly onEjection?: (instance: Instance, ejected: boolean, reason: string) => void;
+  /** Who the breakers' events are published for. */
+  readonly client: ServiceClient;
+  readonly service: string;
 }
 
 interface Entry {
@@ -71,7 +72,7 @@ export class InstanceBreakers implements Disposable {
     }
     for (const [id, entry] of this.entries) {
       if (live.has(id)) continue;
-      if (entry.ejected) this.options.onEjection?.(entry.instance, false, 'instance left the registry');
+      if (entry.ejected) this.publishEjection(entry.instance, false, 'instance left the registry');
       this.disposeEntry(id, entry);
     }
     this.dirty = true;
@@ -126,25 +127,41 @@ export class InstanceBreakers implements Disposable {
     const breaker = this.options.factory(instance);
     const created: Entry = { instance, breaker, subscriptions: [], ejected: false };
     created.subscriptions.push(breaker.onStateChange((change) => this.onStateChange(created, change)));
-    const extra = this.options.onCreate?.(instance, breaker);
-    if (extra !== undefined) created.subscriptions.push(extra);
     this.entries.set(instance.id, created);
+    if (channels.breakerCreate.hasSubscribers) {
+      const { client, service } = this.options;
+      channels.breakerCreate.publish({ client, service, instance, breaker });
+    }
     this.dirty = true;
     return created;
   }
 
   private onStateChange(entry: Entry, change: StateChange): void {
     this.dirty = true;
+    if (channels.breakerState.hasSubscribers) {
+      const { client, service } = this.options;
+      channels.breakerState.publish({ client, service, instance: entry.instance, breaker: entry.breaker, change });
+    }
     const ejected = isEjected(change.to);
     if (ejected === entry.ejected) return;
     entry.ejected = ejected;
-    this.options.onEjection?.(entry.instance, ejected, change.reason);
+    this.publishEjection(entry.instance, ejected, change.reason);
+  }
+
+  private publishEjection(instance: Instance, ejected: boolean, reason: string): void {
+    if (!channels.ejection.hasSubscribers) return;
+    const { client, service } = this.options;
+    channels.ejection.publish({ client, service, instance, ejected, reason });
   }
 
   private disposeEntry(id: string, entry: Entry): void {
     for (const subscription of entry.subscriptions) subscription.dispose();
     entry.breaker.dispose();
     this.entries.delete(id);
+    if (channels.breakerDispose.hasSubscribers) {
+      const { client, service } = this.options;
+      channels.breakerDispose.publish({ client, service, instance: entry.instance, breaker: entry.breaker });
+    }
   }
 }
 

@@ -9,7 +9,7 @@ import type { RetryBudgetOptions } from '../policy/RetryBudget.js';
 import type { RetryOptions } from '../policy/RetryPolicy.js';
 import type { Instance } from '../registry/Instance.js';
 import type { InstanceFilter, ServiceRegistry } from '../registry/ServiceRegistry.js';
-import type { SwitchyardTelemetry, SwitchyardTelemetryOptions } from '../telemetry/instruments.js';
+import type { SwitchyardTelemetry, SwitchyardTelemetryOptions } from '../telemetry/SwitchyardTelemetry.js';
 
 /** Retry options plus the budget that caps them (`false` for no budget). */
 export interface ClientRetryOptions extends Omit<RetryOptions, 'budget'> {

@@ -1,73 +1,62 @@
-import { type Context, context as otelContext } from '@opentelemetry/api';
-import { isCallerAbort } from '../breaker/isCallerAbort.js';
+import { ConfigError } from '../errors/ConfigError.js';
 import { HttpStatusError } from '../errors/HttpStatusError.js';
 import { type Instance, instanceAuthority } from '../registry/Instance.js';
-import type { SwitchyardTelemetry } from '../telemetry/instruments.js';
-import type { CallAttempt, FetchRequestInit } from './ClientOptions.js';
+import type { FetchRequestInit } from './ClientOptions.js';
+import type { Exchange } from './Exchange.js';
 import { parseRetryAfter } from './retryAfter.js';
 
 export interface HttpTransportOptions {
   readonly fetch: typeof fetch;
   readonly scheme: 'http' | 'https';
   readonly isFailureStatus: (status: number) => boolean;
-  readonly telemetry: SwitchyardTelemetry | undefined;
 }
 
+const PATH_BASE = 'http://service.invalid';
+
 /**
- * One HTTP attempt over fetch: builds the URL from the picked instance, runs inside the
- * attempt's span with W3C trace context injected, and turns failure statuses into
- * `HttpStatusError` so breakers and retries see them.
+ * One HTTP attempt over fetch: the URL on the picked instance, the attempt's trace
+ * headers added, and failure statuses turned into `HttpStatusError` so breakers and
+ * retries see them.
  */
 export class HttpTransport {
   constructor(private readonly options: HttpTransportOptions) {}
 
-  async send(
-    service: string,
-    instance: Instance,
-    path: string,
-    method: string,
-    init: FetchRequestInit,
-    attempt: CallAttempt,
-    parent: Context,
-  ): Promise<Response> {
-    const origin = `${instance.meta.scheme ?? this.options.scheme}://${instanceAuthority(instance)}`;
-    // A plain path needs no URL parsing: the common case stays a string all the way to fetch.
-    const url = path.startsWith('/') && !path.startsWith('//') ? origin + path : new URL(path, origin).href;
-    const telemetry = this.options.telemetry;
-    const handle = telemetry?.startHttpAttempt({
-      method,
-      url,
-      service,
-      instance,
-      resendCount: attempt.attempt,
-      parentContext: parent,
-    });
-    // Copy the caller's headers only when trace context has something to add to them.
-    let headers = init.headers;
-    if (handle !== undefined) {
-      const carrier: Record<string, string> = {};
-      handle.inject(carrier);
-      for (const key in carrier) {
-        if (headers === init.headers) headers = new Headers(init.headers);
-        (headers as Headers).set(key, carrier[key] as string);
+  /**
+   * Throws a ConfigError unless `path` stays on the service: an absolute or
+   * protocol-relative URL would send the request (and charge the breaker) elsewhere.
+   */
+  static checkPath(path: unknown): string {
+    if (typeof path === 'string') {
+      if (path.startsWith('/') && path[1] !== '/' && path[1] !== '\\') return path;
+      if (!path.startsWith('/')) {
+        try {
+          if (new URL(path, PATH_BASE).origin === PATH_BASE) return path;
+        } catch {
+          // Not a URL at all: refused below.
+        }
       }
     }
-    const request: RequestInit = { ...init, method, signal: attempt.signal };
-    if (headers !== undefined) request.headers = headers;
-    let response: Response;
-    try {
-      response =
-        handle === undefined
-          ? await this.options.fetch(url, request)
-          : await otelContext.with(handle.context, () => this.options.fetch(url, request));
-    } catch (error) {
-      handle?.end({
-        error,
-        aborted: isCallerAbort(attempt.signal),
-      });
-      throw error;
+    throw new ConfigError('path', 'a path on the service, such as "/items/42" (not a URL of another host)', path);
+  }
+
+  urlOf(instance: Instance, path: string): string {
+    const origin = `${instance.meta.scheme ?? this.options.scheme}://${instanceAuthority(instance)}`;
+    // A plain path needs no URL parsing: the common case stays a string all the way to fetch.
+    return path.startsWith('/') ? origin + path : new URL(path, origin).href;
+  }
+
+  async send(exchange: Exchange<Response>, method: string, init: FetchRequestInit): Promise<Response> {
+    // Copy the caller's headers only when trace context has something to add to them.
+    let headers = init.headers;
+    const trace = exchange.traceHeaders;
+    if (trace !== undefined) {
+      const merged = new Headers(init.headers);
+      for (const key in trace) merged.set(key, trace[key] as string);
+      headers = merged;
     }
-    handle?.end({ statusCode: response.status });
+    const request: RequestInit = { ...init, method, signal: exchange.signal };
+    if (headers !== undefined) request.headers = headers;
+    const response = await this.options.fetch(exchange.url, request);
     if (this.options.isFailureStatus(response.status)) {
       throw new HttpStatusError(response, parseRetryAfter(response.headers.get('retry-after')));
     }

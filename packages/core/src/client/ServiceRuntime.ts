@@ -1,68 +1,25 @@
 import type { Balancer, PickContext } from '../balancer/Balancer.js';
-import { createBalancer } from '../balancer/createBalancer.js';
 import { InstanceBreakers } from '../breaker/InstanceBreakers.js';
-import { SlidingWindowBreaker } from '../breaker/SlidingWindowBreaker.js';
 import type { Clock } from '../common/Clock.js';
 import type { Disposable } from '../common/Disposable.js';
-import { finiteNumber } from '../common/validate.js';
 import { isBrokenCircuitError } from '../errors/BrokenCircuitError.js';
-import { isHttpStatusError } from '../errors/HttpStatusError.js';
 import { NoInstancesError } from '../errors/NoInstancesError.js';
-import { BulkheadPolicy } from '../policy/BulkheadPolicy.js';
-import { HedgingPolicy } from '../policy/HedgingPolicy.js';
-import { isAbortError } from '../policy/isAbortError.js';
-import { isTransientError } from '../policy/isTransientError.js';
-import type { Policy } from '../policy/Policy.js';
-import { RetryBudget } from '../policy/RetryBudget.js';
-import { RetryPolicy } from '../policy/RetryPolicy.js';
-import { TimeoutPolicy } from '../policy/TimeoutPolicy.js';
-import { wrap } from '../policy/wrap.js';
+import { channels } from '../events/channels.js';
+import type { BulkheadPolicy } from '../policy/BulkheadPolicy.js';
+import type { HedgingPolicy } from '../policy/HedgingPolicy.js';
+import type { RetryPolicy } from '../policy/RetryPolicy.js';
+import type { TimeoutPolicy } from '../policy/TimeoutPolicy.js';
 import type { Instance } from '../registry/Instance.js';
 import type { ServiceRegistry, ServiceSnapshot } from '../registry/ServiceRegistry.js';
-import { errorTypeOf } from '../telemetry/errorType.js';
-import type { SwitchyardTelemetry } from '../telemetry/instruments.js';
-import type { ServicePolicyOptions } from './ClientOptions.js';
-
-/** Client defaults: tuned for calls between services, not resilience4j's generic ones. */
-export const CLIENT_BREAKER_DEFAULTS = {
-  slidingWindowType: 'count',
-  slidingWindowSize: 20,
-  minimumNumberOfCalls: 10,
-  failureRateThreshold: 50,
-  permittedNumberOfCallsInHalfOpenState: 3,
-  waitDurationInOpenState: 5_000,
-  openStateBackoff: { multiplier: 2, maxMs: 60_000 },
-} as const;
-
-export const CLIENT_DEFAULTS = {
-  balancer: 'peak-ewma',
-  panicThreshold: 0.5,
-  timeoutMs: 10_000,
-  retry: { maxAttempts: 3, initialDelayMs: 50, maxDelayMs: 2_000, jitter: 'full' },
-} as const;
+import type { AttemptTracer } from './AttemptTracer.js';
+import { buildPipeline, type Pipeline } from './pipeline.js';
+import type { ServicePlan } from './resolveClientOptions.js';
+import type { ServiceClient } from './ServiceClient.js';
 
 /**
- * The default retry predicate of the client: transient errors, and any 5xx. A 500 from
- * one instance is often that instance's problem, and only idempotent calls (or ones
- * never sent) are retried anyway.
- */
-export function isRetryableForClient(error: unknown): boolean {
-  return isTransientError(error) || (isHttpStatusError(error) && error.status >= 500);
-}
-
-/**
- * How the client's breakers classify errors: 4xx refusals (429) and aborts say nothing
- * about the instance's health and are ignored. Pass it to your own breakers in a factory.
- */
-export function classifyForClientBreaker(error: unknown): 'failure' | 'ignore' {
-  // An abort (a hedge that lost, a caller that left) says nothing about the instance.
-  if (isAbortError(error)) return 'ignore';
-  return isHttpStatusError(error) && error.status < 500 ? 'ignore' : 'failure';
-}
-
-/**
- * Everything the client keeps for one service: the live snapshot from a registry
- * watch, its balancer, per-instance breakers and its policies, with their telemetry.
+ * What the client keeps for one service: the live snapshot from a registry watch, its
+ * balancer, per-instance breakers and policies, built from the service's plan, and the
+ * pipeline that runs its calls. Policy events are published on the Switchyard channels.
  */
 export class ServiceRuntime implements Disposable {
   readonly balancer: Balancer;
@@ -73,110 +30,39 @@ export class ServiceRuntime implements Disposable {
   readonly timeout: TimeoutPolicy | undefined;
   readonly bulkhead: BulkheadPolicy | undefined;
   readonly hedge: HedgingPolicy | undefined;
-  /** bulkhead → retry → hedge → timeout, composed once; `ctx.attempt` numbers a call's attempts. */
-  readonly policy: Policy;
+  /** Whether a call may make more than one attempt (so picks remember what was tried). */
+  readonly repeats: boolean;
+  readonly run: Pipeline;
   private snapshot: ServiceSnapshot | undefined;
   private ready: Promise<void> | undefined;
   private readonly disposables: Disposable[] = [];
 
-  /**
-   * Builds (and so validates) the service's balancer, breakers and policies; nothing runs
-   * until `follow` connects it to a registry.
-   */
   constructor(
     readonly service: string,
-    private readonly options: ServicePolicyOptions,
-    telemetry: SwitchyardTelemetry | undefined,
-    clock: Clock,
+    private readonly plan: ServicePlan,
+    readonly clock: Clock,
+    client: ServiceClient,
+    tracer: AttemptTracer | undefined,
   ) {
-    const balancerOption = options.balancer ?? CLIENT_DEFAULTS.balancer;
-    // Peak-EWMA decays by its clock what the client measured on this one: they must be the same.
-    this.balancer =
-      typeof balancerOption === 'function'
-        ? balancerOption(service)
-        : balancerOption === 'peak-ewma'
-          ? createBalancer('peak-ewma', { clock })
-          : createBalancer(balancerOption);
+    this.balancer = plan.balancer(service);
     this.pickContext = { service };
-
-    const panicThreshold = finiteNumber(
-      'panicThreshold',
-      options.panicThreshold ?? CLIENT_DEFAULTS.panicThreshold,
-      Number.MIN_VALUE,
-      1,
-    );
-    const breakerOption = options.breaker ?? {};
-    if (breakerOption !== false) {
-      const factory =
-        typeof breakerOption === 'function'
-          ? (instance: Instance) => breakerOption(service, instance)
-          : (() => {
-              // Validate once, here, so a bad option fails at the first call rather than per instance.
-              const classify =
-                breakerOption.isFailure === undefined && breakerOption.classify === undefined
-                  ? { classify: classifyForClientBreaker }
-                  : {};
-              const resolved = { ...CLIENT_BREAKER_DEFAULTS, ...classify, clock, ...breakerOption };
-              new SlidingWindowBreaker(resolved).dispose();
-              return () => new SlidingWindowBreaker(resolved);
-            })();
+    const breakerFactory = plan.breaker;
+    if (breakerFactory !== undefined) {
       this.breakers = new InstanceBreakers({
-        factory,
-        panicThreshold,
+        factory: (instance: Instance) => breakerFactory(service, instance),
+        panicThreshold: plan.panicThreshold,
         clock,
-        ...(telemetry === undefined
-          ? {}
-          : {
-              onCreate: (instance, breaker) => telemetry.trackBreaker(service, instance.id, breaker),
-              onEjection: (instance, ejected, reason) =>
-                telemetry.recordEjection(service, instance.id, ejected, reason),
-            }),
+        client,
+        service,
       });
     }
-
-    if (options.retry !== false) {
-      const { budget: budgetOption, shouldRetry: userShouldRetry, ...retryOptions } = options.retry ?? {};
-      const shouldRetry = userShouldRetry ?? isRetryableForClient;
-      const budget = budgetOption === false ? undefined : new RetryBudget({ clock, ...budgetOption });
-      this.retry = new RetryPolicy({
-        ...CLIENT_DEFAULTS.retry,
-        ...retryOptions,
-        // Every breaker open: another attempt would only be refused again, so fail fast.
-        shouldRetry: (error, attempt) =>
-          shouldRetry(error, attempt) && !(this.breakers?.allEjected === true && isBrokenCircuitError(error)),
-        ...(budget === undefined ? {} : { budget }),
-      });
-      if (telemetry !== undefined) {
-        this.disposables.push(
-          this.retry.onRetry((event) => telemetry.recordRetry(service, errorTypeOf(event.error))),
-          this.retry.onBudgetExhausted(() => telemetry.recordBudgetExhausted(service)),
-        );
-      }
-    }
-    const timeoutMs = options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs;
-    if (timeoutMs !== false) this.timeout = new TimeoutPolicy(timeoutMs);
-    if (options.bulkhead !== undefined && options.bulkhead !== false) {
-      const bulkhead = new BulkheadPolicy(options.bulkhead);
-      this.bulkhead = bulkhead;
-      if (telemetry !== undefined) {
-        this.disposables.push(
-          telemetry.trackBulkhead(service, { inFlight: () => bulkhead.inFlight, queued: () => bulkhead.queued }),
-          bulkhead.onReject(() => telemetry.recordBulkheadRejection(service)),
-        );
-      }
-    }
-    if (options.hedge !== undefined && options.hedge !== false) {
-      this.hedge = new HedgingPolicy({ shouldHedge: isRetryableForClient, ...options.hedge });
-      if (telemetry !== undefined) {
-        this.disposables.push(this.hedge.onHedge(() => telemetry.recordRetry(service, 'hedge')));
-      }
-    }
-    const layers = [this.bulkhead, this.retry, this.hedge, this.timeout];
-    this.policy = wrap(...layers.filter((layer): layer is NonNullable<typeof layer> => layer !== undefined));
-  }
-
-  get balancerName(): string {
-    return this.balancer.name;
+    this.retry = plan.retry?.((error) => this.breakers?.allEjected === true && isBrokenCircuitError(error));
+    this.timeout = plan.timeout?.();
+    this.bulkhead = plan.bulkhead?.();
+    this.hedge = plan.hedge?.();
+    this.repeats = this.retry !== undefined || this.hedge !== undefined;
+    this.publishPolicyEvents(client);
+    this.run = buildPipeline(this, tracer);
   }
 
   /**
@@ -188,7 +74,7 @@ export class ServiceRuntime implements Disposable {
     const watchReady = new Promise<void>((resolve) => {
       markReady = resolve;
     });
-    const filter = this.options.filter;
+    const filter = this.plan.filter;
     this.disposables.push(
       registry.watch(
         this.service,
@@ -213,15 +99,15 @@ export class ServiceRuntime implements Disposable {
     return this.ready ?? Promise.reject(new NoInstancesError(this.service, 'no registry is followed'));
   }
 
-  /** Synchronous view once the first snapshot arrived. */
+  get hasSnapshot(): boolean {
+    return this.snapshot !== undefined;
+  }
+
+  /** The instances to balance over now: known ones whose breaker admits calls (see InstanceBreakers). */
   eligible(): readonly Instance[] {
     const instances = this.snapshot?.instances ?? [];
     if (instances.length === 0) throw new NoInstancesError(this.service, this.describeEmpty());
     return this.breakers === undefined ? instances : this.breakers.eligible(instances);
-  }
-
-  get hasSnapshot(): boolean {
-    return this.snapshot !== undefined;
   }
 
   dispose(): void {
@@ -229,6 +115,46 @@ export class ServiceRuntime implements Disposable {
     this.disposables.length = 0;
     this.breakers?.dispose();
     this.balancer.retain?.([]);
+  }
+
+  /** Bridges the policies' own events to the process-wide channels, with the service's name. */
+  private publishPolicyEvents(client: ServiceClient): void {
+    const service = this.service;
+    const retry = this.retry;
+    if (retry !== undefined) {
+      this.disposables.push(
+        retry.onRetry(({ attempt, delayMs, error }) => {
+          if (channels.retry.hasSubscribers) channels.retry.publish({ client, service, attempt, delayMs, error });
+        }),
+        retry.onBudgetExhausted(({ attempts, error }) => {
+          if (channels.retryBudgetExhausted.hasSubscribers) {
+            channels.retryBudgetExhausted.publish({ client, service, attempts, error });
+          }
+        }),
+      );
+    }
+    const hedge = this.hedge;
+    if (hedge !== undefined) {
+      this.disposables.push(
+        hedge.onHedge(({ attempt }) => {
+          if (channels.hedge.hasSubscribers) channels.hedge.publish({ client, service, attempt });
+        }),
+      );
+    }
+    const bulkhead = this.bulkhead;
+    if (bulkhead !== undefined) {
+      this.disposables.push(
+        bulkhead.onReject(() => {
+          if (channels.bulkheadReject.hasSubscribers) channels.bulkheadReject.publish({ client, service });
+        }),
+      );
+      if (channels.bulkheadCreate.hasSubscribers) channels.bulkheadCreate.publish({ client, service, bulkhead });
+      this.disposables.push({
+        dispose: () => {
+          if (channels.bulkheadDispose.hasSubscribers) channels.bulkheadDispose.publish({ client, service, bulkhead });
+        },
+      });
+    }
   }
 
   private accept(snapshot: ServiceSnapshot): void {

@@ -3,13 +3,14 @@ import type { Disposable } from '../common/Disposable.js';
 import type { Event } from '../common/Event.js';
 import { fn, nonEmptyString } from '../common/validate.js';
 import { RegistryError } from '../errors/RegistryError.js';
+import { channels } from '../events/channels.js';
 import { ConsulApi, type ConsulClientLike } from './consul/ConsulApi.js';
 import {
   type ConsulRegistryOptions,
   type ResolvedConsulOptions,
   resolveConsulOptions,
 } from './consul/ConsulRegistryOptions.js';
-import { ConsulRequestError } from './consul/ConsulRequestError.js';
+import { ConsulRequestError, toConsulRequestError } from './consul/ConsulRequestError.js';
 import { filterExpression } from './consul/filterExpression.js';
 import { OwnRegistrations, type RegistrationEvent } from './consul/OwnRegistrations.js';
 import { ServiceWatchLoop } from './consul/ServiceWatchLoop.js';
@@ -85,6 +86,7 @@ export class ConsulRegistry implements ServiceRegistry {
       ...(resolved.onListenerError === undefined ? {} : { onListenerError: resolved.onListenerError }),
       onWatchStart: (service) => this.startLoop(service),
       onWatchStop: (service) => this.stopLoop(service),
+      registry: this,
     });
     this.own = new OwnRegistrations(this.api, resolved.syncIntervalMs, this.controller.signal);
     this.onRegistrationEvent = this.own.onEvent;
@@ -177,7 +179,6 @@ export class ConsulRegistry implements ServiceRegistry {
     );
     this.own.clearListeners();
     if (this.ownsClient) this.client.destroy?.();
-    if (this.options.ownsTelemetry) this.options.telemetry?.dispose();
   }
 
   private startLoop(service: string): void {
@@ -185,6 +186,7 @@ export class ConsulRegistry implements ServiceRegistry {
     const loop = new ServiceWatchLoop(service, {
       api: this.api,
       hub: this.hub,
+      registry: this,
       options: this.options,
       // The agent is back, perhaps restarted with empty state: make sure ours are there.
       onRecovered: () => this.own.sync(),
@@ -226,15 +228,17 @@ export class ConsulRegistry implements ServiceRegistry {
       if (loop !== undefined) return await loop.ready;
       const received = options.clock.now();
       const instances = toInstances(service, answer.entries, options.zoneMetaKey, serverFilter);
-      if (this.hub.publish(service, instances, options.wallClock.now())) {
-        options.telemetry?.recordRegistryUpdate(this.name, service, options.clock.now() - received);
+      if (this.hub.publish(service, instances, options.wallClock.now()) && channels.registryRefresh.hasSubscribers) {
+        channels.registryRefresh.publish({ registry: this, service, durationMs: options.clock.now() - received });
       }
     } catch (error) {
       if (this.closing !== undefined) return;
       const loop = this.loops.get(service);
       if (loop !== undefined) return await loop.ready;
       this.hub.markStale(service);
-      options.telemetry?.recordWatchError(this.name, service, error);
+      if (channels.registryError.hasSubscribers) {
+        channels.registryError.publish({ registry: this, service, error: toConsulRequestError(`resolve ${service}`, error) });
+      }
     }
   }
 

@@ -1,9 +1,10 @@
 import type { Clock } from '../common/Clock.js';
 import { type Disposable, toDisposable } from '../common/Disposable.js';
 import { EventEmitter } from '../common/Event.js';
+import { channels } from '../events/channels.js';
 import type { Instance } from './Instance.js';
 import { matchesFilter } from './matchesFilter.js';
-import type { InstanceFilter, ServiceSnapshot, SnapshotListener } from './ServiceRegistry.js';
+import type { InstanceFilter, ServiceRegistry, ServiceSnapshot, SnapshotListener } from './ServiceRegistry.js';
 import { sameInstances } from './sameInstances.js';
 
 export interface SnapshotHubOptions {
@@ -22,6 +23,8 @@ export interface SnapshotHubOptions {
   readonly onWatchStart?: (service: string) => void;
   /** A service lost its last watcher (a remote registry stops polling it here). Not called by `close()`. Must not throw. */
   readonly onWatchStop?: (service: string) => void;
+  /** The registry this hub serves: its changes are published on `switchyard:registry:*` channels for it. */
+  readonly registry?: ServiceRegistry;
 }
 
 interface ServiceState {
@@ -67,6 +70,7 @@ export class SnapshotHub {
   private readonly onListenerError: (error: unknown) => void;
   private readonly onWatchStart: ((service: string) => void) | undefined;
   private readonly onWatchStop: ((service: string) => void) | undefined;
+  private readonly registry: ServiceRegistry | undefined;
   private readonly states = new Map<string, ServiceState>();
   private readonly emitters = new Map<string, EventEmitter<void>>();
   private readonly createdAt: number;
@@ -78,6 +82,7 @@ export class SnapshotHub {
     this.onListenerError = options.onListenerError ?? reportListenerError;
     this.onWatchStart = options.onWatchStart;
     this.onWatchStop = options.onWatchStop;
+    this.registry = options.registry;
     this.createdAt = this.clock.now();
   }
 
@@ -118,15 +123,18 @@ export class SnapshotHub {
       // A re-confirmation: newer timestamp, nothing for watchers to see.
       previous.updatedAt = updatedAt;
       previous.view = undefined;
+      this.announce(service, previous);
       return false;
     }
-    this.states.set(service, {
+    const state: ServiceState = {
       instances: changed ? freezeList(instances) : current,
       version: (previous?.version ?? 0) + (changed ? 1 : 0),
       stale: false,
       updatedAt,
       view: undefined,
-    });
+    };
+    this.states.set(service, state);
+    this.announce(service, state);
     this.emitters.get(service)?.emit();
     return changed;
   }
@@ -140,18 +148,15 @@ export class SnapshotHub {
     if (this.isClosed) return;
     const previous = this.states.get(service);
     if (previous?.stale) return;
-    if (previous === undefined) {
-      this.states.set(service, {
-        instances: NO_INSTANCES,
-        version: 0,
-        stale: true,
-        updatedAt: 0,
-        view: undefined,
-      });
+    let state = previous;
+    if (state === undefined) {
+      state = { instances: NO_INSTANCES, version: 0, stale: true, updatedAt: 0, view: undefined };
+      this.states.set(service, state);
     } else {
-      previous.stale = true;
-      previous.view = undefined;
+      state.stale = true;
+      state.view = undefined;
     }
+    this.announce(service, state);
     this.emitters.get(service)?.emit();
   }
 
@@ -206,6 +211,21 @@ export class SnapshotHub {
     this.isClosed = true;
     for (const emitter of this.emitters.values()) emitter.clear();
     this.emitters.clear();
+    if (this.registry !== undefined && channels.registryClose.hasSubscribers) {
+      channels.registryClose.publish({ registry: this.registry });
+    }
+  }
+
+  /** Publishes what is now known of `service`, every instance whatever its health. */
+  private announce(service: string, state: ServiceState): void {
+    const registry = this.registry;
+    if (registry === undefined || !channels.registrySnapshot.hasSubscribers) return;
+    const { instances, version, stale, updatedAt } = state;
+    channels.registrySnapshot.publish({
+      registry,
+      service,
+      snapshot: Object.freeze({ service, instances, version, stale, updatedAt }),
+    });
   }
 
   private view(service: string, state: ServiceState | undefined, filter: InstanceFilter | undefined): ServiceSnapshot {

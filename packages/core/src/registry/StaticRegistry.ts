@@ -61,6 +61,7 @@ export class StaticRegistry implements ServiceRegistry {
     this.hub = new SnapshotHub({
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.onListenerError === undefined ? {} : { onListenerError: options.onListenerError }),
+      registry: this,
     });
     for (const [service, instances] of services) this.replace(service, instances);
   }

@@ -7,38 +7,12 @@ import {
   SpanStatusCode,
   type TextMapSetter,
 } from '@opentelemetry/api';
+import type { AttemptHandle, AttemptResult, HeaderCarrier } from '../client/AttemptTracer.js';
 import type { Clock } from '../common/Clock.js';
 import { isAbortError } from '../policy/isAbortError.js';
 import { errorTypeOf } from './errorType.js';
 import { ATTR } from './names.js';
-import { redactSecrets } from './redact.js';
-
-/** Where trace context is written: a fetch `Headers` or a plain header record. */
-export type HeaderCarrier = Headers | Record<string, string>;
-
-/** How an attempt ended. Give `statusCode` when a response arrived, `error` when it did not. */
-export interface AttemptResult {
-  readonly statusCode?: number | undefined;
-  readonly error?: unknown;
-  /** Overrides the `error.type` derived from `error` / `statusCode`. */
-  readonly errorType?: string | undefined;
-  /**
-   * The caller gave up: not an error (no error status, no `error.type`, no duration
-   * recorded). Defaults to true when `error` is an `AbortError`; a timeout's
-   * `TimeoutError` is an error (`error.type` = `timeout`).
-   */
-  readonly aborted?: boolean | undefined;
-}
-
-/** One attempt of a call: its span (if any) and, for HTTP, its duration measurement. */
-export interface AttemptHandle {
-  /** The context to run the transport in; it holds the attempt's span. */
-  readonly context: Context;
-  /** Writes `traceparent` (W3C) for this attempt into `carrier`. A no-op when external HTTP instrumentation owns the request. */
-  inject(carrier: HeaderCarrier): void;
-  /** Ends the span and records the duration; later calls do nothing. */
-  end(result?: AttemptResult): void;
-}
+import { redactSecrets } from '../common/redact.js';
 
 /** Writes into fetch `Headers` (or anything with `set`) and plain records. */
 export const headerSetter: TextMapSetter<HeaderCarrier> = {

@@ -4,17 +4,12 @@ import { CIRCUIT_STATES } from '../breaker/CircuitBreaker.js';
 import type { Clock } from '../common/Clock.js';
 import type { Health } from '../registry/Instance.js';
 import { HEALTH_VALUES } from '../registry/Instance.js';
+import type { BulkheadGauges } from '../events/messages.js';
 import type { ServiceSnapshot } from '../registry/ServiceRegistry.js';
 import { ATTR, BREAKER_STATE_VALUES } from './names.js';
 
 /** What a registry knows of one service; a `ServiceSnapshot` fits. */
 export type RegistryServiceState = Pick<ServiceSnapshot, 'instances' | 'updatedAt' | 'stale'>;
-
-/** Live sizes of one bulkhead, read at collection time. */
-export interface BulkheadGauges {
-  inFlight(): number;
-  queued(): number;
-}
 
 export type BreakerLike = Pick<CircuitBreaker, 'state' | 'onStateChange'>;
 
@@ -29,7 +24,8 @@ export interface BreakerEntry {
 export interface RegistryEntry {
   readonly base: Attributes;
   readonly byHealth: Readonly<Record<Health, Attributes>>;
-  getState?: (() => RegistryServiceState | undefined) | undefined;
+  /** The latest state the registry published; read at collection time. */
+  state: RegistryServiceState | undefined;
 }
 
 /** The observable instruments the sources feed. */
@@ -48,8 +44,9 @@ export interface LiveInstruments {
  * registry views. Nothing is sampled between collections and no timers run.
  */
 export class LiveSources {
-  readonly breakers = new Map<string, BreakerEntry>();
-  readonly bulkheads = new Map<string, { readonly source: BulkheadGauges; readonly base: Attributes }>();
+  /** Keyed by the breaker itself: two clients may each have one for the same instance. */
+  readonly breakers = new Map<object, BreakerEntry>();
+  readonly bulkheads = new Map<object, { readonly source: BulkheadGauges; readonly base: Attributes }>();
   readonly ejected = new Map<string, { readonly base: Attributes; readonly ids: Set<string> }>();
   readonly registries = new Map<string, RegistryEntry>();
 
@@ -72,7 +69,7 @@ export class LiveSources {
       const base: Attributes = Object.freeze({ [ATTR.registry]: registryName, [ATTR.service]: service });
       const byHealth = {} as Record<Health, Attributes>;
       for (const health of HEALTH_VALUES) byHealth[health] = Object.freeze({ ...base, [ATTR.instanceHealth]: health });
-      entry = { base, byHealth };
+      entry = { base, byHealth, state: undefined };
       this.registries.set(key, entry);
     }
     return entry;
@@ -97,15 +94,14 @@ export class LiveSources {
       }
       for (const group of this.ejected.values()) result.observe(instruments.ejected, group.ids.size, group.base);
       for (const { source, base } of this.bulkheads.values()) {
-        const running = read(() => source.inFlight());
-        const waiting = read(() => source.queued());
+        const running = read(() => source.inFlight);
+        const waiting = read(() => source.queued);
         if (running !== undefined) result.observe(instruments.inFlight, running, base);
         if (waiting !== undefined) result.observe(instruments.queued, waiting, base);
       }
       const now = wallClock.now();
       for (const entry of this.registries.values()) {
-        const getState = entry.getState;
-        const state = getState === undefined ? undefined : read(getState);
+        const state = entry.state;
         if (state === undefined) continue;
         let passing = 0;
         let warning = 0;

@@ -82,18 +82,9 @@ export const DURATION_BUCKETS_SECONDS: readonly number[] = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
 ];
 
-/** How a logical call (all attempts together) ended; the `switchyard.outcome` attribute. */
-export type CallOutcomeKind =
-  /** The call returned a result the caller accepts. */
-  | 'success'
-  /** It failed: an error or a failing status after the last allowed attempt. */
-  | 'failure'
-  /** Refused before any attempt: open breaker, full bulkhead, no instances, ... */
-  | 'rejected'
-  /** The call's deadline passed. */
-  | 'timeout'
-  /** The caller gave up (its signal aborted); not an error. */
-  | 'aborted';
+import type { CallOutcomeKind } from '../events/messages.js';
+
+export type { CallOutcomeKind } from '../events/messages.js';
 
 export const CALL_OUTCOMES: readonly CallOutcomeKind[] = ['success', 'failure', 'rejected', 'timeout', 'aborted'];
 

@@ -1,12 +1,9 @@
 import {
   type AttemptContext,
   bulkhead,
-  compose,
   hedge,
   isTimeoutError,
-  policyFilter,
   retry,
-  type Service,
   timeout,
   wrap,
 } from '@switchyard/core';
@@ -119,32 +116,5 @@ describe('wrap', () => {
 
   it('with no policies just calls fn', async () => {
     await expect(wrap().execute(async (ctx) => ctx.attempt)).resolves.toBe(0);
-  });
-});
-
-describe('policyFilter', () => {
-  it('puts a policy in a compose()d service stack, with per-request call options', async () => {
-    interface Req {
-      readonly method: string;
-    }
-    const calls: string[] = [];
-    const transport: Service<Req, string> = async (request) => {
-      calls.push(request.method);
-      if (calls.length === 1) throw httpError(503);
-      return `${request.method} ok`;
-    };
-    const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-    const filter = policyFilter<Req, string>(retry({ jitter: 'none', initialDelayMs: 10 }), (request) => ({
-      idempotent: idempotentMethods.has(request.method),
-    }));
-    const service = compose(filter)(transport);
-
-    const get = track(service({ method: 'GET' }, new AbortController().signal));
-    await vi.advanceTimersByTimeAsync(10);
-    expect(get.value).toBe('GET ok');
-
-    calls.length = 0;
-    await expect(service({ method: 'POST' }, new AbortController().signal)).rejects.toMatchObject({ status: 503 });
-    expect(calls).toEqual(['POST']);
   });
 });

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { redactSecrets } from '../../telemetry/redact.js';
+import { redactSecrets } from '../../common/redact.js';
 import { ConsulRequestError } from './ConsulRequestError.js';
 import { parseIndexHeader } from './nextIndex.js';
 

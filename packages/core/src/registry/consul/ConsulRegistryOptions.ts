@@ -12,7 +12,6 @@ import {
   stringRecord,
 } from '../../common/validate.js';
 import { ConfigError } from '../../errors/ConfigError.js';
-import { SwitchyardTelemetry } from '../../telemetry/instruments.js';
 import type { ConsulClientLike } from './ConsulApi.js';
 import type { ServerFilter } from './filterExpression.js';
 import { goDuration } from './parseGoDuration.js';
@@ -58,8 +57,6 @@ export interface ConsulRegistryOptions {
   readonly zoneMetaKey?: string;
   /** The registry's name in telemetry and errors. Default `'consul'`. */
   readonly name?: string;
-  /** Telemetry to report to, or `false`. Default: a new `SwitchyardTelemetry` on the global providers. */
-  readonly telemetry?: SwitchyardTelemetry | false;
   /** Monotonic clock (ms) for rate limiting and update latency. Default `systemClock`. */
   readonly clock?: Clock;
   /** Wall clock (ms since the epoch) for snapshots' `updatedAt`. Default `Date.now`. */
@@ -88,8 +85,6 @@ export interface ResolvedConsulOptions {
   readonly serverFilters: ReadonlyMap<string, ServerFilter>;
   readonly zoneMetaKey: string;
   readonly name: string;
-  readonly telemetry: SwitchyardTelemetry | undefined;
-  readonly ownsTelemetry: boolean;
   readonly clock: Clock;
   readonly wallClock: Clock;
   readonly random: RandomSource;
@@ -126,7 +121,6 @@ const OPTION_KEYS: Readonly<Record<keyof ConsulRegistryOptions, true>> = {
   serverFilters: true,
   zoneMetaKey: true,
   name: true,
-  telemetry: true,
   clock: true,
   wallClock: true,
   random: true,
@@ -154,18 +148,6 @@ export function resolveConsulOptions(options: ConsulRegistryOptions): ResolvedCo
     o.maxRetryMs === undefined
       ? Math.max(CONSUL_DEFAULTS.maxRetryMs, minRetryMs)
       : finiteNumber('maxRetryMs', o.maxRetryMs, minRetryMs);
-  let telemetry: SwitchyardTelemetry | undefined;
-  let ownsTelemetry = false;
-  if (o.telemetry === false) {
-    telemetry = undefined;
-  } else if (o.telemetry === undefined) {
-    telemetry = new SwitchyardTelemetry();
-    ownsTelemetry = true;
-  } else if (o.telemetry instanceof SwitchyardTelemetry) {
-    telemetry = o.telemetry;
-  } else {
-    throw new ConfigError('telemetry', 'a SwitchyardTelemetry or false', o.telemetry);
-  }
   return {
     host: o.host === undefined ? CONSUL_DEFAULTS.host : nonEmptyString('host', o.host),
     port: o.port === undefined ? CONSUL_DEFAULTS.port : integer('port', o.port, 1, 65535),
@@ -189,8 +171,6 @@ export function resolveConsulOptions(options: ConsulRegistryOptions): ResolvedCo
     serverFilters: serverFilters(o.serverFilters),
     zoneMetaKey: o.zoneMetaKey === undefined ? CONSUL_DEFAULTS.zoneMetaKey : metaKey('zoneMetaKey', o.zoneMetaKey),
     name: o.name === undefined ? CONSUL_DEFAULTS.name : nonEmptyString('name', o.name),
-    telemetry,
-    ownsTelemetry,
     clock: o.clock === undefined ? systemClock : clock('clock', o.clock),
     wallClock: o.wallClock === undefined ? { now: Date.now } : clock('wallClock', o.wallClock),
     random: o.random === undefined ? defaultRandom : functionOption<RandomSource>('random', o.random),

@@ -1,6 +1,6 @@
-import type { Disposable } from '../../common/Disposable.js';
+import { channels } from '../../events/channels.js';
 import { backoffDelay } from '../../policy/backoffDelay.js';
-import { HEALTH_VALUES } from '../Instance.js';
+import type { ServiceRegistry } from '../ServiceRegistry.js';
 import type { SnapshotHub } from '../SnapshotHub.js';
 import type { ConsulApi } from './ConsulApi.js';
 import type { ResolvedConsulOptions } from './ConsulRegistryOptions.js';
@@ -13,6 +13,8 @@ import { toInstances } from './toInstance.js';
 export interface WatchLoopContext {
   readonly api: ConsulApi;
   readonly hub: SnapshotHub;
+  /** The registry whose events this loop publishes. */
+  readonly registry: ServiceRegistry;
   readonly options: Omit<ResolvedConsulOptions, 'token'>;
   /**
    * Called when a query succeeds after one or more failures (the agent may have restarted
@@ -40,17 +42,14 @@ export class ServiceWatchLoop {
   private readonly bucket: TokenBucket | undefined;
   private readonly filter: ServerFilter | undefined;
   private readonly expression: string | undefined;
-  private readonly tracking: Disposable | undefined;
   private index = 0n;
   private failures = 0;
-  /** Whether this loop has published or marked stale yet: telemetry reports nothing before. */
-  private answered = false;
 
   constructor(
     readonly service: string,
     private readonly context: WatchLoopContext,
   ) {
-    const { options, hub } = context;
+    const { options } = context;
     this.ready = new Promise<void>((resolve) => {
       this.markReady = resolve;
     });
@@ -60,9 +59,6 @@ export class ServiceWatchLoop {
         : new TokenBucket(options.rateLimit.intervalMs, options.rateLimit.burst, options.clock);
     this.filter = options.serverFilters.get(service);
     this.expression = filterExpression(this.filter);
-    this.tracking = options.telemetry?.trackRegistryService(options.name, service, () =>
-      this.answered ? hub.snapshot(service, ALL_HEALTH) : undefined,
-    );
   }
 
   get stopped(): boolean {
@@ -82,7 +78,6 @@ export class ServiceWatchLoop {
   stop(): void {
     if (this.stopped) return;
     this.controller.abort();
-    this.tracking?.dispose();
     this.markReady();
   }
 
@@ -117,17 +112,16 @@ export class ServiceWatchLoop {
           const instances = toInstances(this.service, answer.entries, options.zoneMetaKey, this.filter);
           changed = hub.publish(this.service, instances, options.wallClock.now());
         }
-        if (changed) {
-          options.telemetry?.recordRegistryUpdate(options.name, this.service, options.clock.now() - received);
+        if (changed && channels.registryRefresh.hasSubscribers) {
+          const durationMs = options.clock.now() - received;
+          channels.registryRefresh.publish({ registry: this.context.registry, service: this.service, durationMs });
         }
-        this.answered = true;
         this.markReady();
       } catch (error) {
         if (signal.aborted) return;
         this.failures += 1;
         this.index = 0n;
         hub.markStale(this.service);
-        this.answered = true;
         this.markReady();
         this.report(error);
         if (!(await pause(this.backoff(), signal))) return;
@@ -147,20 +141,15 @@ export class ServiceWatchLoop {
   }
 
   private report(error: unknown): void {
-    const { options } = this.context;
+    if (!channels.registryError.hasSubscribers) return;
     try {
-      options.telemetry?.recordWatchError(
-        options.name,
-        this.service,
-        toConsulRequestError(`watch ${this.service}`, error),
-      );
+      const reported = toConsulRequestError(`watch ${this.service}`, error);
+      channels.registryError.publish({ registry: this.context.registry, service: this.service, error: reported });
     } catch {
       // Reporting must never stop the loop (nor reject where nobody listens).
     }
   }
 }
-
-const ALL_HEALTH = { health: HEALTH_VALUES };
 
 /** Waits `ms` on an unref'd timer; false when `signal` aborted first. */
 function pause(ms: number, signal: AbortSignal): Promise<boolean> {

@@ -1,0 +1,210 @@
+import type { Balancer } from '../balancer/Balancer.js';
+import { BALANCER_NAMES, createBalancer } from '../balancer/createBalancer.js';
+import type { CircuitBreaker } from '../breaker/CircuitBreaker.js';
+import { SlidingWindowBreaker } from '../breaker/SlidingWindowBreaker.js';
+import { resolveBreakerOptions, type SlidingWindowBreakerOptions } from '../breaker/SlidingWindowBreakerOptions.js';
+import { type Clock, systemClock } from '../common/Clock.js';
+import { finiteNumber, fn as functionOption, knownKeys, oneOf, plainObject } from '../common/validate.js';
+import { ConfigError, isConfigError } from '../errors/ConfigError.js';
+import { BulkheadPolicy } from '../policy/BulkheadPolicy.js';
+import { HedgingPolicy } from '../policy/HedgingPolicy.js';
+import { RetryBudget } from '../policy/RetryBudget.js';
+import { RetryPolicy } from '../policy/RetryPolicy.js';
+import { TimeoutPolicy } from '../policy/TimeoutPolicy.js';
+import type { Instance } from '../registry/Instance.js';
+import type { InstanceFilter, ServiceRegistry } from '../registry/ServiceRegistry.js';
+import { SwitchyardTelemetry } from '../telemetry/SwitchyardTelemetry.js';
+import type { ClientOptions, ServicePolicyOptions } from './ClientOptions.js';
+import { CLIENT_BREAKER_DEFAULTS, CLIENT_DEFAULTS, classifyForClientBreaker, isRetryableForClient } from './defaults.js';
+
+/** Builds one service's policies; each call makes fresh state (budget, bulkhead slots, breakers). */
+export interface ServicePlan {
+  readonly balancer: (service: string) => Balancer;
+  readonly filter: InstanceFilter | undefined;
+  /** Undefined when breakers are off. */
+  readonly breaker: ((service: string, instance: Instance) => CircuitBreaker) | undefined;
+  readonly panicThreshold: number;
+  /** `refused(error)`: no instance would admit another attempt now, so retrying is pointless. */
+  readonly retry: ((refused: (error: unknown) => boolean) => RetryPolicy) | undefined;
+  readonly timeout: (() => TimeoutPolicy) | undefined;
+  readonly bulkhead: (() => BulkheadPolicy) | undefined;
+  readonly hedge: (() => HedgingPolicy) | undefined;
+}
+
+export interface ResolvedClientOptions {
+  readonly registry: ServiceRegistry;
+  readonly fetch: typeof fetch;
+  readonly scheme: 'http' | 'https';
+  readonly isFailureStatus: (status: number) => boolean;
+  readonly clock: Clock;
+  /** Undefined for `telemetry: false`. */
+  readonly telemetry: SwitchyardTelemetry | undefined;
+  /** Whether the client made its telemetry (and so disposes it on close). */
+  readonly ownsTelemetry: boolean;
+  /** The plan of `service`: its override merged over the defaults. */
+  plan(service: string): ServicePlan;
+}
+
+const CLIENT_KEYS = ['registry', 'services', 'telemetry', 'fetch', 'scheme', 'isFailureStatus', 'clock'] as const;
+const SERVICE_KEYS = [
+  'balancer',
+  'filter',
+  'breaker',
+  'panicThreshold',
+  'retry',
+  'timeoutMs',
+  'bulkhead',
+  'hedge',
+] as const satisfies readonly (keyof ServicePolicyOptions)[];
+
+/**
+ * Validates every client option once, the defaults and each per-service override, and
+ * turns them into plans the client builds each service from. Every problem is a
+ * `ConfigError` naming the option (`services.cart.retry.maxAttempts` for an override).
+ */
+export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
+  const o = plainObject('client options', options);
+  knownKeys('', o, [...CLIENT_KEYS, ...SERVICE_KEYS]);
+  const registry = registryOption(o.registry);
+  if (o.fetch !== undefined) functionOption('fetch', o.fetch);
+  if (o.isFailureStatus !== undefined) functionOption('isFailureStatus', o.isFailureStatus);
+  const clock = o.clock === undefined ? systemClock : clockOption(o.clock);
+  const services = o.services === undefined ? {} : plainObject('services', o.services);
+
+  const defaults = planFor(undefined, options, clock);
+  const plans = new Map<string, ServicePlan>();
+  for (const [service, override] of Object.entries(services)) {
+    knownKeys(`services.${service}.`, plainObject(`services.${service}`, override), SERVICE_KEYS);
+    plans.set(service, planFor(service, { ...options, ...(override as ServicePolicyOptions) }, clock));
+  }
+
+  let telemetry: SwitchyardTelemetry | undefined;
+  let ownsTelemetry = false;
+  if (options.telemetry === false) {
+    telemetry = undefined;
+  } else if (options.telemetry instanceof SwitchyardTelemetry) {
+    telemetry = options.telemetry;
+  } else {
+    telemetry = SwitchyardTelemetry.forOptions(options.telemetry);
+    ownsTelemetry = true;
+  }
+
+  return {
+    registry,
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    scheme: options.scheme === undefined ? 'http' : oneOf('scheme', options.scheme, ['http', 'https'] as const),
+    isFailureStatus: options.isFailureStatus ?? defaultFailureStatus,
+    clock,
+    telemetry,
+    ownsTelemetry,
+    plan: (service) => plans.get(service) ?? defaults,
+  };
+}
+
+/** One service's plan; errors of an override are renamed to `services.<name>.<option>`. */
+function planFor(service: string | undefined, options: ServicePolicyOptions, clock: Clock): ServicePlan {
+  if (service === undefined) return plan(options, clock);
+  try {
+    return plan(options, clock);
+  } catch (error) {
+    if (!isConfigError(error)) throw error;
+    throw new ConfigError(`services.${service}.${error.option}`, error.allowed, error.received, { cause: error });
+  }
+}
+
+function plan(options: ServicePolicyOptions, clock: Clock): ServicePlan {
+  const panicThreshold = finiteNumber(
+    'panicThreshold',
+    options.panicThreshold ?? CLIENT_DEFAULTS.panicThreshold,
+    Number.MIN_VALUE,
+    1,
+  );
+  const result: ServicePlan = {
+    balancer: balancerPlan(options.balancer ?? CLIENT_DEFAULTS.balancer, clock),
+    filter: options.filter,
+    breaker: breakerPlan(options.breaker ?? {}, clock),
+    panicThreshold,
+    retry: retryPlan(options.retry, clock),
+    timeout: timeoutPlan(options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs),
+    bulkhead: options.bulkhead === undefined || options.bulkhead === false ? undefined : bulkheadPlan(options.bulkhead),
+    hedge: options.hedge === undefined || options.hedge === false ? undefined : hedgePlan(options.hedge),
+  };
+  // Policies are plain values: building each once proves its options now, not at a first call.
+  result.retry?.(() => false);
+  result.timeout?.();
+  result.bulkhead?.();
+  result.hedge?.();
+  return result;
+}
+
+function balancerPlan(option: ServicePolicyOptions['balancer'], clock: Clock): (service: string) => Balancer {
+  if (typeof option === 'function') return option;
+  const name = oneOf('balancer', option, BALANCER_NAMES);
+  // Peak-EWMA decays by its clock what the client measured on this one: they must be the same.
+  return name === 'peak-ewma' ? () => createBalancer('peak-ewma', { clock }) : () => createBalancer(name);
+}
+
+function breakerPlan(option: NonNullable<ServicePolicyOptions['breaker']>, clock: Clock): ServicePlan['breaker'] {
+  if (option === false) return undefined;
+  if (typeof option === 'function') return option;
+  plainObject('breaker', option);
+  const classify: Partial<SlidingWindowBreakerOptions> =
+    option.isFailure === undefined && option.classify === undefined ? { classify: classifyForClientBreaker } : {};
+  const merged: SlidingWindowBreakerOptions = { ...CLIENT_BREAKER_DEFAULTS, ...classify, clock, ...option };
+  resolveBreakerOptions(merged);
+  return () => new SlidingWindowBreaker(merged);
+}
+
+function retryPlan(option: ServicePolicyOptions['retry'], clock: Clock): ServicePlan['retry'] {
+  if (option === false) return undefined;
+  const o = option === undefined ? {} : plainObject('retry', option);
+  const { budget: budgetOption, shouldRetry: userShouldRetry, ...retryOptions } = o as NonNullable<
+    Exclude<ServicePolicyOptions['retry'], false>
+  >;
+  if (userShouldRetry !== undefined) functionOption('retry.shouldRetry', userShouldRetry);
+  const shouldRetry = userShouldRetry ?? isRetryableForClient;
+  if (budgetOption !== undefined && budgetOption !== false) plainObject('retry.budget', budgetOption);
+  return (refused) => {
+    const budget = budgetOption === false ? undefined : new RetryBudget({ clock, ...budgetOption });
+    return new RetryPolicy({
+      ...CLIENT_DEFAULTS.retry,
+      ...retryOptions,
+      shouldRetry: (error, attempt) => shouldRetry(error, attempt) && !refused(error),
+      ...(budget === undefined ? {} : { budget }),
+    });
+  };
+}
+
+function timeoutPlan(option: number | false): ServicePlan['timeout'] {
+  if (option === false) return undefined;
+  const ms = finiteNumber('timeoutMs', option, 1);
+  return () => new TimeoutPolicy(ms);
+}
+
+function bulkheadPlan(option: NonNullable<Exclude<ServicePolicyOptions['bulkhead'], false>>): ServicePlan['bulkhead'] {
+  plainObject('bulkhead', option);
+  return () => new BulkheadPolicy(option);
+}
+
+function hedgePlan(option: NonNullable<Exclude<ServicePolicyOptions['hedge'], false>>): ServicePlan['hedge'] {
+  plainObject('hedge', option);
+  return () => new HedgingPolicy({ shouldHedge: isRetryableForClient, ...option });
+}
+
+function registryOption(registry: unknown): ServiceRegistry {
+  const r = registry as Partial<ServiceRegistry> | undefined;
+  if (typeof r?.resolve !== 'function' || typeof r.watch !== 'function') {
+    throw new ConfigError('registry', 'a ServiceRegistry (StaticRegistry, ConsulRegistry, ...)', registry);
+  }
+  return registry as ServiceRegistry;
+}
+
+function clockOption(clock: unknown): Clock {
+  const c = plainObject('clock', clock);
+  functionOption('clock.now', c.now);
+  return clock as Clock;
+}
+
+function defaultFailureStatus(status: number): boolean {
+  return status >= 500 || status === 429;
+}

@@ -1,0 +1,159 @@
+import { context as otelContext } from '@opentelemetry/api';
+import { isCallerAbort } from '../breaker/isCallerAbort.js';
+import { isHttpStatusError } from '../errors/HttpStatusError.js';
+import { channels } from '../events/channels.js';
+import { callAttempt } from '../policy/callAttempt.js';
+import type { AttemptHandle, AttemptResult, AttemptTracer } from './AttemptTracer.js';
+import type { Exchange } from './Exchange.js';
+
+/** One step of an attempt: it may act before and after `next`, and hand data down on the exchange. */
+export type Stage = <T>(exchange: Exchange<T>, next: (exchange: Exchange<T>) => Promise<T>) => Promise<T>;
+
+/**
+ * pick: the balancer chooses among the eligible instances (one not tried yet, if any),
+ * gets its start/end feedback, and the pick and the attempt's end are published.
+ */
+export const pickStage: Stage = (exchange, next) => {
+  const call = exchange.call;
+  const runtime = call.runtime;
+  let instances = runtime.eligible();
+  const tried = call.tried;
+  if (tried !== undefined && tried.size > 0 && instances.length > 1) {
+    const fresh = instances.filter((i) => !tried.has(i.id));
+    if (fresh.length > 0) instances = fresh;
+  }
+  const balancer = runtime.balancer;
+  const instance = balancer.pick(instances, call.pickContext);
+  exchange.instance = instance;
+  if (runtime.repeats) {
+    call.tried ??= new Set();
+    call.tried.add(instance.id);
+  }
+  const service = runtime.service;
+  if (channels.pick.hasSubscribers) {
+    channels.pick.publish({ client: call.client, service, instance, balancer: balancer.name, attempt: exchange.attempt });
+  }
+  balancer.onCallStart?.(instance);
+  const onCallEnd = balancer.onCallEnd;
+  const observed = channels.attemptEnd.hasSubscribers;
+  // Only adaptive balancers and attempt observers need the two clock reads.
+  if (onCallEnd === undefined && !observed) return next(exchange);
+  const clock = runtime.clock;
+  const begun = clock.now();
+  const finish = (error: unknown, ok: boolean): void => {
+    const latencyMs = clock.now() - begun;
+    onCallEnd?.call(balancer, instance, { latencyMs, ok });
+    if (observed && channels.attemptEnd.hasSubscribers) {
+      channels.attemptEnd.publish({
+        client: call.client,
+        service,
+        instance,
+        attempt: exchange.attempt,
+        error,
+        durationMs: latencyMs,
+      });
+    }
+  };
+  return next(exchange).then(
+    (value) => {
+      finish(undefined, true);
+      return value;
+    },
+    (error: unknown) => {
+      finish(error, false);
+      throw error;
+    },
+  );
+};
+
+/**
+ * instance breaker: the picked instance's breaker admits the attempt or refuses it. It
+ * gets the caller's signal: a caller abort is not the instance's fault, while a timeout
+ * or a lost hedge shows in the error itself.
+ */
+export const breakerStage: Stage = (exchange, next) => {
+  const breakers = exchange.call.runtime.breakers;
+  if (breakers === undefined) return next(exchange);
+  return breakers.get(exchange.picked).execute(() => next(exchange), exchange.call.callerSignal);
+};
+
+/**
+ * attempt span: the attempt's span is the active context while the transport runs, and
+ * its trace headers go down to the transport. Telemetry that throws here is dropped for
+ * this attempt: the transport runs exactly once either way, and its outcome is untouched.
+ */
+export function attemptSpanStage(tracer: AttemptTracer): Stage {
+  return <T>(exchange: Exchange<T>, next: (exchange: Exchange<T>) => Promise<T>): Promise<T> => {
+    const handle = startSafely(tracer, exchange);
+    if (handle === undefined) return next(exchange);
+    let headers: Record<string, string> | undefined;
+    try {
+      const carrier: Record<string, string> = {};
+      handle.inject(carrier);
+      for (const _ in carrier) {
+        headers = carrier;
+        break;
+      }
+    } catch {
+      headers = undefined;
+    }
+    exchange.traceHeaders = headers;
+    let ran = false;
+    let result: Promise<T>;
+    try {
+      result = otelContext.with(handle.context, () => {
+        ran = true;
+        return callAttempt(() => next(exchange), exchange);
+      });
+    } catch (error) {
+      if (ran) throw error;
+      // The context manager failed before running the transport: run it without the span.
+      endSafely(handle, { aborted: true });
+      return next(exchange);
+    }
+    return result.then(
+      (value) => {
+        endSafely(handle, resultOf(value));
+        return value;
+      },
+      (error: unknown) => {
+        endSafely(handle, failureOf(error, exchange));
+        throw error;
+      },
+    );
+  };
+}
+
+function startSafely<T>(tracer: AttemptTracer, exchange: Exchange<T>): AttemptHandle | undefined {
+  const call = exchange.call;
+  try {
+    return tracer.start({
+      service: call.runtime.service,
+      instance: exchange.picked,
+      resendCount: exchange.attempt,
+      parentContext: call.parentContext,
+      http: call.http === undefined ? undefined : { method: call.http.method, url: exchange.url },
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+function endSafely(handle: AttemptHandle, result: AttemptResult): void {
+  try {
+    handle.end(result);
+  } catch {
+    // A span processor or instrument that throws must not change the attempt's outcome.
+  }
+}
+
+function resultOf(value: unknown): AttemptResult {
+  return value instanceof Response ? { statusCode: value.status } : {};
+}
+
+function failureOf<T>(error: unknown, exchange: Exchange<T>): AttemptResult {
+  // A failure status is an answer: the span records its status code, not an exception.
+  if (exchange.call.http !== undefined && isHttpStatusError(error)) return { statusCode: error.status };
+  return { error, aborted: isCallerAbort(exchange.signal) };
+}
+

@@ -1,0 +1,92 @@
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import type { Disposable } from '../common/Disposable.js';
+import type { BreakerStateMessage, EjectionMessage } from '../events/messages.js';
+import { subscribe } from '../events/subscribe.js';
+import { breakerStateValue } from './LiveSources.js';
+import { ATTR, LOG_EVENT } from './names.js';
+import type { ObserverContext } from './ObserverContext.js';
+
+/**
+ * Breakers, ejection and bulkheads: `switchyard.circuit_breaker.state` (one series per
+ * state, read at collection) for each live breaker, transitions counted and logged (WARN
+ * when opening or isolated), ejections counted, gauged and logged, bulkhead sizes
+ * gauged and refusals counted. A breaker or bulkhead that is disposed leaves the gauges.
+ */
+export function observeResilience(ctx: ObserverContext): Disposable[] {
+  return [
+    subscribe('breakerCreate', ({ client, service, instance, breaker }) => {
+      if (!ctx.observes(client)) return;
+      ctx.live.breakers.set(breaker, ctx.live.breakerEntry(service, instance.id, breaker));
+    }),
+    subscribe('breakerDispose', ({ client, service, instance, breaker }) => {
+      if (!ctx.observes(client)) return;
+      ctx.live.breakers.delete(breaker);
+      ctx.live.ejected.get(service)?.ids.delete(instance.id);
+    }),
+    subscribe('breakerState', (message) => {
+      if (ctx.observes(message.client)) recordTransition(ctx, message);
+    }),
+    subscribe('ejection', (message) => {
+      if (ctx.observes(message.client)) recordEjection(ctx, message);
+    }),
+    subscribe('bulkheadCreate', ({ client, service, bulkhead }) => {
+      if (!ctx.observes(client)) return;
+      ctx.live.bulkheads.set(bulkhead, { source: bulkhead, base: ctx.attributes.service(service) });
+    }),
+    subscribe('bulkheadDispose', ({ client, bulkhead }) => {
+      if (ctx.observes(client)) ctx.live.bulkheads.delete(bulkhead);
+    }),
+    subscribe('bulkheadReject', ({ client, service }) => {
+      if (ctx.observes(client)) ctx.instruments.bulkheadRejections.add(1, ctx.attributes.service(service));
+    }),
+  ];
+}
+
+function recordTransition(ctx: ObserverContext, { service, instance, breaker, change }: BreakerStateMessage): void {
+  let entry = ctx.live.breakers.get(breaker);
+  if (entry === undefined) {
+    entry = ctx.live.breakerEntry(service, instance.id, breaker);
+    ctx.live.breakers.set(breaker, entry);
+  }
+  const key = `${change.from}>${change.to}`;
+  let attributes = entry.transitions.get(key);
+  if (attributes === undefined) {
+    attributes = Object.freeze({
+      ...entry.base,
+      [ATTR.breakerPreviousState]: breakerStateValue(change.from),
+      [ATTR.breakerState]: breakerStateValue(change.to),
+    });
+    entry.transitions.set(key, attributes);
+  }
+  ctx.instruments.breakerTransitions.add(1, attributes);
+  const severe = change.to === 'open' || change.to === 'isolated';
+  ctx.log.emit(
+    severe ? SeverityNumber.WARN : SeverityNumber.INFO,
+    LOG_EVENT.breakerStateChange,
+    `Circuit breaker ${service}/${instance.id} ${change.from} -> ${change.to}: ${change.reason}`,
+    { ...attributes, [ATTR.breakerReason]: change.reason },
+  );
+}
+
+/** Repeats are ignored: an instance is ejected once until it rejoins. */
+function recordEjection(ctx: ObserverContext, { service, instance, ejected, reason }: EjectionMessage): void {
+  let group = ctx.live.ejected.get(service);
+  if (group === undefined) {
+    group = { base: ctx.attributes.service(service), ids: new Set() };
+    ctx.live.ejected.set(service, group);
+  }
+  if (group.ids.has(instance.id) === ejected) return;
+  const attributes = { [ATTR.service]: service, [ATTR.instanceId]: instance.id };
+  if (ejected) {
+    group.ids.add(instance.id);
+    ctx.instruments.ejections.add(1, attributes);
+  } else {
+    group.ids.delete(instance.id);
+  }
+  ctx.log.emit(
+    ejected ? SeverityNumber.WARN : SeverityNumber.INFO,
+    ejected ? LOG_EVENT.instanceEjected : LOG_EVENT.instanceRestored,
+    `Instance ${service}/${instance.id} ${ejected ? 'ejected' : 'restored'}: ${reason}`,
+    { ...attributes, [ATTR.ejectionReason]: reason },
+  );
+}
