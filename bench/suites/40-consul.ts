@@ -246,7 +246,7 @@ async function scale(
     ),
   );
   const heapBefore = heapAfterGc();
-  const registry = new ConsulRegistry({ port: agent.port, telemetry: false });
+  const registry = new ConsulRegistry({ port: agent.port });
   const watches = services.map((service) => registry.watch(service, () => {}, ALL));
   const started = performance.now();
   await Promise.all(services.map((service) => until(registry, service, (s) => s.instances.length === perService)));
@@ -293,7 +293,7 @@ const suite: Suite = {
   async run() {
     const agent = await startConsul();
     try {
-      const registry = new ConsulRegistry({ port: agent.port, telemetry: false });
+      const registry = new ConsulRegistry({ port: agent.port });
       const spaced = await propagation(agent, registry, CHANGES, CHANGE_GAP_MS);
       const burst = await propagation(agent, registry, BURST_CHANGES, 0);
       await registry.close();

@@ -53,7 +53,7 @@ describe('client.fetch over ConsulRegistry', () => {
     const service = `e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     const a = await startInstance('a');
     const b = await startInstance('b');
-    const registry = new ConsulRegistry({ port: agent.port, telemetry: false });
+    const registry = new ConsulRegistry({ port: agent.port });
     const client = createClient({
       registry,
       balancer: 'round-robin',

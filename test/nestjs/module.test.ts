@@ -93,7 +93,7 @@ describe('forRoot', () => {
     });
     const client = running.app.get(Inspector).client;
     expect(client.registry).toBe(registry);
-    expect(client.runtime('catalog').balancerName).toBe('round-robin');
+    expect(client.runtime('catalog').balancer.name).toBe('round-robin');
   });
 
   it('is global by default; with global: false only importing modules see the client', async () => {
@@ -139,7 +139,7 @@ describe('forRootAsync', () => {
       providers: [Inspector],
     });
     expect((await getJson('/proxy/2')).body).toEqual({ status: 200, body: { from: 'catalog', url: '/items/2' } });
-    expect(running.app.get(Inspector).client.runtime('catalog').balancerName).toBe('random');
+    expect(running.app.get(Inspector).client.runtime('catalog').balancer.name).toBe('random');
   });
 
   it('useClass', async () => {

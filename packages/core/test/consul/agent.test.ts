@@ -35,7 +35,6 @@ afterAll(async () => {
 function registryFor(options: ConsulRegistryOptions = {}): ConsulRegistry {
   const registry = new ConsulRegistry({
     port: agent.port,
-    telemetry: false,
     minRetryMs: 50,
     maxRetryMs: 500,
     ...options,
@@ -123,7 +122,7 @@ describe('ConsulRegistry against a real agent', () => {
 
   it('works over an existing consul client, which close() leaves usable', async () => {
     const consul = new Consul({ host: agent.host, port: agent.port });
-    const registry = new ConsulRegistry({ consul, telemetry: false });
+    const registry = new ConsulRegistry({ consul });
     const service = uniqueName('own-client');
     await registry.register({ service, host: '127.0.0.1', port: 9050, weight: 2 });
     expect((await registry.resolve(service)).instances.map((i) => i.weight)).toEqual([2]);
@@ -199,8 +198,8 @@ describe('ConsulRegistry against a real agent', () => {
       const registry = registryFor({
         port: proxy.port,
         serverFilters: { [service]: { tags: ['blue'], meta: { tier: 'gold' } } },
-        telemetry: harness.telemetry,
       });
+      harness.telemetry.observeRegistry(registry);
       await registry.register({
         service,
         id: `${service}-b`,
@@ -234,7 +233,8 @@ describe('ConsulRegistry against a real agent', () => {
 
       const here = registryFor({ datacenter: 'dc1' });
       expect((await here.resolve(service)).instances).toHaveLength(3);
-      const elsewhere = registryFor({ datacenter: 'nowhere', telemetry: harness.telemetry });
+      const elsewhere = registryFor({ datacenter: 'nowhere' });
+      harness.telemetry.observeRegistry(elsewhere);
       const missing = await elsewhere.resolve(service);
       expect(missing).toMatchObject({ stale: true, instances: [] });
       const errors = (await harness.metrics()).get(TELEMETRY_METRICS.registryWatchErrors.name);

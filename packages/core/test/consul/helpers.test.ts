@@ -273,7 +273,6 @@ describe('ConsulRegistry options', () => {
     [{ serverFilters: { cart: { tags: 'x' } } }, 'serverFilters.cart.tags'],
     [{ serverFilters: { cart: { meta: { 'a b': 'x' } } } }, 'serverFilters.cart.meta.a b'],
     [{ zoneMetaKey: 'a.b' }, 'zoneMetaKey'],
-    [{ telemetry: {} }, 'telemetry'],
     [{ clock: {} }, 'clock.now'],
     [{ consul: {} }, 'consul'],
     [{ datacenter: '' }, 'datacenter'],
@@ -282,8 +281,15 @@ describe('ConsulRegistry options', () => {
     expect(configErrorOf(() => new ConsulRegistry(options as never)).option).toBe(option);
   });
 
+  it('has no telemetry option any more: a telemetry observes the registry (observeRegistry), so the key is unknown', () => {
+    const error = configErrorOf(() => new ConsulRegistry({ telemetry: {} } as never));
+    expect(error.option).toBe('telemetry');
+    expect(error.allowed).toMatch(/^no such option \(allowed: /);
+    expect(error.allowed).not.toMatch(/\btelemetry\b/);
+  });
+
   it('refuses host/port next to a client, and never echoes a bad token', () => {
-    const consul = new ConsulRegistry({ telemetry: false });
+    const consul = new ConsulRegistry();
     void consul.close();
     const fakeClient = {
       health: { service: () => Promise.resolve([]) },

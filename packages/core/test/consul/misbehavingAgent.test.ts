@@ -37,7 +37,6 @@ async function setup(
   const harness = createHarness();
   const registry = new ConsulRegistry({
     port: agent.port,
-    telemetry: harness.telemetry,
     minRetryMs: 10,
     maxRetryMs: 80,
     requestTimeoutMs: 2_000,
@@ -46,6 +45,7 @@ async function setup(
     wallClock: harness.wallClock,
     ...options,
   });
+  harness.telemetry.observeRegistry(registry);
   cleanups.push(async () => {
     await registry.close();
     await agent.close();
