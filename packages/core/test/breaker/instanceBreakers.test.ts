@@ -1,14 +1,35 @@
 // Outlier ejection: per-instance breakers decide which instances the balancer sees.
-import { createInstance, type Instance, InstanceBreakers, SlidingWindowBreaker } from '@switchyard/core';
-import { describe, expect, it } from 'vitest';
+import {
+  createInstance,
+  type Disposable,
+  type Instance,
+  InstanceBreakers,
+  type ServiceClient,
+  SlidingWindowBreaker,
+  subscribe,
+} from '@switchyard/core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from './support.js';
 
 const instances = (n: number): Instance[] =>
   Array.from({ length: n }, (_, i) => createInstance({ id: `i${i}`, host: '127.0.0.1', port: 1000 + i }, 'svc'));
 
+const subscriptions: Disposable[] = [];
+afterEach(() => {
+  for (const subscription of subscriptions.splice(0)) subscription.dispose();
+});
+
 function setup(n: number, panicThreshold = 0.5) {
   const clock = new FakeClock(0);
+  // InstanceBreakers only names its client in the messages it publishes: any object will do.
+  const client = {} as ServiceClient;
   const ejections: string[] = [];
+  subscriptions.push(
+    subscribe('ejection', (message) => {
+      if (message.client !== client || message.service !== 'svc') return;
+      ejections.push(`${message.instance.id} ${message.ejected ? 'out' : 'in'}`);
+    }),
+  );
   const breakers = new InstanceBreakers({
     factory: () =>
       new SlidingWindowBreaker({
@@ -19,7 +40,8 @@ function setup(n: number, panicThreshold = 0.5) {
       }),
     panicThreshold,
     clock,
-    onEjection: (instance, ejected) => ejections.push(`${instance.id} ${ejected ? 'out' : 'in'}`),
+    client,
+    service: 'svc',
   });
   const list = instances(n);
   breakers.sync(list);
