@@ -225,6 +225,6 @@ describe('bad options throw a ConfigError naming the option', () => {
     })
       .setLogger(new RecordingLogger())
       .compile();
-    await expect(compiling).rejects.toMatchObject({ code: 'SWITCHYARD_CONFIG', option: 'timeout.ms' });
+    await expect(compiling).rejects.toMatchObject({ code: 'SWITCHYARD_CONFIG', option: 'timeoutMs' });
   });
 });

@@ -26,7 +26,7 @@ describe('client options', () => {
   it.each([
     [{ registry: undefined }, 'registry'],
     [{ balancer: 'fastest' }, 'balancer'],
-    [{ timeoutMs: 0 }, 'timeout.ms'],
+    [{ timeoutMs: 0 }, 'timeoutMs'],
     [{ retry: { maxAttempts: 0 } }, 'retry.maxAttempts'],
     [{ retry: { budget: { ratio: -1 } } }, 'retryBudget.ratio'],
     [{ bulkhead: { maxConcurrent: 0 } }, 'bulkhead.maxConcurrent'],
@@ -47,7 +47,7 @@ describe('client options', () => {
     const error = configErrorOf(() =>
       createClient({ registry: registry(), telemetry: false, services: { cart: { retry: { maxAttempts: 0 } } } }),
     );
-    expect(error.option).toBe('retry.maxAttempts');
+    expect(error.option).toBe('services.cart.retry.maxAttempts');
   });
 
   it('rejects an empty service name with a ConfigError', async () => {
