@@ -30,6 +30,7 @@ export type {
   SlidingWindowBreakerOptions,
 } from './breaker/SlidingWindowBreakerOptions.js';
 export { BREAKER_DEFAULTS } from './breaker/SlidingWindowBreakerOptions.js';
+export type { AttemptHandle, AttemptResult, HeaderCarrier } from './client/AttemptTracer.js';
 export type {
   CallAttempt,
   CallRequestOptions,
@@ -39,14 +40,14 @@ export type {
   FetchRequestInit,
   ServicePolicyOptions,
 } from './client/ClientOptions.js';
-export { parseRetryAfter } from './client/retryAfter.js';
-export { createClient, ServiceClient } from './client/ServiceClient.js';
 export {
   CLIENT_BREAKER_DEFAULTS,
   CLIENT_DEFAULTS,
   classifyForClientBreaker,
   isRetryableForClient,
 } from './client/defaults.js';
+export { parseRetryAfter } from './client/retryAfter.js';
+export { createClient, ServiceClient } from './client/ServiceClient.js';
 export type { Clock, RandomSource } from './common/Clock.js';
 export { systemClock } from './common/Clock.js';
 export type { Disposable } from './common/Disposable.js';
@@ -65,6 +66,10 @@ export { isRegistryError, RegistryError } from './errors/RegistryError.js';
 export type { SwitchyardErrorCode } from './errors/SwitchyardError.js';
 export { hasErrorCode, isSwitchyardError, SwitchyardError } from './errors/SwitchyardError.js';
 export { isTimeoutError, TimeoutError } from './errors/TimeoutError.js';
+export type { SwitchyardChannelKey, SwitchyardChannelName, SwitchyardMessages } from './events/channels.js';
+export { SWITCHYARD_CHANNELS } from './events/channels.js';
+export type * from './events/messages.js';
+export { subscribe } from './events/subscribe.js';
 export type { LinkedSignal } from './policy/anySignal.js';
 export { anySignal } from './policy/anySignal.js';
 export type { BulkheadOptions, BulkheadRejectEvent } from './policy/BulkheadPolicy.js';
@@ -108,11 +113,6 @@ export type {
 } from './registry/ServiceRegistry.js';
 export type { StaticRegistryConfig, StaticRegistryOptions } from './registry/StaticRegistry.js';
 export { StaticRegistry } from './registry/StaticRegistry.js';
-export type { AttemptHandle, AttemptResult, HeaderCarrier } from './client/AttemptTracer.js';
-export type { SwitchyardChannelKey, SwitchyardChannelName, SwitchyardMessages } from './events/channels.js';
-export { SWITCHYARD_CHANNELS } from './events/channels.js';
-export type * from './events/messages.js';
-export { subscribe } from './events/subscribe.js';
 export { errorTypeOf } from './telemetry/errorType.js';
 export type { HttpRequestHeaders, HttpServerRequestGetter } from './telemetry/HttpServerRequestGetter.js';
 export type {
@@ -124,10 +124,8 @@ export { HttpServerTelemetry } from './telemetry/HttpServerTelemetry.js';
 export { canonicalHttpMethod, knownHttpMethods, redactUrlQuery } from './telemetry/httpAttributes.js';
 export type { HttpInstrumentationMode } from './telemetry/httpTelemetryOptions.js';
 export { HTTP_INSTRUMENTATION_MODES } from './telemetry/httpTelemetryOptions.js';
-export type { RegistryServiceState } from './telemetry/LiveSources.js';
-export type { Observation, SwitchyardTelemetryOptions } from './telemetry/SwitchyardTelemetry.js';
-export { SwitchyardTelemetry } from './telemetry/SwitchyardTelemetry.js';
 export { LifecycleEvents } from './telemetry/LifecycleEvents.js';
+export type { RegistryServiceState } from './telemetry/LiveSources.js';
 export type { InstrumentKind, MetricDefinition } from './telemetry/names.js';
 export {
   ATTR as TELEMETRY_ATTRIBUTES,
@@ -141,3 +139,5 @@ export {
   LOG_EVENT as TELEMETRY_LOG_EVENTS,
   METRIC as TELEMETRY_METRICS,
 } from './telemetry/names.js';
+export type { Observation, SwitchyardTelemetryOptions } from './telemetry/SwitchyardTelemetry.js';
+export { SwitchyardTelemetry } from './telemetry/SwitchyardTelemetry.js';

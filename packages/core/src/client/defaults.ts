@@ -1,6 +1,6 @@
+import { isHttpStatusError } from '../errors/HttpStatusError.js';
 import { isAbortError } from '../policy/isAbortError.js';
 import { isTransientError } from '../policy/isTransientError.js';
-import { isHttpStatusError } from '../errors/HttpStatusError.js';
 
 /** Client defaults: tuned for calls between services, not resilience4j's generic ones. */
 export const CLIENT_BREAKER_DEFAULTS = {

@@ -15,7 +15,12 @@ import type { Instance } from '../registry/Instance.js';
 import type { InstanceFilter, ServiceRegistry } from '../registry/ServiceRegistry.js';
 import { SwitchyardTelemetry } from '../telemetry/SwitchyardTelemetry.js';
 import type { ClientOptions, ServicePolicyOptions } from './ClientOptions.js';
-import { CLIENT_BREAKER_DEFAULTS, CLIENT_DEFAULTS, classifyForClientBreaker, isRetryableForClient } from './defaults.js';
+import {
+  CLIENT_BREAKER_DEFAULTS,
+  CLIENT_DEFAULTS,
+  classifyForClientBreaker,
+  isRetryableForClient,
+} from './defaults.js';
 
 /** Builds one service's policies; each call makes fresh state (budget, bulkhead slots, breakers). */
 export interface ServicePlan {
@@ -158,9 +163,11 @@ function breakerPlan(option: NonNullable<ServicePolicyOptions['breaker']>, clock
 function retryPlan(option: ServicePolicyOptions['retry'], clock: Clock): ServicePlan['retry'] {
   if (option === false) return undefined;
   const o = option === undefined ? {} : plainObject('retry', option);
-  const { budget: budgetOption, shouldRetry: userShouldRetry, ...retryOptions } = o as NonNullable<
-    Exclude<ServicePolicyOptions['retry'], false>
-  >;
+  const {
+    budget: budgetOption,
+    shouldRetry: userShouldRetry,
+    ...retryOptions
+  } = o as NonNullable<Exclude<ServicePolicyOptions['retry'], false>>;
   if (userShouldRetry !== undefined) functionOption('retry.shouldRetry', userShouldRetry);
   const shouldRetry = userShouldRetry ?? isRetryableForClient;
   if (budgetOption !== undefined && budgetOption !== false) plainObject('retry.budget', budgetOption);

@@ -31,7 +31,13 @@ export const pickStage: Stage = (exchange, next) => {
   }
   const service = runtime.service;
   if (channels.pick.hasSubscribers) {
-    channels.pick.publish({ client: call.client, service, instance, balancer: balancer.name, attempt: exchange.attempt });
+    channels.pick.publish({
+      client: call.client,
+      service,
+      instance,
+      balancer: balancer.name,
+      attempt: exchange.attempt,
+    });
   }
   balancer.onCallStart?.(instance);
   const onCallEnd = balancer.onCallEnd;
@@ -156,4 +162,3 @@ function failureOf<T>(error: unknown, exchange: Exchange<T>): AttemptResult {
   if (exchange.call.http !== undefined && isHttpStatusError(error)) return { statusCode: error.status };
   return { error, aborted: isCallerAbort(exchange.signal) };
 }
-

@@ -237,7 +237,11 @@ export class ConsulRegistry implements ServiceRegistry {
       if (loop !== undefined) return await loop.ready;
       this.hub.markStale(service);
       if (channels.registryError.hasSubscribers) {
-        channels.registryError.publish({ registry: this, service, error: toConsulRequestError(`resolve ${service}`, error) });
+        channels.registryError.publish({
+          registry: this,
+          service,
+          error: toConsulRequestError(`resolve ${service}`, error),
+        });
       }
     }
   }

@@ -9,10 +9,10 @@ import {
 } from '@opentelemetry/api';
 import type { AttemptHandle, AttemptResult, HeaderCarrier } from '../client/AttemptTracer.js';
 import type { Clock } from '../common/Clock.js';
+import { redactSecrets } from '../common/redact.js';
 import { isAbortError } from '../policy/isAbortError.js';
 import { errorTypeOf } from './errorType.js';
 import { ATTR } from './names.js';
-import { redactSecrets } from '../common/redact.js';
 
 /** Writes into fetch `Headers` (or anything with `set`) and plain records. */
 export const headerSetter: TextMapSetter<HeaderCarrier> = {

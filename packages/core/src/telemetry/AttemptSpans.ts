@@ -5,10 +5,10 @@ import type { Clock } from '../common/Clock.js';
 import type { Instance } from '../registry/Instance.js';
 import { Attempt } from './AttemptHandle.js';
 import { contextWith } from './contextWith.js';
+import type { Instruments } from './createInstruments.js';
 import { HttpTargets } from './HttpTargets.js';
 import { canonicalHttpMethod, fullUrlOf } from './httpAttributes.js';
 import type { HttpInstrumentationMode } from './httpTelemetryOptions.js';
-import type { Instruments } from './createInstruments.js';
 import { ATTR, attemptSpanName, httpSpanName, INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './names.js';
 
 const UNDICI_REQUEST_CREATE = 'undici:request:create';
@@ -60,7 +60,11 @@ export class AttemptSpans implements AttemptTracer {
     const parent = facts.parentContext;
     const method = canonicalHttpMethod(requestMethod, knownMethods);
     const attributes = this.http.attributes(url, facts.instance, undefined, method);
-    const span = this.tracer.startSpan(httpSpanName(method), { kind: SpanKind.CLIENT, attributes: attributes.base }, parent);
+    const span = this.tracer.startSpan(
+      httpSpanName(method),
+      { kind: SpanKind.CLIENT, attributes: attributes.base },
+      parent,
+    );
     if (span.isRecording()) {
       // Sampler-visible attributes went in at start; the rest only when someone records.
       span.setAttribute(ATTR.urlFull, fullUrlOf(new URL(url)));

@@ -27,10 +27,7 @@ export function observeRetries(ctx: ObserverContext): Disposable[] {
     subscribe('retry', (message) => {
       if (!ctx.observes(message.client)) return;
       const reason = errorTypeOf(message.error);
-      ctx.instruments.retries.add(
-        1,
-        ctx.attributes.nested('retry', message.service, ATTR.retryReason, reason),
-      );
+      ctx.instruments.retries.add(1, ctx.attributes.nested('retry', message.service, ATTR.retryReason, reason));
     }),
     subscribe('hedge', (message) => {
       if (!ctx.observes(message.client)) return;

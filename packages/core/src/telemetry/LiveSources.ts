@@ -2,9 +2,9 @@ import { type Attributes, type BatchObservableCallback, diag, type Observable } 
 import type { CircuitBreaker, CircuitState } from '../breaker/CircuitBreaker.js';
 import { CIRCUIT_STATES } from '../breaker/CircuitBreaker.js';
 import type { Clock } from '../common/Clock.js';
+import type { BulkheadGauges } from '../events/messages.js';
 import type { Health } from '../registry/Instance.js';
 import { HEALTH_VALUES } from '../registry/Instance.js';
-import type { BulkheadGauges } from '../events/messages.js';
 import type { ServiceSnapshot } from '../registry/ServiceRegistry.js';
 import { ATTR, BREAKER_STATE_VALUES } from './names.js';
 

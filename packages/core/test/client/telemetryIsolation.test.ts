@@ -8,8 +8,8 @@ import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trac
 import {
   createClient,
   type Disposable,
-  SWITCHYARD_CHANNELS,
   StaticRegistry,
+  SWITCHYARD_CHANNELS,
   type SwitchyardChannelKey,
   SwitchyardTelemetry,
   subscribe,
@@ -188,7 +188,7 @@ function throwingMeter(meter: Meter): Meter {
         return (callback: Parameters<Meter['addBatchObservableCallback']>[0], observables: never[]) =>
           (value as Meter['addBatchObservableCallback']).call(
             target,
-            (result) => callback({ observe: boom } as never),
+            () => callback({ observe: boom } as never),
             observables,
           );
       }
