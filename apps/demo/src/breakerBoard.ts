@@ -1,47 +1,50 @@
 import {
   type CircuitBreaker,
   type CircuitState,
-  type ClientBreakerFactory,
-  classifyForClientBreaker,
-  SlidingWindowBreaker,
-  type SlidingWindowBreakerOptions,
+  type Disposable,
+  type ServiceClient,
+  subscribe,
 } from '@switchyard/core';
 import type { EventLog } from './eventLog.js';
 
 /**
- * The gateway client's breaker factory: native sliding-window breakers, remembered per
- * instance id so the dashboard can show each one's state as the calling client sees it,
- * with every transition written to the event log.
+ * The breakers of one client, as its public `breakerCreate`, `breakerState` and
+ * `breakerDispose` events show them: each instance's current state (for the dashboard,
+ * as the calling client sees it), how often it opened, and every transition written to
+ * the event log. Instance ids are unique across the shop's services, so they are the key.
  */
-export class BreakerBoard {
+export class BreakerBoard implements Disposable {
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly openings = new Map<string, number>();
+  private readonly subscriptions: readonly Disposable[];
 
-  constructor(
-    private readonly events: EventLog,
-    private readonly options: SlidingWindowBreakerOptions,
-  ) {}
+  constructor(client: ServiceClient, events: EventLog) {
+    this.subscriptions = [
+      subscribe('breakerCreate', ({ client: from, instance, breaker }) => {
+        if (from === client) this.breakers.set(instance.id, breaker);
+      }),
+      subscribe('breakerState', ({ client: from, service, instance, change }) => {
+        if (from !== client) return;
+        if (change.to === 'open') this.openings.set(instance.id, this.timesOpened(instance.id) + 1);
+        events.add(`${service}/${instance.id} breaker ${change.from} → ${change.to} (${change.reason})`);
+      }),
+      // The instance left the registry (or the client closed): it has no breaker any more.
+      subscribe('breakerDispose', ({ client: from, instance, breaker }) => {
+        if (from === client && this.breakers.get(instance.id) === breaker) this.breakers.delete(instance.id);
+      }),
+    ];
+  }
 
-  readonly factory: ClientBreakerFactory = (service, instance) => {
-    const breaker = new SlidingWindowBreaker({
-      ...this.options,
-      // A factory replaces the client's breaker, so keep its classification: a 4xx or an abort is not the instance's fault.
-      classify: classifyForClientBreaker,
-    });
-    breaker.onStateChange((change) => {
-      if (change.to === 'open') this.openings.set(instance.id, this.timesOpened(instance.id) + 1);
-      this.events.add(`${service}/${instance.id} breaker ${change.from} → ${change.to} (${change.reason})`);
-    });
-    this.breakers.set(instance.id, breaker);
-    return breaker;
-  };
-
-  /** The breaker state of an instance, or undefined before its first call. */
+  /** The breaker state of an instance, or undefined before its breaker exists and after it is gone. */
   state(instanceId: string): CircuitState | undefined {
     return this.breakers.get(instanceId)?.state;
   }
 
   timesOpened(instanceId: string): number {
     return this.openings.get(instanceId) ?? 0;
+  }
+
+  dispose(): void {
+    for (const subscription of this.subscriptions) subscription.dispose();
   }
 }

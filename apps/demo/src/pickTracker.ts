@@ -1,27 +1,25 @@
-import type { Balancer } from '@switchyard/core';
+import { type Disposable, type ServiceClient, subscribe } from '@switchyard/core';
 import type { Membership } from './membership.js';
 
 /**
- * Wraps a balancer to count the instances it picks, and the picks of an instance that
- * had already left the registry: the proof that deregistration stops traffic (always 0;
- * registry watches notify synchronously with the client's own, so the check is exact).
+ * Counts the instances one client picks, from the public `pick` events, and the picks of
+ * an instance that had already left the registry: the proof that deregistration stops
+ * traffic (always 0). The check is exact: a pick is published synchronously with the
+ * balancer's choice, and registry watches notify the demo's membership synchronously
+ * with the client's own.
  */
-export class PickTracker {
+export class PickTracker implements Disposable {
   private readonly picks = new Map<string, number>();
   private readonly picksAfterLeaving = new Map<string, number>();
+  private readonly subscription: Disposable;
 
-  constructor(private readonly membership: Membership) {}
-
-  track<B extends Balancer>(balancer: B): B {
-    const pick = balancer.pick.bind(balancer);
-    balancer.pick = (instances, ctx) => {
-      const instance = pick(instances, ctx);
-      const id = instance.id;
+  constructor(client: ServiceClient, membership: Membership) {
+    this.subscription = subscribe('pick', (message) => {
+      if (message.client !== client) return;
+      const id = message.instance.id;
       this.picks.set(id, (this.picks.get(id) ?? 0) + 1);
-      if (this.membership.hasLeft(id)) this.picksAfterLeaving.set(id, (this.picksAfterLeaving.get(id) ?? 0) + 1);
-      return instance;
-    };
-    return balancer;
+      if (membership.hasLeft(id)) this.picksAfterLeaving.set(id, (this.picksAfterLeaving.get(id) ?? 0) + 1);
+    });
   }
 
   picksOf(id: string): number {
@@ -30,5 +28,9 @@ export class PickTracker {
 
   picksAfterLeavingOf(id: string): number {
     return this.picksAfterLeaving.get(id) ?? 0;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
   }
 }

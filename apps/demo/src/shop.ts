@@ -6,7 +6,7 @@
 //                             └─► cart × 2    (consistent hash by user)              Express
 import { performance } from 'node:perf_hooks';
 import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { CLIENT_BREAKER_DEFAULTS, createBalancer } from '@switchyard/core';
+import type { Disposable } from '@switchyard/core';
 import { startTelemetry } from '@switchyard/core/telemetry';
 import type { Behaviour } from './behaviour.js';
 import { BreakerBoard } from './breakerBoard.js';
@@ -24,6 +24,7 @@ import { Membership } from './membership.js';
 import type { ShopOptions } from './options.js';
 import { PickTracker } from './pickTracker.js';
 import { startPricing } from './pricingService.js';
+import { RetryCounter } from './retryCounter.js';
 import { Scenario } from './scenario.js';
 import { type ShopResult, scrapeMetricNames } from './shopResult.js';
 import { drawShop } from './shopView.js';
@@ -64,15 +65,12 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
   let discovery: Discovery | undefined;
   let membership: Membership | undefined;
   let scenario: Scenario | undefined;
+  /** The demo's subscriptions to the public switchyard:* events, disposed when the shop stops. */
+  const observers: Disposable[] = [];
   try {
     discovery = await openDiscovery(options.discovery);
     const where = discovery;
     membership = new Membership(discovery.registry, SERVICES, events);
-    const picks = new PickTracker(membership);
-    // The client's default breaker, but open for a flat second (no backoff), so a breaker
-    // visibly opens, probes and closes within a short run.
-    const { openStateBackoff: _backoff, ...clientBreaker } = CLIENT_BREAKER_DEFAULTS;
-    const breakers = new BreakerBoard(events, { ...clientBreaker, waitDurationInOpenState: 1_000 });
     const catalog = (i: number, latencyMs: number) => startCatalog(`catalog-${i}`, where, { latencyMs });
     const failing: Behaviour = { latencyMs: 3 };
     const nestLogger = new EventLogger(events);
@@ -88,21 +86,26 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
     const starting = startGateway(
       where,
       {
-        // Every pick goes through the tracker; cart is routed by user.
-        balancer: (service) => picks.track(createBalancer(service === 'cart' ? 'consistent-hash' : options.balancer)),
-        breaker: breakers.factory,
+        balancer: options.balancer,
+        // The client's default breaker, but open for a flat second (no backoff), so a breaker
+        // visibly opens, probes and closes within a short run.
+        breaker: { waitDurationInOpenState: 1_000, openStateBackoff: { multiplier: 1, maxMs: 1_000 } },
         timeoutMs: 3_000, // per attempt: only a hung call; the demo runs on one shared thread
         retry: { maxAttempts: 3, initialDelayMs: 5, maxDelayMs: 50 },
+        // Routed by user (`{ key: user }`): the same user's cart is always on the same instance.
+        services: { cart: { balancer: 'consistent-hash' } },
       },
       { latencyMs: 1 },
     );
     await fleet.start(starting);
     const gateway = await starting;
-    const retries = new Map<string, number>();
-    for (const service of ['catalog', 'pricing', 'cart']) {
-      retries.set(service, 0);
-      gateway.client.runtime(service).retry?.onRetry(() => retries.set(service, (retries.get(service) ?? 0) + 1));
-    }
+    // The gateway's client as any user would observe it: through the public events, told
+    // apart from the other instances' clients by `message.client`. Subscribed before the
+    // first checkout, so before the client has a breaker, a pick or a retry to report.
+    const picks = new PickTracker(gateway.client, membership);
+    const breakers = new BreakerBoard(gateway.client, events);
+    const retries = new RetryCounter(gateway.client, ['catalog', 'pricing', 'cart']);
+    observers.push(picks, breakers, retries);
 
     // Start once every instance is discoverable; the customers find the gateway there too,
     // then call it with plain fetch.
@@ -176,7 +179,7 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
       breakers,
       picks,
       membership,
-      retries,
+      retries: retries.byService,
       events,
       traces,
       metricsUrl: telemetry.metricsUrl,
@@ -221,6 +224,7 @@ export async function runShop(options: ShopOptions, run: RunShopOptions = {}): P
     // Let a step still starting or draining an instance finish, then stop everything.
     await scenario?.settled();
     await fleet.stopAll();
+    for (const observer of observers) observer.dispose();
     membership?.dispose();
     await discovery?.registry.close();
     await telemetry.shutdown();
