@@ -6,6 +6,7 @@ import { subscribe } from '../events/subscribe.js';
 import { errorTypeOf } from './errorType.js';
 import { ATTR, LOG_EVENT } from './names.js';
 import type { ObserverContext } from './ObserverContext.js';
+import { readAtCollection } from './ResilienceObserver.js';
 
 /**
  * Registries: what each knows of a service (instances by health, stale, seconds since
@@ -16,6 +17,7 @@ export function observeDiscovery(ctx: ObserverContext): Disposable[] {
   return [
     subscribe('registrySnapshot', ({ registry, service, snapshot }) => {
       if (!ctx.observesRegistry(registry)) return;
+      readAtCollection(ctx);
       ctx.live.registryEntry(registry.name, service).state = snapshot;
     }),
     subscribe('registryRefresh', ({ registry, service, durationMs }) => {

@@ -16,6 +16,7 @@ export function observeResilience(ctx: ObserverContext): Disposable[] {
   return [
     subscribe('breakerCreate', ({ client, service, instance, breaker }) => {
       if (!ctx.observes(client)) return;
+      readAtCollection(ctx);
       ctx.live.breakers.set(breaker, ctx.live.breakerEntry(service, instance.id, breaker));
     }),
     subscribe('breakerDispose', ({ client, service, instance, breaker }) => {
@@ -31,6 +32,7 @@ export function observeResilience(ctx: ObserverContext): Disposable[] {
     }),
     subscribe('bulkheadCreate', ({ client, service, bulkhead }) => {
       if (!ctx.observes(client)) return;
+      readAtCollection(ctx);
       ctx.live.bulkheads.set(bulkhead, { source: bulkhead, base: ctx.attributes.service(service) });
     }),
     subscribe('bulkheadDispose', ({ client, bulkhead }) => {
@@ -40,6 +42,15 @@ export function observeResilience(ctx: ObserverContext): Disposable[] {
       if (ctx.observes(client)) ctx.instruments.bulkheadRejections.add(1, ctx.attributes.service(service));
     }),
   ];
+}
+
+/**
+ * A live source is read by the instruments' batch callback, which exists once the
+ * instruments do: create them now, or a gauge whose source never records a counter (a
+ * bulkhead that never rejects, a breaker that never trips) would never be reported.
+ */
+export function readAtCollection(ctx: ObserverContext): void {
+  void ctx.instruments;
 }
 
 function recordTransition(ctx: ObserverContext, { service, instance, breaker, change }: BreakerStateMessage): void {
