@@ -1,24 +1,110 @@
+// The metrics and log records of calls, retries, picks, ejections, bulkheads and
+// registries: driven through real clients where that is natural, else published on the
+// channel on behalf of a client (or registry) the telemetry observes.
 import { SeverityNumber } from '@opentelemetry/api-logs';
-import { createInstance, errorTypeOf, TELEMETRY_METRICS as M, SwitchyardError } from '@switchyard/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import { redactSecrets } from '../../src/telemetry/redact.js';
+import {
+  createInstance,
+  errorTypeOf,
+  isBrokenCircuitError,
+  isBulkheadRejectedError,
+  isTimeoutError,
+  TELEMETRY_METRICS as M,
+  type ServiceRegistry,
+  SwitchyardError,
+} from '@switchyard/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type Deferred, deferred } from '../../../../test/support/deferred.js';
+import { redactSecrets } from '../../src/common/redact.js';
+import { channels } from '../../src/events/channels.js';
+import { startServer, type TestServer } from '../client/servers.js';
 import { createHarness, type Harness, type Histogram, metricNamed, onePoint } from './support.js';
 
 let h: Harness;
+const servers: TestServer[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   await h.shutdown();
+  for (const server of servers.splice(0)) await server.close();
 });
+
+async function server(id: string, status = 200): Promise<TestServer> {
+  const started = await startServer(id, { status });
+  servers.push(started);
+  return started;
+}
+
+const instanceOf = (s: TestServer) => ({ id: s.id, host: '127.0.0.1', port: s.port });
+
+/** Resolves once `condition` holds; bounded by a count of event-loop turns, not by time. */
+async function until(condition: () => boolean, what: string, turns = 1_000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+/** A call body that fails only when its attempt signal aborts (caller abort or deadline). */
+const untilAborted = (_: unknown, attempt: { signal: AbortSignal }) =>
+  new Promise<never>((_resolve, reject) => {
+    attempt.signal.addEventListener('abort', () => reject(attempt.signal.reason), { once: true });
+  });
 
 describe('call metrics', () => {
   it('switchyard.client.call.duration by service and outcome; error.type only for failures', async () => {
     h = createHarness();
-    h.telemetry.recordCall('cart', 'success', 120);
-    h.telemetry.recordCall('cart', 'success', 80);
-    h.telemetry.recordCall('cart', 'failure', 300, '503');
-    h.telemetry.recordCall('cart', 'timeout', 1000);
-    h.telemetry.recordCall('cart', 'rejected', 0, 'SWITCHYARD_BROKEN_CIRCUIT');
-    h.telemetry.recordCall('cart', 'aborted', 50, 'ignored');
-    h.telemetry.recordCall('cart', 'failure', 10);
+    const cart = await server('cart-1', 503);
+    const instances = { cart: [instanceOf(cart)] };
+    const plain = h.client({ instances, retry: false, breaker: false, timeoutMs: false });
+
+    const took = (ms: number) => async () => {
+      h.clock.advance(ms);
+      return 'ok';
+    };
+    await plain.call('cart', took(120));
+    await plain.call('cart', took(80));
+    // A failure status once attempts are spent: fetch hands back the response, the call failed.
+    const response = await plain.fetch('cart', '/');
+    expect(response.status).toBe(503);
+    await response.arrayBuffer();
+    await expect(
+      plain.call('cart', async () => {
+        h.clock.advance(10);
+        throw new Error('plain failure');
+      }),
+    ).rejects.toThrow('plain failure');
+    const controller = new AbortController();
+    const aborted = plain.call('cart', untilAborted, { signal: controller.signal });
+    h.clock.advance(50);
+    controller.abort();
+    await expect(aborted).rejects.toThrow();
+
+    // An open breaker refuses the call before any attempt.
+    const fragile = h.client({
+      instances,
+      retry: false,
+      timeoutMs: false,
+      breaker: { slidingWindowSize: 2, minimumNumberOfCalls: 1, waitDurationInOpenState: 60_000 },
+    });
+    await expect(fragile.call('cart', () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    const refused = await fragile.call('cart', took(0)).catch((e: unknown) => e);
+    expect(isBrokenCircuitError(refused)).toBe(true);
+
+    // A deadline that passes (the timeout policy runs on fake timers and performance.now).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const slow = h.client({ instances, retry: false, breaker: false, timeoutMs: 1_000 });
+    let started = false;
+    const timedOut = slow
+      .call('cart', (instance, attempt) => {
+        started = true;
+        return untilAborted(instance, attempt);
+      })
+      .catch((e: unknown) => e);
+    await until(() => started, 'the slow call started');
+    h.clock.advance(1_000);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(isTimeoutError(await timedOut)).toBe(true);
+    vi.useRealTimers();
 
     const metric = metricNamed(await h.metrics(), M.callDuration.name);
     expect(metric.descriptor.unit).toBe('s');
@@ -32,18 +118,56 @@ describe('call metrics', () => {
       'SWITCHYARD_BROKEN_CIRCUIT',
     );
     expect(onePoint(metric, { 'switchyard.outcome': 'aborted' }).attributes['error.type']).toBeUndefined();
-    expect(onePoint(metric, { 'switchyard.outcome': 'failure', 'error.type': '_OTHER' }).attributes).toEqual({
+    expect(onePoint(metric, { 'switchyard.outcome': 'failure', 'error.type': '503' }).attributes).toEqual({
+      'switchyard.service': 'cart',
+      'switchyard.outcome': 'failure',
+      'error.type': '503',
+    });
+    const other = onePoint<Histogram>(metric, { 'switchyard.outcome': 'failure', 'error.type': '_OTHER' });
+    expect(other.attributes).toEqual({
       'switchyard.service': 'cart',
       'switchyard.outcome': 'failure',
       'error.type': '_OTHER',
     });
+    // The plain failure (10 ms) and the failure that opened the breaker (0 ms).
+    expect(other.value.count).toBe(2);
+    expect(other.value.sum).toBeCloseTo(0.01, 9);
+  });
+
+  it('a call that ended without an error object still carries error.type _OTHER', async () => {
+    h = createHarness();
+    const client = h.client({ instances: { cart: [{ id: 'cart-1', host: '127.0.0.1', port: 1 }] } });
+    // The first runtime turns per-call metrics on (they cost a message per call).
+    client.runtime('cart');
+    channels.callEnd.publish({ client, service: 'cart', outcome: 'failure', error: undefined, durationMs: 10 });
+    const point = onePoint<Histogram>(metricNamed(await h.metrics(), M.callDuration.name));
+    expect(point.attributes).toEqual({
+      'switchyard.service': 'cart',
+      'switchyard.outcome': 'failure',
+      'error.type': '_OTHER',
+    });
+    expect(point.value.sum).toBeCloseTo(0.01, 9);
   });
 
   it('retries are counted by reason', async () => {
     h = createHarness();
-    h.telemetry.recordRetry('cart', '503');
-    h.telemetry.recordRetry('cart', '503');
-    h.telemetry.recordRetry('cart', 'ECONNRESET');
+    const answers = [await server('a', 503), await server('b', 503)];
+    const client = h.client({
+      instances: { cart: answers.map(instanceOf) },
+      breaker: false,
+      retry: { maxAttempts: 3, initialDelayMs: 0, budget: false },
+    });
+    // Three attempts, each answered 503: two retries, and fetch hands back the last answer.
+    const response = await client.fetch('cart', '/');
+    expect(response.status).toBe(503);
+    expect(answers[0]!.hits + answers[1]!.hits).toBe(3);
+    await response.arrayBuffer();
+    const value = await client.call('cart', async (_instance, attempt) => {
+      if (attempt.attempt === 0) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      return 'second time';
+    });
+    expect(value).toBe('second time');
+
     const metric = metricNamed(await h.metrics(), M.retries.name);
     expect(metric.descriptor.unit).toBe('{retry}');
     expect(onePoint(metric, { 'switchyard.retry.reason': '503' }).value).toBe(2);
@@ -55,10 +179,18 @@ describe('call metrics', () => {
 
   it('an exhausted retry budget is counted every time and logged at WARN at most once per interval', async () => {
     h = createHarness({ logIntervalMs: 10_000 });
-    for (let i = 0; i < 5; i++) h.telemetry.recordBudgetExhausted('cart');
+    const instance = { id: 'x-1', host: '127.0.0.1', port: 1 };
+    // A budget with nothing in it: every wanted retry is denied.
+    const client = h.client({
+      instances: { cart: [instance], search: [{ ...instance, id: 'x-2' }] },
+      breaker: false,
+      retry: { maxAttempts: 3, initialDelayMs: 0, budget: { ratio: 0, minRetriesPerSecond: 0 } },
+    });
+    const reset = () => Promise.reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    for (let i = 0; i < 5; i++) await expect(client.call('cart', reset)).rejects.toThrow('socket hang up');
     h.clock.advance(10_000);
-    h.telemetry.recordBudgetExhausted('cart');
-    h.telemetry.recordBudgetExhausted('search');
+    await expect(client.call('cart', reset)).rejects.toThrow('socket hang up');
+    await expect(client.call('search', reset)).rejects.toThrow('socket hang up');
 
     const metric = metricNamed(await h.metrics(), M.retryBudgetExhausted.name);
     expect(onePoint(metric, { 'switchyard.service': 'cart' }).value).toBe(6);
@@ -77,34 +209,64 @@ describe('call metrics', () => {
 
   it('balancer picks are counted per instance and balancer', async () => {
     h = createHarness();
-    h.telemetry.recordPick('cart', 'cart-1', 'p2c');
-    h.telemetry.recordPick('cart', 'cart-1', 'p2c');
-    h.telemetry.recordPick('cart', 'cart-2', 'p2c');
+    const client = h.client({
+      instances: {
+        cart: [
+          { id: 'cart-1', host: '127.0.0.1', port: 1 },
+          { id: 'cart-2', host: '127.0.0.1', port: 2 },
+        ],
+      },
+      balancer: 'round-robin',
+    });
+    const picked: string[] = [];
+    for (let i = 0; i < 3; i++) await client.call('cart', async (instance) => picked.push(instance.id));
+    expect(picked).toEqual(['cart-1', 'cart-2', 'cart-1']);
+
     const metric = metricNamed(await h.metrics(), M.balancerPicks.name);
     expect(metric.descriptor.unit).toBe('{pick}');
     expect(onePoint(metric, { 'switchyard.instance.id': 'cart-1' }).value).toBe(2);
     expect(onePoint(metric, { 'switchyard.instance.id': 'cart-2' }).attributes).toEqual({
       'switchyard.service': 'cart',
       'switchyard.instance.id': 'cart-2',
-      'switchyard.balancer': 'p2c',
+      'switchyard.balancer': 'round-robin',
     });
+  });
+
+  it('records only the clients it observes', async () => {
+    h = createHarness();
+    const other = createHarness();
+    try {
+      const instances = { cart: [{ id: 'cart-1', host: '127.0.0.1', port: 1 }] };
+      await other.client({ instances }).call('cart', async () => 'ok');
+      expect((await h.metrics()).get(M.callDuration.name)?.dataPoints ?? []).toHaveLength(0);
+      expect((await h.metrics()).get(M.balancerPicks.name)?.dataPoints ?? []).toHaveLength(0);
+      expect(onePoint(metricNamed(await other.metrics(), M.balancerPicks.name)).value).toBe(1);
+    } finally {
+      await other.shutdown();
+    }
   });
 });
 
 describe('ejection', () => {
+  const cart1 = createInstance({ id: 'cart-1', host: '10.0.0.1', port: 1 }, 'cart');
+  const cart2 = createInstance({ id: 'cart-2', host: '10.0.0.2', port: 1 }, 'cart');
+
   it('counts ejections, keeps the ejected gauge current and logs both ways; repeats are ignored', async () => {
     h = createHarness();
-    h.telemetry.recordEjection('cart', 'cart-1', true, 'breaker open');
-    h.telemetry.recordEjection('cart', 'cart-1', true, 'breaker open');
-    h.telemetry.recordEjection('cart', 'cart-2', true, 'breaker open');
+    const client = h.client();
+    const eject = (instance: typeof cart1, ejected: boolean, reason: string) =>
+      channels.ejection.publish({ client, service: 'cart', instance, ejected, reason });
+    eject(cart1, true, 'breaker open');
+    eject(cart1, true, 'breaker open');
+    eject(cart2, true, 'breaker open');
     let metrics = await h.metrics();
     expect(onePoint(metricNamed(metrics, M.instancesEjected.name), { 'switchyard.service': 'cart' }).value).toBe(2);
     expect(onePoint(metricNamed(metrics, M.instanceEjections.name), { 'switchyard.instance.id': 'cart-1' }).value).toBe(
       1,
     );
 
-    h.telemetry.recordEjection('cart', 'cart-1', false, 'breaker closed');
-    h.telemetry.recordEjection('cart', 'cart-1', false, 'breaker closed');
+    eject(cart1, false, 'breaker closed');
+    eject(cart1, false, 'breaker closed');
     metrics = await h.metrics();
     expect(onePoint(metricNamed(metrics, M.instancesEjected.name)).value).toBe(1);
 
@@ -118,12 +280,37 @@ describe('ejection', () => {
 });
 
 describe('bulkhead', () => {
+  /** Starts `n` calls that each wait for their own gate; resolves once they reached the bulkhead. */
+  function holdCalls(client: ReturnType<Harness['client']>, n: number) {
+    const gates: Deferred<string>[] = [];
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i++) {
+      calls.push(
+        client
+          .call('cart', () => {
+            const gate = deferred();
+            gates.push(gate);
+            return gate.promise;
+          })
+          .catch((e: unknown) => e),
+      );
+    }
+    return { gates, calls };
+  }
+
   it('reports in-flight and queued calls at collection time, and counts rejections', async () => {
     h = createHarness();
-    let inFlight = 3;
-    let queued = 1;
-    const tracking = h.telemetry.trackBulkhead('cart', { inFlight: () => inFlight, queued: () => queued });
-    h.telemetry.recordBulkheadRejection('cart');
+    const client = h.client({
+      instances: { cart: [{ id: 'cart-1', host: '127.0.0.1', port: 1 }] },
+      bulkhead: { maxConcurrent: 3, maxQueue: 1 },
+      retry: false,
+      breaker: false,
+      timeoutMs: false,
+    });
+    const { gates, calls } = holdCalls(client, 4);
+    await until(() => gates.length === 3, 'three calls admitted');
+    const rejected = await client.call('cart', async () => 'never runs').catch((e: unknown) => e);
+    expect(isBulkheadRejectedError(rejected)).toBe(true);
 
     let metrics = await h.metrics();
     expect(onePoint(metricNamed(metrics, M.bulkheadInFlight.name)).value).toBe(3);
@@ -131,30 +318,60 @@ describe('bulkhead', () => {
     expect(onePoint(metricNamed(metrics, M.bulkheadRejections.name)).attributes).toEqual({
       'switchyard.service': 'cart',
     });
+    expect(onePoint(metricNamed(metrics, M.bulkheadInFlight.name)).attributes).toEqual({
+      'switchyard.service': 'cart',
+    });
     expect(metricNamed(metrics, M.bulkheadInFlight.name).descriptor.unit).toBe('{call}');
 
-    inFlight = 10;
-    queued = 0;
+    // Two finish: the queued call is admitted.
+    gates[0]!.resolve('done');
+    gates[1]!.resolve('done');
+    await until(() => gates.length === 4, 'the queued call admitted');
     metrics = await h.metrics();
-    expect(onePoint(metricNamed(metrics, M.bulkheadInFlight.name)).value).toBe(10);
+    expect(onePoint(metricNamed(metrics, M.bulkheadInFlight.name)).value).toBe(2);
     expect(onePoint(metricNamed(metrics, M.bulkheadQueued.name)).value).toBe(0);
 
-    tracking.dispose();
-    inFlight = 99;
+    // A closed client's bulkhead leaves the gauges: draining it to 0 is no longer read.
+    await client.close();
+    for (const gate of gates) gate.resolve('done');
+    await Promise.all(calls);
     metrics = await h.metrics();
-    expect(metrics.get(M.bulkheadInFlight.name)?.dataPoints.find((p) => p.value === 99)).toBeUndefined();
+    expect(metrics.get(M.bulkheadInFlight.name)?.dataPoints.find((p) => p.value === 0)).toBeUndefined();
   });
 
-  it('after dispose() nothing is observed, and tracking again works', async () => {
+  it('after dispose() nothing is observed, and observing again works', async () => {
     h = createHarness();
-    h.telemetry.trackBulkhead('cart', { inFlight: () => 7, queued: () => 0 });
+    const instances = { cart: [{ id: 'cart-1', host: '127.0.0.1', port: 1 }] };
+    const bulkhead = { maxConcurrent: 10, maxQueue: 0 };
+    const options = { instances, bulkhead, retry: false, breaker: false, timeoutMs: false } as const;
+    const first = holdCalls(h.client(options), 7);
+    await until(() => first.gates.length === 7, 'seven calls admitted');
     h.telemetry.dispose();
     let metrics = await h.metrics();
     expect(metrics.get(M.bulkheadInFlight.name)?.dataPoints.find((p) => p.value === 7)).toBeUndefined();
 
-    h.telemetry.trackBulkhead('cart', { inFlight: () => 8, queued: () => 0 });
+    const second = holdCalls(h.client(options), 8);
+    await until(() => second.gates.length === 8, 'eight calls admitted');
     metrics = await h.metrics();
     expect(onePoint(metricNamed(metrics, M.bulkheadInFlight.name)).value).toBe(8);
+    for (const gate of [...first.gates, ...second.gates]) gate.resolve('done');
+    await Promise.all([...first.calls, ...second.calls]);
+  });
+
+  it('a bulkhead whose gauges throw loses only its own series', async () => {
+    h = createHarness();
+    const client = h.client();
+    const broken = {
+      get inFlight(): number {
+        throw new Error('broken gauge');
+      },
+      queued: 2,
+    };
+    channels.bulkheadCreate.publish({ client, service: 'broken', bulkhead: broken });
+    channels.bulkheadCreate.publish({ client, service: 'cart', bulkhead: { inFlight: 5, queued: 1 } });
+    const metrics = await h.metrics();
+    expect(onePoint(metricNamed(metrics, M.bulkheadInFlight.name)).attributes['switchyard.service']).toBe('cart');
+    expect(onePoint(metricNamed(metrics, M.bulkheadQueued.name), { 'switchyard.service': 'broken' }).value).toBe(2);
   });
 });
 
@@ -164,11 +381,19 @@ describe('registry', () => {
     createInstance({ id: 'b', host: '10.0.0.2', port: 1, health: 'warning' }, 'cart'),
     createInstance({ id: 'c', host: '10.0.0.3', port: 1 }, 'cart'),
   ];
+  /** What publishes for these tests: only its identity and name matter to the telemetry. */
+  const consul = { name: 'consul' } as ServiceRegistry;
+  const snapshotOf = (state: { instances: typeof instances; updatedAt: number; stale: boolean }) => ({
+    service: 'cart',
+    version: 1,
+    ...state,
+  });
 
   it('instances by health, stale flag and staleness in seconds, read at collection time', async () => {
     h = createHarness();
-    let state = { instances, updatedAt: h.wallClock.now(), stale: false };
-    h.telemetry.trackRegistryService('consul', 'cart', () => state);
+    h.telemetry.observeRegistry(consul);
+    const state = { instances, updatedAt: h.wallClock.now(), stale: false };
+    channels.registrySnapshot.publish({ registry: consul, service: 'cart', snapshot: snapshotOf(state) });
     h.wallClock.advance(2_500);
 
     let metrics = await h.metrics();
@@ -186,26 +411,51 @@ describe('registry', () => {
     expect(staleness.value).toBe(2.5);
     expect(staleness.attributes).toEqual({ 'switchyard.registry': 'consul', 'switchyard.service': 'cart' });
 
-    state = { ...state, stale: true };
+    channels.registrySnapshot.publish({
+      registry: consul,
+      service: 'cart',
+      snapshot: snapshotOf({ ...state, stale: true }),
+    });
     h.wallClock.advance(60_000);
     metrics = await h.metrics();
     expect(onePoint(metricNamed(metrics, M.registryStale.name)).value).toBe(1);
     expect(onePoint(metricNamed(metrics, M.registryStaleness.name)).value).toBe(62.5);
   });
 
-  it('no staleness before the first confirmation; a throwing reader skips only its own series', async () => {
+  it('no staleness before the first confirmation; registries it does not observe are left out', async () => {
     h = createHarness();
-    h.telemetry.trackRegistryService('consul', 'cart', () => ({ instances: [], updatedAt: 0, stale: true }));
-    h.telemetry.trackRegistryService('consul', 'broken', () => {
-      throw new Error('broken reader');
+    h.telemetry.observeRegistry(consul);
+    const unobserved = { name: 'elsewhere' } as ServiceRegistry;
+    channels.registrySnapshot.publish({
+      registry: consul,
+      service: 'cart',
+      snapshot: snapshotOf({ instances: [], updatedAt: 0, stale: true }),
+    });
+    channels.registrySnapshot.publish({
+      registry: unobserved,
+      service: 'cart',
+      snapshot: snapshotOf({ instances, updatedAt: h.wallClock.now(), stale: false }),
     });
     const metrics = await h.metrics();
     expect(metrics.get(M.registryStaleness.name)?.dataPoints ?? []).toHaveLength(0);
-    expect(onePoint(metricNamed(metrics, M.registryStale.name)).attributes['switchyard.service']).toBe('cart');
+    expect(onePoint(metricNamed(metrics, M.registryStale.name)).attributes).toEqual({
+      'switchyard.registry': 'consul',
+      'switchyard.service': 'cart',
+    });
+  });
+
+  it("a client's telemetry observes the client's registry", async () => {
+    h = createHarness();
+    const client = h.client({ instances: { cart: [{ id: 'a', host: '127.0.0.1', port: 1 }] } });
+    const registry = client.registry;
+    channels.registryRefresh.publish({ registry, service: 'cart', durationMs: 4 });
+    const point = onePoint<Histogram>(metricNamed(await h.metrics(), M.registryUpdateDuration.name));
+    expect(point.attributes).toEqual({ 'switchyard.registry': 'static', 'switchyard.service': 'cart' });
   });
 
   it('watch errors are counted by error.type and logged without secrets, rate-limited', async () => {
     h = createHarness({ logIntervalMs: 5_000 });
+    h.telemetry.observeRegistry(consul);
     const error = new TypeError('fetch failed', {
       cause: Object.assign(
         new Error(
@@ -217,8 +467,8 @@ describe('registry', () => {
     const wrapped = new Error('watch failed for token=s3cr3t with Authorization: Bearer eyJhbGci.x.y', {
       cause: error,
     });
-    h.telemetry.recordWatchError('consul', 'cart', wrapped);
-    h.telemetry.recordWatchError('consul', 'cart', wrapped);
+    channels.registryError.publish({ registry: consul, service: 'cart', error: wrapped });
+    channels.registryError.publish({ registry: consul, service: 'cart', error: wrapped });
 
     const metric = metricNamed(await h.metrics(), M.registryWatchErrors.name);
     expect(onePoint(metric).attributes).toEqual({
@@ -242,7 +492,8 @@ describe('registry', () => {
 
   it('registry update duration in seconds', async () => {
     h = createHarness();
-    h.telemetry.recordRegistryUpdate('consul', 'cart', 15);
+    h.telemetry.observeRegistry(consul);
+    channels.registryRefresh.publish({ registry: consul, service: 'cart', durationMs: 15 });
     const point = onePoint<Histogram>(metricNamed(await h.metrics(), M.registryUpdateDuration.name));
     expect(point.value.sum).toBeCloseTo(0.015, 9);
     expect(point.attributes).toEqual({ 'switchyard.registry': 'consul', 'switchyard.service': 'cart' });
