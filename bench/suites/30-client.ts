@@ -6,7 +6,16 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { createClient, type ServiceClient, StaticRegistry, SwitchyardTelemetry } from '@switchyard/core';
+import {
+  createClient,
+  type Disposable,
+  type ServiceClient,
+  StaticRegistry,
+  SWITCHYARD_CHANNELS,
+  type SwitchyardChannelKey,
+  SwitchyardTelemetry,
+  subscribe,
+} from '@switchyard/core';
 import { TestMetricReader } from '../../test/support/otel.js';
 import { fmt, interleaved, nsPerOpAsync, ratio, roundRatios, type Suite, summarize, type Table } from '../harness.js';
 
@@ -55,6 +64,20 @@ async function pipeline(): Promise<{ table: Table; notes: string[] }> {
       },
     });
   }
+  // The same client as "telemetry off", with a do-nothing subscriber on every channel: what observing costs.
+  const observed = clients[0] as ServiceClient;
+  let listening: Disposable[] = [];
+  variants.push({
+    name: 'client.call, telemetry off, every channel subscribed',
+    run: async (n) => {
+      listening = (Object.keys(SWITCHYARD_CHANNELS) as SwitchyardChannelKey[]).map((key) => subscribe(key, () => {}));
+      try {
+        for (let i = 0; i < n; i++) await observed.call('svc', () => one);
+      } finally {
+        for (const s of listening) s.dispose();
+      }
+    },
+  });
   const samples = await interleaved(
     variants.map((v) => ({ name: v.name, run: async () => (await nsPerOpAsync(v.run, OPS, 1)).median })),
     ROUNDS,
@@ -73,6 +96,8 @@ async function pipeline(): Promise<{ table: Table; notes: string[] }> {
   const noop = overhead('client.call, no-op OTel API');
   const sdk = overhead('client.call, metrics SDK on');
   const traced = overhead('client.call, metrics + trace SDK on');
+  const off = overhead('client.call, telemetry off');
+  const subscribed = overhead('client.call, telemetry off, every channel subscribed');
   return {
     table: {
       title: `Pipeline overhead per call (10 instances, peak-EWMA, breakers, retry + budget, 10 s timeout; ${ROUNDS} interleaved rounds × ${OPS.toLocaleString('en-US')} calls)`,
@@ -82,6 +107,7 @@ async function pipeline(): Promise<{ table: Table; notes: string[] }> {
     notes: [
       `Overhead with the no-op API: ${fmt(noop / 1000, 2)} µs per call (target ≤ 2 µs: ${noop <= 2000 ? 'met' : 'NOT met'}).`,
       `With the metrics SDK on: ${fmt(sdk / 1000, 2)} µs; with metrics and a recording trace SDK: ${fmt(traced / 1000, 2)} µs.`,
+      `Events: with no subscriber a channel costs one \`hasSubscribers\` check; a do-nothing subscriber on every channel adds ${fmt((subscribed - off) / 1000, 2)} µs per call (${fmt(subscribed / 1000, 2)} vs ${fmt(off / 1000, 2)} µs with telemetry off).`,
     ],
   };
 }
