@@ -1,5 +1,14 @@
+// Breaker telemetry through a real client: its per-instance breakers come from a factory
+// the test holds on to, so it can move them through their states.
 import { SeverityNumber } from '@opentelemetry/api-logs';
-import { type Disposable, type Event, TELEMETRY_METRICS, toDisposable } from '@switchyard/core';
+import {
+  type Event,
+  type Instance,
+  type ServiceClient,
+  StaticRegistry,
+  TELEMETRY_METRICS,
+  toDisposable,
+} from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BreakerSnapshot, CircuitBreaker, CircuitState, StateChange } from '../../src/breaker/CircuitBreaker.js';
 import { createHarness, type Harness, metricNamed, onePoint, pointsWhere } from './support.js';
@@ -91,108 +100,180 @@ afterEach(async () => {
 });
 
 async function statesOf(instanceId: string): Promise<Record<string, number>> {
-  const metric = metricNamed(await h.metrics(), STATE);
+  const metric = (await h.metrics()).get(STATE);
   const values: Record<string, number> = {};
+  if (metric === undefined) return values;
   for (const point of pointsWhere<number>(metric, { 'switchyard.instance.id': instanceId })) {
     values[point.attributes['switchyard.circuit_breaker.state'] as string] = point.value;
   }
   return values;
 }
 
+interface Setup {
+  readonly client: ServiceClient;
+  readonly registry: StaticRegistry;
+  /** The breaker the client made for each instance, by instance id. */
+  readonly breakers: Map<string, CircuitBreaker>;
+}
+
+/**
+ * A client of `cart` (instances `ids`) whose breakers are `make(instance)`, with no retry:
+ * each call is one attempt through the picked instance's breaker. Resolves once the
+ * client has the registry's first snapshot, so every instance has its breaker.
+ */
+async function setup(
+  ids: readonly string[],
+  make: (instance: Instance) => CircuitBreaker = () => new ConsecutiveFailureBreaker(1, () => h.clock.now()),
+): Promise<Setup> {
+  const registry = new StaticRegistry({
+    services: { cart: ids.map((id, i) => ({ id, host: '127.0.0.1', port: 1000 + i })) },
+  });
+  const breakers = new Map<string, CircuitBreaker>();
+  const client = h.client({
+    registry,
+    retry: false,
+    timeoutMs: false,
+    breaker: (_service, instance) => {
+      const breaker = make(instance);
+      breakers.set(instance.id, breaker);
+      return breaker;
+    },
+  });
+  await client.runtime('cart').firstSnapshot();
+  return { client, registry, breakers };
+}
+
 describe('circuit breaker telemetry', () => {
   it('state is a status metric: one series per state, 1 for the current one', async () => {
     h = createHarness();
-    const breaker = new ConsecutiveFailureBreaker(2, () => h.clock.now());
-    h.telemetry.trackBreaker('cart', 'cart-1', breaker);
+    const { client, registry, breakers } = await setup(
+      ['cart-1'],
+      () => new ConsecutiveFailureBreaker(2, () => h.clock.now()),
+    );
+    try {
+      const breaker = breakers.get('cart-1') as ConsecutiveFailureBreaker;
 
-    expect(await statesOf('cart-1')).toEqual({ closed: 1, open: 0, half_open: 0, isolated: 0 });
-    await expect(breaker.execute(fail)).rejects.toThrow();
-    await expect(breaker.execute(fail)).rejects.toThrow();
-    expect(await statesOf('cart-1')).toEqual({ closed: 0, open: 1, half_open: 0, isolated: 0 });
-    breaker.isolate();
-    expect(await statesOf('cart-1')).toEqual({ closed: 0, open: 0, half_open: 0, isolated: 1 });
+      expect(await statesOf('cart-1')).toEqual({ closed: 1, open: 0, half_open: 0, isolated: 0 });
+      await expect(client.call('cart', fail)).rejects.toThrow('boom');
+      await expect(client.call('cart', fail)).rejects.toThrow('boom');
+      expect(await statesOf('cart-1')).toEqual({ closed: 0, open: 1, half_open: 0, isolated: 0 });
+      breaker.isolate();
+      expect(await statesOf('cart-1')).toEqual({ closed: 0, open: 0, half_open: 0, isolated: 1 });
 
-    const metric = metricNamed(await h.metrics(), STATE);
-    expect(metric.descriptor.unit).toBe('1');
-    expect(onePoint(metric, { 'switchyard.circuit_breaker.state': 'isolated' }).attributes).toEqual({
-      'switchyard.service': 'cart',
-      'switchyard.instance.id': 'cart-1',
-      'switchyard.circuit_breaker.state': 'isolated',
-    });
+      const metric = metricNamed(await h.metrics(), STATE);
+      expect(metric.descriptor.unit).toBe('1');
+      expect(onePoint(metric, { 'switchyard.circuit_breaker.state': 'isolated' }).attributes).toEqual({
+        'switchyard.service': 'cart',
+        'switchyard.instance.id': 'cart-1',
+        'switchyard.circuit_breaker.state': 'isolated',
+      });
+    } finally {
+      await client.close();
+      await registry.close();
+    }
   });
 
   it('counts transitions by previous and new state and logs them with severity', async () => {
     h = createHarness();
-    const breaker = new ConsecutiveFailureBreaker(1, () => h.clock.now());
-    h.telemetry.trackBreaker('cart', 'cart-1', breaker);
+    const { client, registry } = await setup(['cart-1']);
+    try {
+      await expect(client.call('cart', fail)).rejects.toThrow('boom'); // closed -> open
+      // The only instance is out: the panic threshold balances over it anyway, and its
+      // breaker lets the call probe it.
+      await expect(client.call('cart', succeed)).resolves.toBe('ok'); // open -> half-open -> closed
 
-    await expect(breaker.execute(fail)).rejects.toThrow(); // closed -> open
-    await expect(breaker.execute(succeed)).resolves.toBe('ok'); // open -> half-open -> closed
+      const metric = metricNamed(await h.metrics(), TRANSITIONS);
+      expect(metric.descriptor.unit).toBe('{transition}');
+      const counts = metric.dataPoints.map((p) => [
+        p.attributes['switchyard.circuit_breaker.previous_state'],
+        p.attributes['switchyard.circuit_breaker.state'],
+        p.value,
+      ]);
+      expect(counts).toEqual([
+        ['closed', 'open', 1],
+        ['open', 'half_open', 1],
+        ['half_open', 'closed', 1],
+      ]);
 
-    const metric = metricNamed(await h.metrics(), TRANSITIONS);
-    expect(metric.descriptor.unit).toBe('{transition}');
-    const counts = metric.dataPoints.map((p) => [
-      p.attributes['switchyard.circuit_breaker.previous_state'],
-      p.attributes['switchyard.circuit_breaker.state'],
-      p.value,
-    ]);
-    expect(counts).toEqual([
-      ['closed', 'open', 1],
-      ['open', 'half_open', 1],
-      ['half_open', 'closed', 1],
-    ]);
-
-    const records = h.logs();
-    expect(records.map((r) => [r.eventName, r.severityNumber, r.severityText])).toEqual([
-      ['switchyard.circuit_breaker.state_change', SeverityNumber.WARN, 'WARN'],
-      ['switchyard.circuit_breaker.state_change', SeverityNumber.INFO, 'INFO'],
-      ['switchyard.circuit_breaker.state_change', SeverityNumber.INFO, 'INFO'],
-    ]);
-    expect(records[0]!.body).toBe('Circuit breaker cart/cart-1 closed -> open: 1 consecutive failures');
-    expect(records[0]!.attributes).toEqual({
-      'switchyard.service': 'cart',
-      'switchyard.instance.id': 'cart-1',
-      'switchyard.circuit_breaker.previous_state': 'closed',
-      'switchyard.circuit_breaker.state': 'open',
-      'switchyard.circuit_breaker.reason': '1 consecutive failures',
-    });
-    expect(records[0]!.instrumentationScope.name).toBe('@switchyard/core');
+      const records = h.logs().filter((r) => r.eventName === 'switchyard.circuit_breaker.state_change');
+      expect(records.map((r) => [r.eventName, r.severityNumber, r.severityText])).toEqual([
+        ['switchyard.circuit_breaker.state_change', SeverityNumber.WARN, 'WARN'],
+        ['switchyard.circuit_breaker.state_change', SeverityNumber.INFO, 'INFO'],
+        ['switchyard.circuit_breaker.state_change', SeverityNumber.INFO, 'INFO'],
+      ]);
+      expect(records[0]!.body).toBe('Circuit breaker cart/cart-1 closed -> open: 1 consecutive failures');
+      expect(records[0]!.attributes).toEqual({
+        'switchyard.service': 'cart',
+        'switchyard.instance.id': 'cart-1',
+        'switchyard.circuit_breaker.previous_state': 'closed',
+        'switchyard.circuit_breaker.state': 'open',
+        'switchyard.circuit_breaker.reason': '1 consecutive failures',
+      });
+      expect(records[0]!.instrumentationScope.name).toBe('@switchyard/core');
+    } finally {
+      await client.close();
+      await registry.close();
+    }
   });
 
-  it('isolation logs at WARN', () => {
+  it('isolation logs at WARN', async () => {
     h = createHarness();
-    const breaker = new ConsecutiveFailureBreaker(1, () => h.clock.now());
-    h.telemetry.trackBreaker('cart', 'cart-1', breaker);
-    breaker.isolate();
-    expect(h.logs().map((r) => r.severityText)).toEqual(['WARN']);
+    const { client, registry, breakers } = await setup(['cart-1']);
+    try {
+      (breakers.get('cart-1') as ConsecutiveFailureBreaker).isolate();
+      const records = h.logs().filter((r) => r.eventName === 'switchyard.circuit_breaker.state_change');
+      expect(records.map((r) => r.severityText)).toEqual(['WARN']);
+    } finally {
+      await client.close();
+      await registry.close();
+    }
   });
 
-  it('disposing stops the state series and the transition counting', async () => {
+  it('an instance that leaves takes its state series with it, and its breaker counts no more', async () => {
     h = createHarness();
-    const one = new ConsecutiveFailureBreaker(1, () => h.clock.now());
-    const two = new ConsecutiveFailureBreaker(1, () => h.clock.now());
-    const tracking: Disposable = h.telemetry.trackBreaker('cart', 'cart-1', one);
-    h.telemetry.trackBreaker('cart', 'cart-2', two);
-    tracking.dispose();
-    one.isolate();
+    const { client, registry, breakers } = await setup(['cart-1', 'cart-2']);
+    try {
+      const one = breakers.get('cart-1') as ConsecutiveFailureBreaker;
+      registry.set('cart', [{ id: 'cart-2', host: '127.0.0.1', port: 1001 }]);
+      one.isolate();
 
+      expect(await statesOf('cart-1')).toEqual({});
+      expect(await statesOf('cart-2')).toEqual({ closed: 1, open: 0, half_open: 0, isolated: 0 });
+      expect((await h.metrics()).get(TRANSITIONS)?.dataPoints ?? []).toHaveLength(0);
+      expect(h.logs()).toHaveLength(0);
+    } finally {
+      await client.close();
+      await registry.close();
+    }
+  });
+
+  it('a closed client takes the state series of its breakers with it', async () => {
+    h = createHarness();
+    const { client, registry } = await setup(['cart-1']);
+    // (Not collected before: the SDK keeps exporting a cumulative series it saw once.)
+    await client.close();
+    await registry.close();
     expect(await statesOf('cart-1')).toEqual({});
-    expect(await statesOf('cart-2')).toEqual({ closed: 1, open: 0, half_open: 0, isolated: 0 });
-    expect((await h.metrics()).get(TRANSITIONS)?.dataPoints ?? []).toHaveLength(0);
-    expect(h.logs()).toHaveLength(0);
   });
 
   it('a breaker whose state getter throws loses only its own series', async () => {
     h = createHarness();
-    const broken = { onStateChange: new ConsecutiveFailureBreaker(1, () => 0).onStateChange } as CircuitBreaker;
-    Object.defineProperty(broken, 'state', {
-      get() {
-        throw new Error('broken');
-      },
+    const { client, registry } = await setup(['bad', 'good'], (instance) => {
+      const breaker = new ConsecutiveFailureBreaker(1, () => 0);
+      if (instance.id !== 'bad') return breaker;
+      Object.defineProperty(breaker, 'state', {
+        get() {
+          throw new Error('broken');
+        },
+      });
+      return breaker;
     });
-    h.telemetry.trackBreaker('cart', 'bad', broken);
-    h.telemetry.trackBreaker('cart', 'good', new ConsecutiveFailureBreaker(1, () => 0));
-    expect(await statesOf('bad')).toEqual({});
-    expect(await statesOf('good')).toEqual({ closed: 1, open: 0, half_open: 0, isolated: 0 });
+    try {
+      expect(await statesOf('bad')).toEqual({});
+      expect(await statesOf('good')).toEqual({ closed: 1, open: 0, half_open: 0, isolated: 0 });
+    } finally {
+      await client.close();
+      await registry.close();
+    }
   });
 });
