@@ -2,17 +2,20 @@ import * as diagnosticsChannel from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Context, context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AlwaysOffSampler } from '@opentelemetry/sdk-trace-base';
 import {
+  type AttemptHandle,
   createInstance,
+  type Instance,
   NoInstancesError,
   SwitchyardError,
   SwitchyardTelemetry,
   TELEMETRY_METRICS,
 } from '@switchyard/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../client/servers.js';
 import { createHarness, type Harness, type Histogram, metricNamed, onePoint } from './support.js';
 
 const cart = createInstance({ id: 'cart-1', host: '10.0.0.7', port: 8080 }, 'cart');
@@ -31,6 +34,37 @@ afterAll(() => {
   propagation.disable();
 });
 
+interface AttemptOptions {
+  readonly service: string;
+  /** Default: cart-1 (10.0.0.7:8080). */
+  readonly instance?: Instance;
+  readonly resendCount?: number;
+  /** Default: the active context. */
+  readonly parentContext?: Context;
+}
+
+/** Starts an attempt the way the client's attempt-span stage does, for `client.fetch`. */
+function httpAttempt(options: AttemptOptions & { method: string; url: URL | string }): AttemptHandle {
+  return started(options, { method: options.method, url: String(options.url) });
+}
+
+/** Starts an attempt the way the client's attempt-span stage does, for `client.call`. */
+function callAttempt(options: AttemptOptions): AttemptHandle {
+  return started(options, undefined);
+}
+
+function started(options: AttemptOptions, http: { method: string; url: string } | undefined): AttemptHandle {
+  const handle = h.telemetry.attemptTracer.start({
+    service: options.service,
+    instance: options.instance ?? cart,
+    resendCount: options.resendCount ?? 0,
+    parentContext: options.parentContext ?? context.active(),
+    http,
+  });
+  if (handle === undefined) throw new Error('the attempt tracer gave no handle');
+  return handle;
+}
+
 function fetchFailed(code: string): TypeError {
   return new TypeError('fetch failed', { cause: Object.assign(new Error(`connect ${code} 10.0.0.7:8080`), { code }) });
 }
@@ -38,7 +72,7 @@ function fetchFailed(code: string): TypeError {
 describe('HTTP attempts (switchyard mode)', () => {
   it('makes one CLIENT span per attempt with the stable HTTP attributes', () => {
     h = createHarness({ httpInstrumentation: 'switchyard' });
-    const attempt = h.telemetry.startHttpAttempt({ method: 'GET', url, service: 'cart', instance: cart });
+    const attempt = httpAttempt({ method: 'GET', url, service: 'cart', instance: cart });
     h.clock.advance(42);
     attempt.end({ statusCode: 200 });
 
@@ -63,13 +97,12 @@ describe('HTTP attempts (switchyard mode)', () => {
 
   it('records http.client.request.duration in seconds with the advised buckets and semconv attributes only', async () => {
     h = createHarness({ httpInstrumentation: 'switchyard' });
-    const attempt = h.telemetry.startHttpAttempt({
+    const attempt = httpAttempt({
       method: 'POST',
       url,
       service: 'cart',
       instance: cart,
       resendCount: 2,
-      protocolVersion: '1.1',
     });
     h.clock.advance(250);
     attempt.end({ statusCode: 201 });
@@ -82,7 +115,6 @@ describe('HTTP attempts (switchyard mode)', () => {
       'server.address': '10.0.0.7',
       'server.port': 8080,
       'url.scheme': 'http',
-      'network.protocol.version': '1.1',
       'http.response.status_code': 201,
     });
     expect(point.value.count).toBe(1);
@@ -98,7 +130,7 @@ describe('HTTP attempts (switchyard mode)', () => {
     const parent = tracer.startSpan('handler');
     const parentContext = trace.setSpan(context.active(), parent);
     for (let resendCount = 0; resendCount < 3; resendCount++) {
-      const attempt = h.telemetry.startHttpAttempt({ method: 'GET', url, service: 'cart', resendCount, parentContext });
+      const attempt = httpAttempt({ method: 'GET', url, service: 'cart', resendCount, parentContext });
       attempt.end(resendCount < 2 ? { statusCode: 503 } : { statusCode: 200 });
     }
     parent.end();
@@ -116,7 +148,7 @@ describe('HTTP attempts (switchyard mode)', () => {
   it('4xx and 5xx are errors on client spans with error.type = the status code', async () => {
     h = createHarness({ httpInstrumentation: 'switchyard' });
     for (const statusCode of [404, 503]) {
-      h.telemetry.startHttpAttempt({ method: 'GET', url, service: 'cart', instance: cart }).end({ statusCode });
+      httpAttempt({ method: 'GET', url, service: 'cart', instance: cart }).end({ statusCode });
     }
     const [notFound, unavailable] = h.spans();
     expect(notFound!.status.code).toBe(SpanStatusCode.ERROR);
@@ -129,9 +161,7 @@ describe('HTTP attempts (switchyard mode)', () => {
 
   it('network errors: error.type from the cause code, exception recorded, no status code', async () => {
     h = createHarness({ httpInstrumentation: 'switchyard' });
-    h.telemetry
-      .startHttpAttempt({ method: 'GET', url, service: 'cart', instance: cart })
-      .end({ error: fetchFailed('ECONNREFUSED') });
+    httpAttempt({ method: 'GET', url, service: 'cart', instance: cart }).end({ error: fetchFailed('ECONNREFUSED') });
     const span = h.spans()[0]!;
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
     expect(span.attributes['error.type']).toBe('ECONNREFUSED');
@@ -144,12 +174,12 @@ describe('HTTP attempts (switchyard mode)', () => {
 
   it('timeouts are errors with error.type = timeout', () => {
     h = createHarness({ httpInstrumentation: 'switchyard' });
-    h.telemetry
-      .startHttpAttempt({ method: 'GET', url, service: 'cart' })
-      .end({ error: new SwitchyardError('SWITCHYARD_TIMEOUT', 'Operation timed out after 500 ms') });
-    h.telemetry
-      .startHttpAttempt({ method: 'GET', url, service: 'cart' })
-      .end({ error: new DOMException('The operation timed out.', 'TimeoutError') });
+    httpAttempt({ method: 'GET', url, service: 'cart' }).end({
+      error: new SwitchyardError('SWITCHYARD_TIMEOUT', 'Operation timed out after 500 ms'),
+    });
+    httpAttempt({ method: 'GET', url, service: 'cart' }).end({
+      error: new DOMException('The operation timed out.', 'TimeoutError'),
+    });
     expect(h.spans().map((s) => [s.status.code, s.attributes['error.type']])).toEqual([
       [SpanStatusCode.ERROR, 'timeout'],
       [SpanStatusCode.ERROR, 'timeout'],
@@ -160,10 +190,8 @@ describe('HTTP attempts (switchyard mode)', () => {
     h = createHarness({ httpInstrumentation: 'switchyard' });
     const controller = new AbortController();
     controller.abort();
-    h.telemetry.startHttpAttempt({ method: 'GET', url, service: 'cart' }).end({ error: controller.signal.reason });
-    h.telemetry
-      .startHttpAttempt({ method: 'GET', url, service: 'cart' })
-      .end({ error: new Error('gave up'), aborted: true });
+    httpAttempt({ method: 'GET', url, service: 'cart' }).end({ error: controller.signal.reason });
+    httpAttempt({ method: 'GET', url, service: 'cart' }).end({ error: new Error('gave up'), aborted: true });
     const spans = h.spans();
     expect(spans).toHaveLength(2);
     for (const span of spans) {
@@ -177,8 +205,8 @@ describe('HTTP attempts (switchyard mode)', () => {
 
   it('unknown methods become _OTHER (span HTTP), case variants are canonicalised, originals kept', () => {
     h = createHarness({ httpInstrumentation: 'switchyard' });
-    h.telemetry.startHttpAttempt({ method: 'FROB', url, service: 'cart' }).end({ statusCode: 200 });
-    h.telemetry.startHttpAttempt({ method: 'patch', url, service: 'cart' }).end({ statusCode: 200 });
+    httpAttempt({ method: 'FROB', url, service: 'cart' }).end({ statusCode: 200 });
+    httpAttempt({ method: 'patch', url, service: 'cart' }).end({ statusCode: 200 });
     const [other, patch] = h.spans();
     expect(other!.name).toBe('HTTP');
     expect(other!.attributes['http.request.method']).toBe('_OTHER');
@@ -190,15 +218,15 @@ describe('HTTP attempts (switchyard mode)', () => {
 
   it('knownHttpMethods overrides the list', () => {
     h = createHarness({ httpInstrumentation: 'switchyard', knownHttpMethods: ['GET', 'FROB'] });
-    h.telemetry.startHttpAttempt({ method: 'FROB', url, service: 'cart' }).end({ statusCode: 200 });
-    h.telemetry.startHttpAttempt({ method: 'POST', url, service: 'cart' }).end({ statusCode: 200 });
+    httpAttempt({ method: 'FROB', url, service: 'cart' }).end({ statusCode: 200 });
+    httpAttempt({ method: 'POST', url, service: 'cart' }).end({ statusCode: 200 });
     expect(h.spans().map((s) => s.name)).toEqual(['FROB', 'HTTP']);
   });
 
   it('url.full never carries credentials or signatures; default ports are filled in', () => {
     h = createHarness({ httpInstrumentation: 'switchyard' });
     const secret = new URL('https://user:pa55@shop.example/cart?sig=abc&limit=5&X-Amz-Signature=def#top');
-    h.telemetry.startHttpAttempt({ method: 'GET', url: secret, service: 'cart' }).end({ statusCode: 200 });
+    httpAttempt({ method: 'GET', url: secret, service: 'cart' }).end({ statusCode: 200 });
     const span = h.spans()[0]!;
     expect(span.attributes['url.full']).toBe(
       'https://REDACTED:REDACTED@shop.example/cart?sig=REDACTED&limit=5&X-Amz-Signature=REDACTED#top',
@@ -209,15 +237,13 @@ describe('HTTP attempts (switchyard mode)', () => {
 
   it('IPv6 server.address has no brackets', () => {
     h = createHarness({ httpInstrumentation: 'switchyard' });
-    h.telemetry
-      .startHttpAttempt({ method: 'GET', url: new URL('http://[::1]:9000/'), service: 'cart' })
-      .end({ statusCode: 200 });
+    httpAttempt({ method: 'GET', url: new URL('http://[::1]:9000/'), service: 'cart' }).end({ statusCode: 200 });
     expect(h.spans()[0]!.attributes['server.address']).toBe('::1');
   });
 
   it('records the duration metric even when the span is sampled out', async () => {
     h = createHarness({ httpInstrumentation: 'switchyard', sampler: new AlwaysOffSampler() });
-    const attempt = h.telemetry.startHttpAttempt({ method: 'GET', url, service: 'cart', instance: cart });
+    const attempt = httpAttempt({ method: 'GET', url, service: 'cart', instance: cart });
     h.clock.advance(10);
     attempt.end({ statusCode: 200 });
     expect(h.spans()).toHaveLength(0);
@@ -226,7 +252,7 @@ describe('HTTP attempts (switchyard mode)', () => {
 
   it('end() is idempotent', async () => {
     h = createHarness({ httpInstrumentation: 'switchyard' });
-    const attempt = h.telemetry.startHttpAttempt({ method: 'GET', url, service: 'cart' });
+    const attempt = httpAttempt({ method: 'GET', url, service: 'cart' });
     attempt.end({ statusCode: 200 });
     attempt.end({ statusCode: 500 });
     expect(h.spans()).toHaveLength(1);
@@ -243,7 +269,7 @@ describe('HTTP attempts (switchyard mode)', () => {
     try {
       const { port } = server.address() as AddressInfo;
       const target = new URL(`http://127.0.0.1:${port}/items`);
-      const attempt = h.telemetry.startHttpAttempt({ method: 'GET', url: target, service: 'cart' });
+      const attempt = httpAttempt({ method: 'GET', url: target, service: 'cart' });
       const headers = new Headers();
       attempt.inject(headers);
       const response = await fetch(target, { headers });
@@ -258,28 +284,52 @@ describe('HTTP attempts (switchyard mode)', () => {
     }
   });
 
-  it('injectContext writes the given context into a plain record', () => {
+  it('inject writes the attempt span, a child of the given parent context, into a plain record', () => {
     h = createHarness({ httpInstrumentation: 'switchyard' });
-    const span = h.tracerProvider.getTracer('test').startSpan('x');
+    const parent = h.tracerProvider.getTracer('test').startSpan('x');
     const headers: Record<string, string> = {};
-    h.telemetry.injectContext(headers, trace.setSpan(context.active(), span));
-    span.end();
-    expect(headers.traceparent).toBe(`00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`);
+    const attempt = httpAttempt({
+      method: 'GET',
+      url,
+      service: 'cart',
+      parentContext: trace.setSpan(context.active(), parent),
+    });
+    attempt.inject(headers);
+    attempt.end({ statusCode: 200 });
+    parent.end();
+    const span = h.spans().find((s) => s.name === 'GET')!;
+    expect(span.parentSpanContext?.spanId).toBe(parent.spanContext().spanId);
+    expect(headers.traceparent).toBe(`00-${parent.spanContext().traceId}-${span.spanContext().spanId}-01`);
   });
 });
 
 describe('external HTTP instrumentation', () => {
   it("'external' emits no HTTP span, no http.client.request.duration and injects nothing; switchyard metrics stay", async () => {
     h = createHarness({ httpInstrumentation: 'external' });
-    const attempt = h.telemetry.startHttpAttempt({ method: 'GET', url, service: 'cart', instance: cart });
+    const attempt = httpAttempt({ method: 'GET', url, service: 'cart', instance: cart });
     const headers: Record<string, string> = {};
     attempt.inject(headers);
     h.clock.advance(5);
     attempt.end({ statusCode: 503 });
-    h.telemetry.recordCall('cart', 'failure', 5, '503');
+    expect(headers).toEqual({});
+
+    // The same through a real client and server: no trace header reaches the server.
+    const server = await startServer('cart-2', { status: 503 });
+    try {
+      const client = h.client({
+        instances: { cart: [{ id: server.id, host: '127.0.0.1', port: server.port }] },
+        retry: false,
+        breaker: false,
+      });
+      const response = await client.fetch('cart', '/items');
+      expect(response.status).toBe(503);
+      await response.arrayBuffer();
+      expect(server.requests[0]?.headers.traceparent).toBeUndefined();
+    } finally {
+      await server.close();
+    }
 
     expect(h.spans()).toHaveLength(0);
-    expect(headers).toEqual({});
     const metrics = await h.metrics();
     expect(metrics.get(DURATION)?.dataPoints ?? []).toHaveLength(0);
     expect(onePoint(metricNamed(metrics, TELEMETRY_METRICS.callDuration.name)).attributes).toEqual({
@@ -291,25 +341,25 @@ describe('external HTTP instrumentation', () => {
 
   it("'external' still traces non-HTTP attempts", () => {
     h = createHarness({ httpInstrumentation: 'external' });
-    h.telemetry.startAttempt({ service: 'cart', instance: cart }).end();
+    callAttempt({ service: 'cart', instance: cart }).end();
     expect(h.spans().map((s) => s.name)).toEqual(['call cart']);
   });
 
   it("'auto' defers to whoever subscribes to undici:request:create, checked per attempt", () => {
     h = createHarness();
     expect(h.telemetry.httpInstrumentation).toBe('auto');
-    expect(h.telemetry.httpIsExternal()).toBe(false);
+    expect(h.telemetry.attemptTracer.httpIsExternal()).toBe(false);
     const listener = () => {};
     diagnosticsChannel.subscribe('undici:request:create', listener);
     try {
-      expect(h.telemetry.httpIsExternal()).toBe(true);
-      h.telemetry.startHttpAttempt({ method: 'GET', url, service: 'cart' }).end({ statusCode: 200 });
+      expect(h.telemetry.attemptTracer.httpIsExternal()).toBe(true);
+      httpAttempt({ method: 'GET', url, service: 'cart' }).end({ statusCode: 200 });
       expect(h.spans()).toHaveLength(0);
     } finally {
       diagnosticsChannel.unsubscribe('undici:request:create', listener);
     }
-    expect(h.telemetry.httpIsExternal()).toBe(false);
-    h.telemetry.startHttpAttempt({ method: 'GET', url, service: 'cart' }).end({ statusCode: 200 });
+    expect(h.telemetry.attemptTracer.httpIsExternal()).toBe(false);
+    httpAttempt({ method: 'GET', url, service: 'cart' }).end({ statusCode: 200 });
     expect(h.spans()).toHaveLength(1);
   });
 });
@@ -317,10 +367,8 @@ describe('external HTTP instrumentation', () => {
 describe('non-HTTP attempts', () => {
   it('span `call {service}` with instance attributes and resend count', () => {
     h = createHarness();
-    h.telemetry.startAttempt({ service: 'cart', instance: cart }).end();
-    h.telemetry
-      .startAttempt({ service: 'cart', instance: cart, resendCount: 1 })
-      .end({ error: new NoInstancesError('cart') });
+    callAttempt({ service: 'cart', instance: cart }).end();
+    callAttempt({ service: 'cart', instance: cart, resendCount: 1 }).end({ error: new NoInstancesError('cart') });
     const [first, second] = h.spans();
     expect(first!.name).toBe('call cart');
     expect(first!.kind).toBe(SpanKind.CLIENT);
