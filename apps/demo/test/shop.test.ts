@@ -1,12 +1,17 @@
 // Runs the whole shop in-process on the static registry with a small load and checks the
 // story it tells: zero caller errors, a breaker that opened, traffic that followed
 // discovery, and a connected trace. Bounded: 300 checkouts, about 2 s of load.
+import { channel } from 'node:diagnostics_channel';
+import { SWITCHYARD_CHANNELS } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { runShop } from '../src/shop.js';
 import { expectShopStory } from './shopAssertions.js';
 import { TextBuffer } from './textBuffer.js';
 
 const REQUESTS = 300;
+
+/** The switchyard:* channels someone still listens to: none once the shop has stopped (its observers are disposed). */
+const subscribedChannels = () => Object.values(SWITCHYARD_CHANNELS).filter((name) => channel(name).hasSubscribers);
 
 describe('the shop on the static registry', () => {
   it('keeps callers error-free through a failing instance, a new one and a graceful shutdown', async () => {
@@ -18,6 +23,7 @@ describe('the shop on the static registry', () => {
       { out },
     );
     expectShopStory(result, REQUESTS);
+    expect(subscribedChannels()).toEqual([]);
 
     // The dashboard went to the buffer as plain frames, the last one complete.
     expect(out.text).not.toContain('\x1b[');
@@ -38,6 +44,7 @@ describe('the shop on the static registry', () => {
     );
     expect(result.checkouts).toBe(0);
     expect(result.errors).toBe(0);
+    expect(subscribedChannels()).toEqual([]);
     // Shut down: no instance's port and no metrics endpoint answers any more.
     const urls = [...result.instances.map((i) => `http://127.0.0.1:${i.port}/`), String(result.metricsUrl)];
     const answers = await Promise.allSettled(urls.map((url) => fetch(url, { signal: AbortSignal.timeout(5_000) })));
