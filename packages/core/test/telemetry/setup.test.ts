@@ -5,15 +5,29 @@ import { context, type DiagLogger, DiagLogLevel, diag, metrics, propagation, tra
 import { logs } from '@opentelemetry/api-logs';
 import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { isConfigError, SwitchyardTelemetry, TELEMETRY_METRICS } from '@switchyard/core';
+import {
+  type ClientOptions,
+  createClient,
+  createInstance,
+  isConfigError,
+  type ServiceClient,
+  StaticRegistry,
+  SwitchyardTelemetry,
+  TELEMETRY_METRICS,
+} from '@switchyard/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { deferred } from '../../../../test/support/deferred.js';
+import { channels } from '../../src/events/channels.js';
 import { startTelemetry, type TelemetryHandle } from '../../src/telemetry/setup.js';
+import { startServer, type TestServer } from '../client/servers.js';
 import { TestMetricReader } from './support.js';
 
 let handle: TelemetryHandle | undefined;
 const servers: Server[] = [];
+const cleanups: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   await handle?.shutdown();
   handle = undefined;
   for (const server of servers.splice(0)) {
@@ -40,10 +54,32 @@ async function listen(handler: (req: IncomingMessage, body: string) => void): Pr
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function recordSomething(telemetry: SwitchyardTelemetry): void {
-  telemetry.startAttempt({ service: 'cart' }).end();
-  telemetry.recordCall('cart', 'success', 12);
-  telemetry.recordBudgetExhausted('cart');
+const reset = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+
+/** A real client of `cart` (`instances`, else one never connected to) observed by `telemetry`; closed after the test. */
+function observedClient(
+  telemetry: SwitchyardTelemetry,
+  options: Omit<ClientOptions, 'registry' | 'telemetry'> & {
+    instances?: Array<{ id: string; host: string; port: number }>;
+  } = {},
+): ServiceClient {
+  const { instances = [{ id: 'cart-1', host: '127.0.0.1', port: 1 }], ...rest } = options;
+  const registry = new StaticRegistry({ services: { cart: instances } });
+  const client = createClient({ ...rest, registry, telemetry });
+  cleanups.push(async () => {
+    await client.close();
+    await registry.close();
+  });
+  return client;
+}
+
+/** A span (`call cart`), a metric (the call's duration) and a log record (the retry budget ran dry). */
+async function recordSomething(telemetry: SwitchyardTelemetry): Promise<void> {
+  const client = observedClient(telemetry, {
+    breaker: false,
+    retry: { initialDelayMs: 0, budget: { ratio: 0, minRetriesPerSecond: 0 } },
+  });
+  await client.call('cart', () => Promise.reject(reset())).catch(() => {});
 }
 
 describe('startTelemetry', () => {
@@ -69,18 +105,23 @@ describe('startTelemetry', () => {
     await tracer.startActiveSpan('handler', async (parent) => {
       // The async context manager carries the active span across awaits.
       await Promise.resolve();
-      const attempt = telemetry.startHttpAttempt({
-        method: 'GET',
-        url: new URL('http://10.0.0.1:81/'),
+      const attempt = telemetry.attemptTracer.start({
         service: 'cart',
+        instance: createInstance({ id: 'cart-1', host: '10.0.0.1', port: 81 }, 'cart'),
+        resendCount: 0,
+        parentContext: context.active(),
+        http: { method: 'GET', url: 'http://10.0.0.1:81/' },
       });
+      if (attempt === undefined) throw new Error('no attempt handle');
       const headers: Record<string, string> = {};
       attempt.inject(headers);
       attempt.end({ statusCode: 200 });
       parent.end();
       expect(headers.traceparent).toMatch(new RegExp(`^00-${parent.spanContext().traceId}-[0-9a-f]{16}-01$`));
     });
-    telemetry.recordBudgetExhausted('cart');
+    // Published on behalf of a client this telemetry observes.
+    const client = observedClient(telemetry);
+    channels.retryBudgetExhausted.publish({ client, service: 'cart', attempts: 1, error: reset() });
 
     const finished = spans.getFinishedSpans();
     expect(finished.map((s) => s.name).sort()).toEqual(['GET', 'handler']);
@@ -116,7 +157,7 @@ describe('startTelemetry', () => {
     const dir = vi.spyOn(console, 'dir').mockImplementation(() => {});
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     handle = await startTelemetry({ serviceName: 'shop', exporter: 'console', diagLogLevel: 'none' });
-    recordSomething(new SwitchyardTelemetry());
+    await recordSomething(new SwitchyardTelemetry());
     await handle.forceFlush();
     await handle.shutdown();
     const printed = [...dir.mock.calls, ...log.mock.calls].map((args) => JSON.stringify(args[0] ?? ''));
@@ -134,11 +175,34 @@ describe('startTelemetry', () => {
     });
     expect(handle.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const telemetry = new SwitchyardTelemetry({ httpInstrumentation: 'switchyard' });
-    telemetry.recordCall('cart', 'failure', 300, '503');
-    telemetry.startHttpAttempt({ method: 'GET', url: new URL('http://10.0.0.1:81/'), service: 'cart' }).end({
-      statusCode: 200,
+    const cart: TestServer = await startServer('cart-1', { status: 503 });
+    cleanups.push(() => cart.close());
+    const client = observedClient(telemetry, {
+      instances: [{ id: cart.id, host: '127.0.0.1', port: cart.port }],
+      retry: false,
+      breaker: false,
+      bulkhead: { maxConcurrent: 10 },
     });
-    telemetry.trackBulkhead('cart', { inFlight: () => 4, queued: () => 0 });
+    const answer = await client.fetch('cart', '/');
+    expect(answer.status).toBe(503);
+    await answer.arrayBuffer();
+    // Four calls held in the bulkhead while /metrics is scraped.
+    const gate = deferred();
+    let admitted = 0;
+    const held = Array.from({ length: 4 }, () =>
+      client.call('cart', () => {
+        admitted++;
+        return gate.promise;
+      }),
+    );
+    for (let turn = 0; admitted < 4; turn++) {
+      if (turn > 1_000) throw new Error(`only ${admitted} of 4 calls admitted`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    cleanups.push(async () => {
+      gate.resolve('done');
+      await Promise.all(held);
+    });
 
     const response = await fetch(handle.metricsUrl!);
     expect(response.status).toBe(200);
@@ -181,7 +245,7 @@ describe('startTelemetry', () => {
       otlp: { endpoint: `${endpoint}/`, timeoutMillis: 2_000 },
       diagLogLevel: 'none',
     });
-    recordSomething(new SwitchyardTelemetry());
+    await recordSomething(new SwitchyardTelemetry());
     await handle.forceFlush();
     expect(received.sort()).toEqual(['POST /v1/logs', 'POST /v1/metrics', 'POST /v1/traces']);
   });
@@ -201,7 +265,7 @@ describe('startTelemetry', () => {
       otlp: { endpoint: `http://127.0.0.1:${port}`, timeoutMillis: 300 },
       diagLogLevel: 'none',
     });
-    recordSomething(new SwitchyardTelemetry());
+    await recordSomething(new SwitchyardTelemetry());
     await expect(handle.forceFlush()).resolves.toBeUndefined();
     await expect(handle.shutdown()).resolves.toBeUndefined();
     expect(errors.length).toBeGreaterThan(0);
