@@ -18,7 +18,9 @@ export function observeDiscovery(ctx: ObserverContext): Disposable[] {
     subscribe('registrySnapshot', ({ registry, service, snapshot }) => {
       if (!ctx.observesRegistry(registry)) return;
       readAtCollection(ctx);
-      ctx.live.registryEntry(registry.name, service).state = snapshot;
+      const entry = ctx.live.registryEntry(registry.name, service);
+      entry.state = snapshot;
+      entry.owner = registry;
     }),
     subscribe('registryRefresh', ({ registry, service, durationMs }) => {
       if (!ctx.observesRegistry(registry)) return;
@@ -29,10 +31,8 @@ export function observeDiscovery(ctx: ObserverContext): Disposable[] {
       if (ctx.observesRegistry(message.registry)) recordWatchError(ctx, message);
     }),
     subscribe('registryClose', ({ registry }) => {
-      if (!ctx.observesRegistry(registry)) return;
-      for (const entry of ctx.live.registries.values()) {
-        if (entry.base[ATTR.registry] === registry.name) entry.state = undefined;
-      }
+      // Only its own views: another registry of the same name may still be open.
+      if (ctx.observesRegistry(registry)) ctx.live.forgetRegistry(registry);
     }),
   ];
 }

@@ -26,6 +26,8 @@ export interface RegistryEntry {
   readonly byHealth: Readonly<Record<Health, Attributes>>;
   /** The latest state the registry published; read at collection time. */
   state: RegistryServiceState | undefined;
+  /** The registry that published `state` (two registries may share a name). */
+  owner: object | undefined;
 }
 
 /** The observable instruments the sources feed. */
@@ -69,10 +71,19 @@ export class LiveSources {
       const base: Attributes = Object.freeze({ [ATTR.registry]: registryName, [ATTR.service]: service });
       const byHealth = {} as Record<Health, Attributes>;
       for (const health of HEALTH_VALUES) byHealth[health] = Object.freeze({ ...base, [ATTR.instanceHealth]: health });
-      entry = { base, byHealth, state: undefined };
+      entry = { base, byHealth, state: undefined, owner: undefined };
       this.registries.set(key, entry);
     }
     return entry;
+  }
+
+  /** Stops reporting what `registry` published: it closed, or nobody observes it any more. */
+  forgetRegistry(registry: object): void {
+    for (const entry of this.registries.values()) {
+      if (entry.owner !== registry) continue;
+      entry.state = undefined;
+      entry.owner = undefined;
+    }
   }
 
   clear(): void {

@@ -155,8 +155,13 @@ export class SwitchyardTelemetry implements Disposable {
         if (!active) return;
         active = false;
         const left = (this.registries.get(registry) ?? 1) - 1;
-        if (left > 0) this.registries.set(registry, left);
-        else this.registries.delete(registry);
+        if (left > 0) {
+          this.registries.set(registry, left);
+        } else {
+          // Unobserved, its views would be reported as they last were, ever staler.
+          this.registries.delete(registry);
+          this.live.forgetRegistry(registry);
+        }
       },
     };
   }
