@@ -444,6 +444,43 @@ describe('registry', () => {
     });
   });
 
+  it('a registry that closes takes only its own views along, not those of another of the same name', async () => {
+    h = createHarness();
+    const other = { name: 'consul' } as ServiceRegistry;
+    h.telemetry.observeRegistry(consul);
+    h.telemetry.observeRegistry(other);
+    const state = { instances, updatedAt: h.wallClock.now(), stale: false };
+    channels.registrySnapshot.publish({ registry: consul, service: 'cart', snapshot: snapshotOf(state) });
+    channels.registrySnapshot.publish({
+      registry: other,
+      service: 'search',
+      snapshot: { ...snapshotOf(state), service: 'search' },
+    });
+    // (Nothing collected before: the SDK keeps exporting a cumulative series it saw once.)
+    channels.registryClose.publish({ registry: consul });
+    const metrics = await h.metrics();
+    expect(onePoint(metricNamed(metrics, M.registryStale.name)).attributes).toEqual({
+      'switchyard.registry': 'consul',
+      'switchyard.service': 'search',
+    });
+  });
+
+  it('a registry it no longer observes is no longer reported', async () => {
+    h = createHarness();
+    const observation = h.telemetry.observeRegistry(consul);
+    const second = h.telemetry.observeRegistry(consul);
+    const state = { instances, updatedAt: h.wallClock.now(), stale: false };
+    channels.registrySnapshot.publish({ registry: consul, service: 'cart', snapshot: snapshotOf(state) });
+    observation.dispose();
+    observation.dispose();
+    // Still observed once.
+    channels.registrySnapshot.publish({ registry: consul, service: 'search', snapshot: snapshotOf(state) });
+    second.dispose();
+    const metrics = await h.metrics();
+    expect(metrics.get(M.registryStale.name)?.dataPoints ?? []).toHaveLength(0);
+    expect(metrics.get(M.registryInstances.name)?.dataPoints ?? []).toHaveLength(0);
+  });
+
   it("a client's telemetry observes the client's registry", async () => {
     h = createHarness();
     const client = h.client({ instances: { cart: [{ id: 'a', host: '127.0.0.1', port: 1 }] } });
