@@ -48,7 +48,7 @@ export interface LiveInstruments {
 export class LiveSources {
   /** Keyed by the breaker itself: two clients may each have one for the same instance. */
   readonly breakers = new Map<object, BreakerEntry>();
-  readonly bulkheads = new Map<object, { readonly source: BulkheadGauges; readonly base: Attributes }>();
+  readonly bulkheads = new Map<object, BulkheadSource>();
   readonly ejected = new Map<string, { readonly base: Attributes; readonly ids: Set<string> }>();
   readonly registries = new Map<string, RegistryEntry>();
 
@@ -104,12 +104,7 @@ export class LiveSources {
         }
       }
       for (const group of this.ejected.values()) result.observe(instruments.ejected, group.ids.size, group.base);
-      for (const { source, base } of this.bulkheads.values()) {
-        const running = read(() => source.inFlight);
-        const waiting = read(() => source.queued);
-        if (running !== undefined) result.observe(instruments.inFlight, running, base);
-        if (waiting !== undefined) result.observe(instruments.queued, waiting, base);
-      }
+      if (this.bulkheads.size > 0) observeBulkheads(this.bulkheads.values(), instruments, result);
       const now = wallClock.now();
       for (const entry of this.registries.values()) {
         const state = entry.state;
@@ -131,6 +126,35 @@ export class LiveSources {
         }
       }
     };
+  }
+}
+
+type BulkheadSource = { readonly source: BulkheadGauges; readonly base: Attributes };
+
+/**
+ * Bulkheads of one service (two clients sharing a telemetry each have one) share a series:
+ * their calls add up. A gauge that throws leaves out the series it would have been part of.
+ */
+function observeBulkheads(
+  bulkheads: Iterable<BulkheadSource>,
+  instruments: LiveInstruments,
+  result: Parameters<BatchObservableCallback>[0],
+): void {
+  const sums = new Map<Attributes, { inFlight: number | undefined; queued: number | undefined }>();
+  for (const { source, base } of bulkheads) {
+    const running = read(() => source.inFlight);
+    const waiting = read(() => source.queued);
+    const sum = sums.get(base);
+    if (sum === undefined) {
+      sums.set(base, { inFlight: running, queued: waiting });
+    } else {
+      sum.inFlight = sum.inFlight === undefined || running === undefined ? undefined : sum.inFlight + running;
+      sum.queued = sum.queued === undefined || waiting === undefined ? undefined : sum.queued + waiting;
+    }
+  }
+  for (const [base, { inFlight, queued }] of sums) {
+    if (inFlight !== undefined) result.observe(instruments.inFlight, inFlight, base);
+    if (queued !== undefined) result.observe(instruments.queued, queued, base);
   }
 }
 
