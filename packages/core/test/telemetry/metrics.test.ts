@@ -358,6 +358,20 @@ describe('bulkhead', () => {
     await Promise.all([...first.calls, ...second.calls]);
   });
 
+  it('the bulkheads of two clients of one service add up in one series', async () => {
+    h = createHarness();
+    const instances = { cart: [{ id: 'cart-1', host: '127.0.0.1', port: 1 }] };
+    const options = { instances, bulkhead: { maxConcurrent: 10 }, retry: false, breaker: false } as const;
+    const first = holdCalls(h.client(options), 2);
+    const second = holdCalls(h.client(options), 3);
+    await until(() => first.gates.length === 2 && second.gates.length === 3, 'five calls admitted');
+    const metrics = await h.metrics();
+    expect(onePoint(metricNamed(metrics, M.bulkheadInFlight.name)).value).toBe(5);
+    expect(onePoint(metricNamed(metrics, M.bulkheadQueued.name)).value).toBe(0);
+    for (const gate of [...first.gates, ...second.gates]) gate.resolve('done');
+    await Promise.all([...first.calls, ...second.calls]);
+  });
+
   it('a bulkhead whose gauges throw loses only its own series', async () => {
     h = createHarness();
     const client = h.client();
