@@ -2,7 +2,7 @@ import {
   type CircuitBreaker,
   type CircuitState,
   type ClientBreakerFactory,
-  classifyForClientBreaker,
+  ignoredByClientBreaker,
   SlidingWindowBreaker,
   type SlidingWindowBreakerOptions,
 } from '@switchyard/core';
@@ -25,8 +25,8 @@ export class BreakerBoard {
   readonly factory: ClientBreakerFactory = (service, instance) => {
     const breaker = new SlidingWindowBreaker({
       ...this.options,
-      // A factory replaces the client's breaker, so keep its classification: a 4xx or an abort is not the instance's fault.
-      classify: classifyForClientBreaker,
+      // A factory replaces the client's breaker, so keep what it ignores: a 4xx or an abort is not the instance's fault.
+      ignore: ignoredByClientBreaker,
     });
     breaker.onStateChange((change) => {
       if (change.to === 'open') this.openings.set(instance.id, this.timesOpened(instance.id) + 1);

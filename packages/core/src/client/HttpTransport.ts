@@ -1,5 +1,5 @@
 import { type Context, context as otelContext } from '@opentelemetry/api';
-import { isCallerAbort } from '../breaker/isCallerAbort.js';
+import { isCallerAbort } from '../errors/classify.js';
 import { HttpStatusError } from '../errors/HttpStatusError.js';
 import { type Instance, instanceAuthority } from '../registry/Instance.js';
 import type { SwitchyardTelemetry } from '../telemetry/instruments.js';

@@ -1,18 +1,17 @@
 import { type Context, context as otelContext } from '@opentelemetry/api';
 import type { PickContext } from '../balancer/Balancer.js';
-import { isCallerAbort } from '../breaker/isCallerAbort.js';
 import { type Clock, systemClock } from '../common/Clock.js';
 import { fn as functionOption, nonEmptyString, oneOf, plainObject } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
+import { isAbortError, isCallerAbort } from '../errors/classify.js';
+import { errorTypeOf } from '../errors/errorType.js';
 import { isHttpStatusError } from '../errors/HttpStatusError.js';
 import { hasErrorCode } from '../errors/SwitchyardError.js';
 import { isTimeoutError } from '../errors/TimeoutError.js';
 import { callAttempt } from '../policy/callAttempt.js';
-import { isAbortError } from '../policy/isAbortError.js';
 import type { AttemptContext } from '../policy/Policy.js';
 import type { Instance } from '../registry/Instance.js';
 import type { ServiceRegistry } from '../registry/ServiceRegistry.js';
-import { errorTypeOf } from '../telemetry/errorType.js';
 import { SwitchyardTelemetry } from '../telemetry/instruments.js';
 import type { CallOutcomeKind } from '../telemetry/names.js';
 import type {

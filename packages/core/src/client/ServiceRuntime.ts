@@ -5,13 +5,13 @@ import { SlidingWindowBreaker } from '../breaker/SlidingWindowBreaker.js';
 import type { Clock } from '../common/Clock.js';
 import type { Disposable } from '../common/Disposable.js';
 import { finiteNumber } from '../common/validate.js';
-import { isBrokenCircuitError } from '../errors/BrokenCircuitError.js';
-import { isHttpStatusError } from '../errors/HttpStatusError.js';
+import { BrokenCircuitError } from '../errors/BrokenCircuitError.js';
+import { ignoredByClientBreaker, retryableForClient } from '../errors/defaultFilters.js';
+import { errorFilterOption, filterHandles, handleWhen } from '../errors/ErrorFilter.js';
+import { errorTypeOf } from '../errors/errorType.js';
 import { NoInstancesError } from '../errors/NoInstancesError.js';
 import { BulkheadPolicy } from '../policy/BulkheadPolicy.js';
 import { HedgingPolicy } from '../policy/HedgingPolicy.js';
-import { isAbortError } from '../policy/isAbortError.js';
-import { isTransientError } from '../policy/isTransientError.js';
 import type { Policy } from '../policy/Policy.js';
 import { RetryBudget } from '../policy/RetryBudget.js';
 import { RetryPolicy } from '../policy/RetryPolicy.js';
@@ -19,7 +19,6 @@ import { TimeoutPolicy } from '../policy/TimeoutPolicy.js';
 import { wrap } from '../policy/wrap.js';
 import type { Instance } from '../registry/Instance.js';
 import type { ServiceRegistry, ServiceSnapshot } from '../registry/ServiceRegistry.js';
-import { errorTypeOf } from '../telemetry/errorType.js';
 import type { SwitchyardTelemetry } from '../telemetry/instruments.js';
 import type { ServicePolicyOptions } from './ClientOptions.js';
 
@@ -40,25 +39,6 @@ export const CLIENT_DEFAULTS = {
   timeoutMs: 10_000,
   retry: { maxAttempts: 3, initialDelayMs: 50, maxDelayMs: 2_000, jitter: 'full' },
 } as const;
-
-/**
- * The default retry predicate of the client: transient errors, and any 5xx. A 500 from
- * one instance is often that instance's problem, and only idempotent calls (or ones
- * never sent) are retried anyway.
- */
-export function isRetryableForClient(error: unknown): boolean {
-  return isTransientError(error) || (isHttpStatusError(error) && error.status >= 500);
-}
-
-/**
- * How the client's breakers classify errors: 4xx refusals (429) and aborts say nothing
- * about the instance's health and are ignored. Pass it to your own breakers in a factory.
- */
-export function classifyForClientBreaker(error: unknown): 'failure' | 'ignore' {
-  // An abort (a hedge that lost, a caller that left) says nothing about the instance.
-  if (isAbortError(error)) return 'ignore';
-  return isHttpStatusError(error) && error.status < 500 ? 'ignore' : 'failure';
-}
 
 /**
  * Everything the client keeps for one service: the live snapshot from a registry
@@ -112,11 +92,7 @@ export class ServiceRuntime implements Disposable {
           ? (instance: Instance) => breakerOption(service, instance)
           : (() => {
               // Validate once, here, so a bad option fails at the first call rather than per instance.
-              const classify =
-                breakerOption.isFailure === undefined && breakerOption.classify === undefined
-                  ? { classify: classifyForClientBreaker }
-                  : {};
-              const resolved = { ...CLIENT_BREAKER_DEFAULTS, ...classify, clock, ...breakerOption };
+              const resolved = { ...CLIENT_BREAKER_DEFAULTS, ignore: ignoredByClientBreaker, clock, ...breakerOption };
               new SlidingWindowBreaker(resolved).dispose();
               return () => new SlidingWindowBreaker(resolved);
             })();
@@ -135,15 +111,18 @@ export class ServiceRuntime implements Disposable {
     }
 
     if (options.retry !== false) {
-      const { budget: budgetOption, shouldRetry: userShouldRetry, ...retryOptions } = options.retry ?? {};
-      const shouldRetry = userShouldRetry ?? isRetryableForClient;
+      const { budget: budgetOption, handle: userHandle, ...retryOptions } = options.retry ?? {};
+      const handle = userHandle === undefined ? retryableForClient : errorFilterOption('retry.handle', userHandle);
       const budget = budgetOption === false ? undefined : new RetryBudget({ clock, ...budgetOption });
       this.retry = new RetryPolicy({
         ...CLIENT_DEFAULTS.retry,
         ...retryOptions,
         // Every breaker open: another attempt would only be refused again, so fail fast.
-        shouldRetry: (error, attempt) =>
-          shouldRetry(error, attempt) && !(this.breakers?.allEjected === true && isBrokenCircuitError(error)),
+        handle: handleWhen(
+          (error) =>
+            filterHandles(handle, error, false) &&
+            !(this.breakers?.allEjected === true && error instanceof BrokenCircuitError),
+        ),
         ...(budget === undefined ? {} : { budget }),
       });
       if (telemetry !== undefined) {
@@ -166,7 +145,7 @@ export class ServiceRuntime implements Disposable {
       }
     }
     if (options.hedge !== undefined && options.hedge !== false) {
-      this.hedge = new HedgingPolicy({ shouldHedge: isRetryableForClient, ...options.hedge });
+      this.hedge = new HedgingPolicy({ handle: retryableForClient, ...options.hedge });
       if (telemetry !== undefined) {
         this.disposables.push(this.hedge.onHedge(() => telemetry.recordRetry(service, 'hedge')));
       }

@@ -1,6 +1,6 @@
 import { type Attributes, type Context, type Histogram, type Span, SpanStatusCode } from '@opentelemetry/api';
 import type { Clock } from '../common/Clock.js';
-import { httpServerErrorType } from './errorType.js';
+import { httpServerErrorType } from '../errors/errorType.js';
 import type { HttpServerRequestGetter } from './HttpServerRequestGetter.js';
 import { ATTR, httpServerSpanName } from './names.js';
 

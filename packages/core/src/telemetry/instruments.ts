@@ -23,10 +23,11 @@ import type { Clock } from '../common/Clock.js';
 import type { Disposable } from '../common/Disposable.js';
 import { toDisposable } from '../common/Disposable.js';
 import { finiteNumber } from '../common/validate.js';
+import { errorTypeOf } from '../errors/errorType.js';
+import { errorMessage, isInstanceOf } from '../errors/safeRead.js';
 import type { Instance } from '../registry/Instance.js';
 import { Attempt, type AttemptHandle, type HeaderCarrier, headerSetter } from './AttemptHandle.js';
 import { contextWith } from './contextWith.js';
-import { errorTypeOf } from './errorType.js';
 import { HttpTargets } from './HttpTargets.js';
 import { canonicalHttpMethod, fullUrlOf } from './httpAttributes.js';
 import { type HttpInstrumentationMode, resolveHttpTelemetryOptions } from './httpTelemetryOptions.js';
@@ -411,7 +412,7 @@ export class SwitchyardTelemetry implements Disposable {
     this.instruments.watchErrors.add(1, { ...entry.base, [ATTR.errorType]: type });
     const suppressed = this.log.gate(`watch\n${registryName}\n${service}`);
     if (suppressed === undefined) return;
-    const message = error instanceof Error ? redactSecrets(error.message) : '';
+    const message = isInstanceOf(error, Error) ? redactSecrets(errorMessage(error)) : '';
     this.log.emit(
       SeverityNumber.WARN,
       LOG_EVENT.registryWatchError,
