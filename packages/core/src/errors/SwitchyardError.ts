@@ -3,16 +3,20 @@ import { readProperty } from './safeRead.js';
 /** Global (`Symbol.for`) so every copy of the package brands its errors with the same key. */
 const BRAND = Symbol.for('switchyard.error');
 
-/** Stable machine-readable error codes; each is thrown somewhere (docs/client.md#errors says where). */
-export type SwitchyardErrorCode =
-  | 'SWITCHYARD_CONFIG'
-  | 'SWITCHYARD_NO_INSTANCES'
-  | 'SWITCHYARD_REGISTRY'
-  | 'SWITCHYARD_BROKEN_CIRCUIT'
-  | 'SWITCHYARD_ISOLATED_CIRCUIT'
-  | 'SWITCHYARD_TIMEOUT'
-  | 'SWITCHYARD_BULKHEAD_REJECTED'
-  | 'SWITCHYARD_HTTP_STATUS';
+/** Every code, one per error class; each is thrown somewhere (docs/client.md#errors says where). */
+export const SWITCHYARD_ERROR_CODES = [
+  'SWITCHYARD_CONFIG',
+  'SWITCHYARD_NO_INSTANCES',
+  'SWITCHYARD_REGISTRY',
+  'SWITCHYARD_BROKEN_CIRCUIT',
+  'SWITCHYARD_ISOLATED_CIRCUIT',
+  'SWITCHYARD_TIMEOUT',
+  'SWITCHYARD_BULKHEAD_REJECTED',
+  'SWITCHYARD_HTTP_STATUS',
+] as const;
+
+/** Stable machine-readable error codes. */
+export type SwitchyardErrorCode = (typeof SWITCHYARD_ERROR_CODES)[number];
 
 /**
  * Base class of every error Switchyard throws. Each instance carries its code under a
