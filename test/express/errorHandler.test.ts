@@ -8,7 +8,6 @@ import {
   NoInstancesError,
   RegistryError,
   StaticRegistry,
-  SwitchyardError,
   TimeoutError,
 } from '@switchyard/core';
 import { switchyard, switchyardErrorHandler, switchyardProblem } from '@switchyard/express';
@@ -57,13 +56,6 @@ describe('switchyardErrorHandler()', () => {
     ['full bulkhead', new BulkheadRejectedError(10, 0), 503, 'SWITCHYARD_BULKHEAD_REJECTED', undefined],
     ['no instances', new NoInstancesError('cart'), 503, 'SWITCHYARD_NO_INSTANCES', undefined],
     ['registry down', new RegistryError('consul', 'unreachable'), 503, 'SWITCHYARD_REGISTRY', undefined],
-    [
-      'retry budget spent',
-      new SwitchyardError('SWITCHYARD_RETRY_BUDGET_EXHAUSTED', 'no budget'),
-      503,
-      'SWITCHYARD_RETRY_BUDGET_EXHAUSTED',
-      undefined,
-    ],
     ['timeout', new TimeoutError(250), 504, 'SWITCHYARD_TIMEOUT', undefined],
     [
       'failing upstream status',

@@ -24,7 +24,6 @@ export type { BreakerFactory, InstanceBreakersOptions } from './breaker/Instance
 export { InstanceBreakers } from './breaker/InstanceBreakers.js';
 export { SlidingWindowBreaker } from './breaker/SlidingWindowBreaker.js';
 export type {
-  ErrorClass,
   OpenStateBackoff,
   ResolvedBreakerOptions,
   SlidingWindowBreakerOptions,
@@ -43,8 +42,6 @@ export type {
 export {
   CLIENT_BREAKER_DEFAULTS,
   CLIENT_DEFAULTS,
-  classifyForClientBreaker,
-  isRetryableForClient,
 } from './client/defaults.js';
 export { parseRetryAfter } from './client/retryAfter.js';
 export { createClient, ServiceClient } from './client/ServiceClient.js';
@@ -57,6 +54,11 @@ export { seededRandom } from './common/seededRandom.js';
 export { BrokenCircuitError, isBrokenCircuitError } from './errors/BrokenCircuitError.js';
 export { BulkheadRejectedError, isBulkheadRejectedError } from './errors/BulkheadRejectedError.js';
 export { ConfigError, isConfigError } from './errors/ConfigError.js';
+export { isAbortError, isTransientError, isUnsentError, networkErrorCode } from './errors/classify.js';
+export { ignoredByClientBreaker, retryableForClient, transientErrors } from './errors/defaultFilters.js';
+export type { ErrorFilter, ErrorType } from './errors/ErrorFilter.js';
+export { handleAll, handleType, handleWhen } from './errors/ErrorFilter.js';
+export { errorTypeOf } from './errors/errorType.js';
 export { HttpStatusError, isHttpStatusError } from './errors/HttpStatusError.js';
 export type { HttpErrorStatus } from './errors/httpStatusOf.js';
 export { httpStatusOf } from './errors/httpStatusOf.js';
@@ -80,10 +82,6 @@ export type { FallbackEvent, FallbackOptions } from './policy/FallbackPolicy.js'
 export { FallbackPolicy, fallback } from './policy/FallbackPolicy.js';
 export type { HedgeEvent, HedgeOptions } from './policy/HedgingPolicy.js';
 export { HedgingPolicy, hedge } from './policy/HedgingPolicy.js';
-export { isAbortError } from './policy/isAbortError.js';
-export { isTransientError } from './policy/isTransientError.js';
-export { isUnsentError } from './policy/isUnsentError.js';
-export { networkErrorCode } from './policy/networkErrorCode.js';
 export type { AttemptContext, CallOptions, Policy } from './policy/Policy.js';
 export type { RetryBudgetOptions } from './policy/RetryBudget.js';
 export { RetryBudget, retryBudget } from './policy/RetryBudget.js';
@@ -96,7 +94,7 @@ export type {
 } from './policy/RetryPolicy.js';
 export { RetryPolicy, retry } from './policy/RetryPolicy.js';
 export { sleep } from './policy/sleep.js';
-export type { TimeoutEvent } from './policy/TimeoutPolicy.js';
+export type { TimeoutEvent, TimeoutOptions } from './policy/TimeoutPolicy.js';
 export { TimeoutPolicy, timeout } from './policy/TimeoutPolicy.js';
 export type { PolicyAlt } from './policy/wrap.js';
 export { wrap } from './policy/wrap.js';
@@ -113,7 +111,6 @@ export type {
 } from './registry/ServiceRegistry.js';
 export type { StaticRegistryConfig, StaticRegistryOptions } from './registry/StaticRegistry.js';
 export { StaticRegistry } from './registry/StaticRegistry.js';
-export { errorTypeOf } from './telemetry/errorType.js';
 export type { HttpRequestHeaders, HttpServerRequestGetter } from './telemetry/HttpServerRequestGetter.js';
 export type {
   HttpServerRequestHandle,

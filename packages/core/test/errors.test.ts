@@ -1,5 +1,19 @@
-import { ConfigError, createInstance, isConfigError, isSwitchyardError, NoInstancesError } from '@switchyard/core';
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  ConfigError,
+  createInstance,
+  HttpStatusError,
+  IsolatedCircuitError,
+  isConfigError,
+  isSwitchyardError,
+  NoInstancesError,
+  RegistryError,
+  SwitchyardError,
+  TimeoutError,
+} from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
+import { SWITCHYARD_ERROR_CODES } from '../src/errors/SwitchyardError.js';
 
 describe('errors', () => {
   it('ConfigError names the option, what is allowed and what was given', () => {
@@ -18,6 +32,24 @@ describe('errors', () => {
     const foreign = Object.assign(new Error('x'), { code: 'SWITCHYARD_CONFIG' });
     Object.defineProperty(foreign, Symbol.for('switchyard.error'), { value: 'SWITCHYARD_CONFIG' });
     expect(isConfigError(foreign)).toBe(true);
+    expect(foreign instanceof ConfigError).toBe(true);
+    expect(foreign instanceof SwitchyardError).toBe(true);
+  });
+
+  it('every code in the union belongs to exactly one error class (no code without a thrower)', () => {
+    const made = [
+      new ConfigError('x', 'y', 1),
+      new NoInstancesError('cart'),
+      new RegistryError('static', 'closed'),
+      new BrokenCircuitError(0),
+      new IsolatedCircuitError(),
+      new TimeoutError(1),
+      new BulkheadRejectedError(1, 0),
+      new HttpStatusError(new Response(null, { status: 503 }), undefined),
+    ];
+    expect(made.map((error) => error.code).sort()).toEqual([...SWITCHYARD_ERROR_CODES].sort());
+    expect(SWITCHYARD_ERROR_CODES).not.toContain('SWITCHYARD_RETRY_BUDGET_EXHAUSTED');
+    expect(SWITCHYARD_ERROR_CODES).not.toContain('SWITCHYARD_ABORTED');
   });
 });
 

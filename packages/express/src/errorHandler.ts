@@ -40,7 +40,6 @@ const MESSAGES: Partial<Record<SwitchyardErrorCode, string>> = {
   SWITCHYARD_BULKHEAD_REJECTED: 'Too many concurrent calls to an upstream service',
   SWITCHYARD_NO_INSTANCES: 'No instance of an upstream service is available',
   SWITCHYARD_REGISTRY: 'Service discovery is unavailable',
-  SWITCHYARD_RETRY_BUDGET_EXHAUSTED: 'Retries to an upstream service are being denied',
   SWITCHYARD_TIMEOUT: 'An upstream service did not answer in time',
   SWITCHYARD_HTTP_STATUS: 'An upstream service answered with an error',
 };
@@ -60,7 +59,7 @@ const TITLES: Readonly<Record<number, string>> = {
  * | Error | Status |
  * | --- | --- |
  * | open breaker (`BrokenCircuitError`) | 503 + `Retry-After` (its `retryAfterMs` in seconds, at least 1) |
- * | isolated breaker, full bulkhead, no instances, registry unavailable, retry budget spent | 503 |
+ * | isolated breaker, full bulkhead, no instances, registry unavailable | 503 |
  * | `TimeoutError` (or a `TimeoutError` DOMException from an upstream call) | 504 |
  * | failing upstream status, other Switchyard errors, transport errors from `req.switchyard` | 502 |
  */

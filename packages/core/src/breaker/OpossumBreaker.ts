@@ -2,10 +2,12 @@ import Opossum from 'opossum';
 import { type Event, EventEmitter } from '../common/Event.js';
 import { BrokenCircuitError } from '../errors/BrokenCircuitError.js';
 import { ConfigError } from '../errors/ConfigError.js';
+import { isCallerAbort } from '../errors/classify.js';
+import { type ErrorFilter, errorFilterOption, filterHandles } from '../errors/ErrorFilter.js';
 import { IsolatedCircuitError } from '../errors/IsolatedCircuitError.js';
+import { readProperty } from '../errors/safeRead.js';
 import { anySignal } from '../policy/anySignal.js';
 import type { BreakerSnapshot, CircuitBreaker, CircuitState, StateChange } from './CircuitBreaker.js';
-import { isCallerAbort } from './isCallerAbort.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
 
 type Guarded = (signal: AbortSignal) => Promise<unknown>;
@@ -20,7 +22,14 @@ type FireArgs = [fn: Guarded, callerSignal: AbortSignal, fnSignal: AbortSignal];
  * `cache` and `coalesce` are refused: every call guards a different function, so they
  * would hand one call's result to another.
  */
-export type OpossumBreakerOptions = Opossum.Options<FireArgs>;
+export type OpossumBreakerOptions = Opossum.Options<FireArgs> & {
+  /**
+   * Which errors count as failures, in the shape every Switchyard policy takes; any
+   * other error counts as a success (opossum's `errorFilter` returning true). Give this
+   * or `errorFilter`, not both. opossum has no "ignore" outcome, so there is no `ignore`.
+   */
+  readonly handle?: ErrorFilter;
+};
 
 // Nameless, so opossum names each breaker with a fresh id unless `name` is given.
 const runGuarded = Object.defineProperty(
@@ -65,20 +74,34 @@ export class OpossumBreaker implements CircuitBreaker {
     for (const key of ['cache', 'coalesce'] as const) {
       if (raw[key]) throw new ConfigError(`opossum.${key}`, 'false (calls guard different functions)', raw[key]);
     }
+    if (raw.ignore !== undefined) {
+      throw new ConfigError('opossum.ignore', 'no value: opossum has no "ignore" outcome (use handle)', raw.ignore);
+    }
+    const { handle: handleOption, ...opossumOptions } = options;
+    const handle = handleOption === undefined ? undefined : errorFilterOption('opossum.handle', handleOption);
     const userFilter = options.errorFilter;
+    if (handle !== undefined && userFilter !== undefined) {
+      throw new ConfigError('opossum.handle', 'either handle or errorFilter, not both', handleOption);
+    }
     // A copy: opossum writes its defaults (and renewed abort controllers) into the object it is given.
     this.settings = {
       timeout: false,
       enableSnapshots: false,
       rollingPercentilesEnabled: false,
-      ...options,
+      ...opossumOptions,
       errorFilter: (error: unknown, ...args: unknown[]) => {
         if (isCallerAbort(args[1] as AbortSignal | undefined)) {
           if (!this.opossum.halfOpen) return true;
           this.probeAborted = true;
           return false;
         }
-        return userFilter !== undefined && userFilter(error) === true;
+        // true = "not a failure"; a predicate that throws counts the error as a failure.
+        if (handle !== undefined) return !filterHandles(handle, error, true);
+        try {
+          return userFilter !== undefined && userFilter(error) === true;
+        } catch {
+          return false;
+        }
       },
     };
     this.resetTimeout = this.settings.resetTimeout ?? 30_000;
@@ -198,8 +221,15 @@ export class OpossumBreaker implements CircuitBreaker {
   }
 
   private translate(error: unknown): unknown {
-    if (!(error instanceof Error) || !Opossum.isOurError(error)) return error;
-    const code = (error as Error & { code?: unknown }).code;
+    // Only opossum's own errors are translated; anything else (however hostile) passes untouched.
+    let ours: boolean;
+    try {
+      ours = error instanceof Error && Opossum.isOurError(error);
+    } catch {
+      ours = false;
+    }
+    if (!ours) return error;
+    const code = readProperty(error, 'code');
     if (code === 'EOPENBREAKER') {
       const retryAfter = this.opossum.halfOpen ? 0 : this.retryAfterMs();
       const message = this.opossum.halfOpen

@@ -1,10 +1,11 @@
 import type { Clock } from '../common/Clock.js';
 import { type Event, EventEmitter } from '../common/Event.js';
 import { BrokenCircuitError } from '../errors/BrokenCircuitError.js';
+import { isCallerAbort } from '../errors/classify.js';
+import { filterHandles } from '../errors/ErrorFilter.js';
 import { IsolatedCircuitError } from '../errors/IsolatedCircuitError.js';
 import type { BreakerSnapshot, CircuitBreaker, CircuitState, StateChange } from './CircuitBreaker.js';
 import { CountWindow } from './CountWindow.js';
-import { isCallerAbort } from './isCallerAbort.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
 import { FAILED, type OutcomeWindow, SLOW } from './OutcomeWindow.js';
 import {
@@ -198,14 +199,11 @@ export class SlidingWindowBreaker implements CircuitBreaker {
     this.record(generation, failed | slow, now);
   }
 
+  /** `ignore` first (as resilience4j's ignoreExceptions), then `handle`; a throwing predicate counts conservatively. */
   private classify(error: unknown): ErrorClass {
-    try {
-      const kind = this.opts.classify(error);
-      return kind === 'success' || kind === 'ignore' ? kind : 'failure';
-    } catch {
-      // A broken classifier must not corrupt the breaker's bookkeeping; count conservatively.
-      return 'failure';
-    }
+    const ignore = this.opts.ignore;
+    if (ignore !== undefined && filterHandles(ignore, error, false)) return 'ignore';
+    return filterHandles(this.opts.handle, error, true) ? 'failure' : 'success';
   }
 
   private record(generation: number, outcome: number, now: number): void {

@@ -1,8 +1,9 @@
 import { type Clock, systemClock } from '../common/Clock.js';
-import { finiteNumber, fn, integer, oneOf, plainObject } from '../common/validate.js';
+import { finiteNumber, fn, integer, knownKeys, oneOf, plainObject } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
+import { type ErrorFilter, errorFilterOption, handleAll } from '../errors/ErrorFilter.js';
 
-/** How an error counts: towards the failure rate, as a success, or not at all. */
+/** How an error counts: towards the failure rate, as a success, or not at all (internal bookkeeping). */
 export type ErrorClass = 'failure' | 'success' | 'ignore';
 
 /** Multiplies the open-state wait on each consecutive re-open, up to `maxMs`. */
@@ -40,13 +41,17 @@ export interface SlidingWindowBreakerOptions {
   /** Ms half-open may last before it gives up and re-opens; 0 waits for every probe. Default 0. */
   readonly maxWaitDurationInHalfOpenState?: number;
   /**
-   * Decides how an error counts (resilience4j's record/ignore exceptions). Default: every
-   * error is a failure. Errors raised after the caller's signal aborted are always ignored
-   * and never reach this function.
+   * Which errors count as failures (resilience4j's `recordExceptions`); any other error
+   * counts as a success (a 404 from a healthy server, say). Default `handleAll`. A
+   * predicate that throws counts the error as a failure.
    */
-  readonly classify?: (error: unknown) => ErrorClass;
-  /** Shorthand for `classify`: true → failure, false → success. Give one of the two. */
-  readonly isFailure?: (error: unknown) => boolean;
+  readonly handle?: ErrorFilter;
+  /**
+   * Errors not counted at all (resilience4j's `ignoreExceptions`), checked before
+   * `handle`: a half-open probe that ends so gives its permit back. Default: none. Errors
+   * raised after the caller's signal aborted are always ignored and reach neither filter.
+   */
+  readonly ignore?: ErrorFilter;
   /** Time source (ms); inject a fake one in tests. Default `systemClock`. */
   readonly clock?: Clock;
 }
@@ -64,7 +69,8 @@ export interface ResolvedBreakerOptions {
   readonly backoffMultiplier: number;
   readonly backoffMaxMs: number;
   readonly maxWaitDurationInHalfOpenState: number;
-  readonly classify: (error: unknown) => ErrorClass;
+  readonly handle: ErrorFilter;
+  readonly ignore: ErrorFilter | undefined;
   readonly clock: Clock;
 }
 
@@ -85,7 +91,7 @@ export const BREAKER_DEFAULTS = {
 const MAX_COUNT_WINDOW = 1_000_000;
 const MAX_TIME_WINDOW_SECONDS = 3_600;
 
-const KNOWN = new Set<string>([
+const KNOWN: readonly (keyof SlidingWindowBreakerOptions)[] = [
   'slidingWindowType',
   'slidingWindowSize',
   'minimumNumberOfCalls',
@@ -96,21 +102,16 @@ const KNOWN = new Set<string>([
   'waitDurationInOpenState',
   'openStateBackoff',
   'maxWaitDurationInHalfOpenState',
-  'classify',
-  'isFailure',
+  'handle',
+  'ignore',
   'clock',
-]);
-
-const allFailures = (): ErrorClass => 'failure';
+];
 
 /** Validates options, throwing a ConfigError that names the first bad one (`breaker.<option>`). */
 export function resolveBreakerOptions(options: SlidingWindowBreakerOptions = {}): ResolvedBreakerOptions {
   const o = plainObject('breaker', options);
-  for (const key of Object.keys(o)) {
-    // A misspelt option would otherwise silently fall back to its default.
-    if (!KNOWN.has(key))
-      throw new ConfigError(`breaker.${key}`, `one of the known options (${[...KNOWN].join(', ')})`, o[key]);
-  }
+  // A misspelt option would otherwise silently fall back to its default.
+  knownKeys('breaker.', o, KNOWN);
   const type =
     o.slidingWindowType === undefined
       ? BREAKER_DEFAULTS.slidingWindowType
@@ -145,18 +146,8 @@ export function resolveBreakerOptions(options: SlidingWindowBreakerOptions = {})
     backoffMaxMs = finiteNumber('breaker.openStateBackoff.maxMs', b.maxMs, wait);
   }
 
-  if (o.classify !== undefined && o.isFailure !== undefined) {
-    throw new ConfigError('breaker.classify', 'either classify or isFailure, not both', o.classify);
-  }
-  let classify: (error: unknown) => ErrorClass = allFailures;
-  if (o.classify !== undefined) {
-    fn('breaker.classify', o.classify);
-    classify = o.classify as (error: unknown) => ErrorClass;
-  } else if (o.isFailure !== undefined) {
-    fn('breaker.isFailure', o.isFailure);
-    const isFailure = o.isFailure as (error: unknown) => boolean;
-    classify = (error) => (isFailure(error) ? 'failure' : 'success');
-  }
+  const handle = o.handle === undefined ? handleAll : errorFilterOption('breaker.handle', o.handle);
+  const ignore = o.ignore === undefined ? undefined : errorFilterOption('breaker.ignore', o.ignore);
 
   let clock: Clock = systemClock;
   if (o.clock !== undefined) {
@@ -194,7 +185,8 @@ export function resolveBreakerOptions(options: SlidingWindowBreakerOptions = {})
       o.maxWaitDurationInHalfOpenState === undefined
         ? BREAKER_DEFAULTS.maxWaitDurationInHalfOpenState
         : finiteNumber('breaker.maxWaitDurationInHalfOpenState', o.maxWaitDurationInHalfOpenState, 0),
-    classify,
+    handle,
+    ignore,
     clock,
   };
 }

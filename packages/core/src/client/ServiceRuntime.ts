@@ -2,7 +2,7 @@ import type { Balancer, PickContext } from '../balancer/Balancer.js';
 import { InstanceBreakers } from '../breaker/InstanceBreakers.js';
 import type { Clock } from '../common/Clock.js';
 import type { Disposable } from '../common/Disposable.js';
-import { isBrokenCircuitError } from '../errors/BrokenCircuitError.js';
+import { BrokenCircuitError } from '../errors/BrokenCircuitError.js';
 import { NoInstancesError } from '../errors/NoInstancesError.js';
 import { channels } from '../events/channels.js';
 import type { BulkheadPolicy } from '../policy/BulkheadPolicy.js';
@@ -56,7 +56,7 @@ export class ServiceRuntime implements Disposable {
         service,
       });
     }
-    this.retry = plan.retry?.((error) => this.breakers?.allEjected === true && isBrokenCircuitError(error));
+    this.retry = plan.retry?.((error) => this.breakers?.allEjected === true && error instanceof BrokenCircuitError);
     this.timeout = plan.timeout?.();
     this.bulkhead = plan.bulkhead?.();
     this.hedge = plan.hedge?.();

@@ -1,7 +1,7 @@
+import { isAbortError } from '../errors/classify.js';
 import { hasErrorCode } from '../errors/SwitchyardError.js';
 import { isTimeoutError } from '../errors/TimeoutError.js';
 import type { CallOutcomeKind } from '../events/messages.js';
-import { isAbortError } from '../policy/isAbortError.js';
 
 /** How a failed call ended, for observers: the caller left, it timed out, it was refused locally, or it failed. */
 export function outcomeOf(error: unknown, signal: AbortSignal | undefined): CallOutcomeKind {

@@ -5,7 +5,10 @@ import { SlidingWindowBreaker } from '../breaker/SlidingWindowBreaker.js';
 import { resolveBreakerOptions, type SlidingWindowBreakerOptions } from '../breaker/SlidingWindowBreakerOptions.js';
 import { type Clock, systemClock } from '../common/Clock.js';
 import { finiteNumber, fn as functionOption, knownKeys, oneOf, plainObject } from '../common/validate.js';
-import { ConfigError, isConfigError } from '../errors/ConfigError.js';
+import { BrokenCircuitError } from '../errors/BrokenCircuitError.js';
+import { ConfigError } from '../errors/ConfigError.js';
+import { ignoredByClientBreaker, retryableForClient } from '../errors/defaultFilters.js';
+import { errorFilterOption, filterHandles, handleWhen } from '../errors/ErrorFilter.js';
 import { BulkheadPolicy } from '../policy/BulkheadPolicy.js';
 import { HedgingPolicy } from '../policy/HedgingPolicy.js';
 import { RetryBudget } from '../policy/RetryBudget.js';
@@ -15,12 +18,7 @@ import type { Instance } from '../registry/Instance.js';
 import type { InstanceFilter, ServiceRegistry } from '../registry/ServiceRegistry.js';
 import { SwitchyardTelemetry } from '../telemetry/SwitchyardTelemetry.js';
 import type { ClientOptions, ServicePolicyOptions } from './ClientOptions.js';
-import {
-  CLIENT_BREAKER_DEFAULTS,
-  CLIENT_DEFAULTS,
-  classifyForClientBreaker,
-  isRetryableForClient,
-} from './defaults.js';
+import { CLIENT_BREAKER_DEFAULTS, CLIENT_DEFAULTS } from './defaults.js';
 
 /** Builds one service's policies; each call makes fresh state (budget, bulkhead slots, breakers). */
 export interface ServicePlan {
@@ -112,7 +110,7 @@ function planFor(service: string | undefined, options: ServicePolicyOptions, clo
   try {
     return plan(options, clock);
   } catch (error) {
-    if (!isConfigError(error)) throw error;
+    if (!(error instanceof ConfigError)) throw error;
     throw new ConfigError(`services.${service}.${error.option}`, error.allowed, error.received, { cause: error });
   }
 }
@@ -153,9 +151,12 @@ function breakerPlan(option: NonNullable<ServicePolicyOptions['breaker']>, clock
   if (option === false) return undefined;
   if (typeof option === 'function') return option;
   plainObject('breaker', option);
-  const classify: Partial<SlidingWindowBreakerOptions> =
-    option.isFailure === undefined && option.classify === undefined ? { classify: classifyForClientBreaker } : {};
-  const merged: SlidingWindowBreakerOptions = { ...CLIENT_BREAKER_DEFAULTS, ...classify, clock, ...option };
+  const merged: SlidingWindowBreakerOptions = {
+    ...CLIENT_BREAKER_DEFAULTS,
+    ignore: ignoredByClientBreaker,
+    clock,
+    ...option,
+  };
   resolveBreakerOptions(merged);
   return () => new SlidingWindowBreaker(merged);
 }
@@ -165,18 +166,17 @@ function retryPlan(option: ServicePolicyOptions['retry'], clock: Clock): Service
   const o = option === undefined ? {} : plainObject('retry', option);
   const {
     budget: budgetOption,
-    shouldRetry: userShouldRetry,
+    handle: userHandle,
     ...retryOptions
   } = o as NonNullable<Exclude<ServicePolicyOptions['retry'], false>>;
-  if (userShouldRetry !== undefined) functionOption('retry.shouldRetry', userShouldRetry);
-  const shouldRetry = userShouldRetry ?? isRetryableForClient;
+  const handle = userHandle === undefined ? retryableForClient : errorFilterOption('retry.handle', userHandle);
   if (budgetOption !== undefined && budgetOption !== false) plainObject('retry.budget', budgetOption);
   return (refused) => {
     const budget = budgetOption === false ? undefined : new RetryBudget({ clock, ...budgetOption });
     return new RetryPolicy({
       ...CLIENT_DEFAULTS.retry,
       ...retryOptions,
-      shouldRetry: (error, attempt) => shouldRetry(error, attempt) && !refused(error),
+      handle: handleWhen((error) => filterHandles(handle, error, false) && !refused(error)),
       ...(budget === undefined ? {} : { budget }),
     });
   };
@@ -195,7 +195,7 @@ function bulkheadPlan(option: NonNullable<Exclude<ServicePolicyOptions['bulkhead
 
 function hedgePlan(option: NonNullable<Exclude<ServicePolicyOptions['hedge'], false>>): ServicePlan['hedge'] {
   plainObject('hedge', option);
-  return () => new HedgingPolicy({ shouldHedge: isRetryableForClient, ...option });
+  return () => new HedgingPolicy({ handle: retryableForClient, ...option });
 }
 
 function registryOption(registry: unknown): ServiceRegistry {

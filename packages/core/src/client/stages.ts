@@ -1,5 +1,5 @@
 import { context as otelContext } from '@opentelemetry/api';
-import { isCallerAbort } from '../breaker/isCallerAbort.js';
+import { isCallerAbort } from '../errors/classify.js';
 import { isHttpStatusError } from '../errors/HttpStatusError.js';
 import { channels } from '../events/channels.js';
 import { callAttempt } from '../policy/callAttempt.js';

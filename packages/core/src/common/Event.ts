@@ -1,3 +1,4 @@
+import { describeError } from '../errors/safeRead.js';
 import type { Disposable } from './Disposable.js';
 
 /** Subscribe to a typed event; dispose the result to unsubscribe. */
@@ -47,8 +48,9 @@ export class EventEmitter<T> {
 }
 
 function reportListenerError(error: unknown): void {
-  // A subscriber's bug must not break the emitter or crash the process.
+  // A subscriber's bug must not break the emitter or crash the process (so the error is read safely, now).
+  const text = describeError(error);
   queueMicrotask(() => {
-    process.emitWarning(`Switchyard event listener threw: ${error instanceof Error ? error.stack : String(error)}`);
+    process.emitWarning(`Switchyard event listener threw: ${text}`);
   });
 }

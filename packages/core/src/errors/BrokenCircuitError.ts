@@ -1,4 +1,4 @@
-import { hasErrorCode, SwitchyardError } from './SwitchyardError.js';
+import { brandedInstanceOf, hasErrorCode, SwitchyardError } from './SwitchyardError.js';
 
 /**
  * A circuit breaker rejected the call without running it: the circuit is open, or it
@@ -14,8 +14,15 @@ export class BrokenCircuitError extends SwitchyardError {
     super('SWITCHYARD_BROKEN_CIRCUIT', message ?? `Circuit is open; retry after ${wait} ms`, options);
     this.retryAfterMs = wait;
   }
+
+  /** By brand and code, so an error from another copy of the package matches too. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` asked about, a subclass's too
+    return brandedInstanceOf(this, BrokenCircuitError, 'SWITCHYARD_BROKEN_CIRCUIT', value);
+  }
 }
 
+/** Same as `value instanceof BrokenCircuitError`. */
 export function isBrokenCircuitError(value: unknown): value is BrokenCircuitError {
   return hasErrorCode(value, 'SWITCHYARD_BROKEN_CIRCUIT');
 }

@@ -1,4 +1,4 @@
-import { hasErrorCode, SwitchyardError } from './SwitchyardError.js';
+import { brandedInstanceOf, hasErrorCode, SwitchyardError } from './SwitchyardError.js';
 
 /** An option was missing or invalid. Names the option, what is allowed, and what was given. */
 export class ConfigError extends SwitchyardError {
@@ -17,8 +17,15 @@ export class ConfigError extends SwitchyardError {
     this.allowed = allowed;
     this.received = received;
   }
+
+  /** By brand and code, so an error from another copy of the package matches too. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` asked about, a subclass's too
+    return brandedInstanceOf(this, ConfigError, 'SWITCHYARD_CONFIG', value);
+  }
 }
 
+/** Same as `value instanceof ConfigError`. */
 export function isConfigError(value: unknown): value is ConfigError {
   return hasErrorCode(value, 'SWITCHYARD_CONFIG');
 }

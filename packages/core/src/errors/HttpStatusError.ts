@@ -1,4 +1,4 @@
-import { hasErrorCode, SwitchyardError } from './SwitchyardError.js';
+import { brandedInstanceOf, hasErrorCode, SwitchyardError } from './SwitchyardError.js';
 
 /**
  * An attempt got an HTTP status that counts as a failure (5xx by default, 429).
@@ -17,8 +17,15 @@ export class HttpStatusError extends SwitchyardError {
     this.retryAfterMs = retryAfterMs;
     this.response = response;
   }
+
+  /** By brand and code, so an error from another copy of the package matches too. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` asked about, a subclass's too
+    return brandedInstanceOf(this, HttpStatusError, 'SWITCHYARD_HTTP_STATUS', value);
+  }
 }
 
+/** Same as `value instanceof HttpStatusError`. */
 export function isHttpStatusError(value: unknown): value is HttpStatusError {
   return hasErrorCode(value, 'SWITCHYARD_HTTP_STATUS');
 }

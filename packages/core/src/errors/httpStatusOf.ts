@@ -8,14 +8,13 @@ export interface HttpErrorStatus {
   readonly retryAfterSeconds: number | undefined;
 }
 
-/** Codes that mean "unavailable right now": open or isolated breaker, full bulkhead, no instances, registry down, retry budget spent. */
+/** Codes that mean "unavailable right now": open or isolated breaker, full bulkhead, no instances, registry down. */
 const UNAVAILABLE: ReadonlySet<SwitchyardErrorCode> = new Set<SwitchyardErrorCode>([
   'SWITCHYARD_BROKEN_CIRCUIT',
   'SWITCHYARD_ISOLATED_CIRCUIT',
   'SWITCHYARD_BULKHEAD_REJECTED',
   'SWITCHYARD_NO_INSTANCES',
   'SWITCHYARD_REGISTRY',
-  'SWITCHYARD_RETRY_BUDGET_EXHAUSTED',
 ]);
 
 /**

@@ -1,5 +1,5 @@
 import { EventEmitter } from '../common/Event.js';
-import { integer, plainObject } from '../common/validate.js';
+import { integer, knownKeys, plainObject } from '../common/validate.js';
 import { BulkheadRejectedError } from '../errors/BulkheadRejectedError.js';
 import { callAttempt } from './callAttempt.js';
 import { attemptContext } from './LazyAbort.js';
@@ -11,6 +11,8 @@ export interface BulkheadOptions {
   /** Calls allowed to wait for a slot, first in first out. Default 0 (reject at once). */
   readonly maxQueue?: number;
 }
+
+const BULKHEAD_OPTIONS: readonly (keyof BulkheadOptions)[] = ['maxConcurrent', 'maxQueue'];
 
 export interface BulkheadRejectEvent {
   readonly maxConcurrent: number;
@@ -38,7 +40,7 @@ export class BulkheadPolicy implements Policy {
   readonly onReject = this.rejectEmitter.event;
 
   constructor(options: BulkheadOptions) {
-    plainObject('bulkhead', options);
+    knownKeys('bulkhead.', plainObject('bulkhead', options), BULKHEAD_OPTIONS);
     this.maxConcurrent = integer('bulkhead.maxConcurrent', options.maxConcurrent, 1);
     this.maxQueue = integer('bulkhead.maxQueue', options.maxQueue ?? 0, 0);
   }

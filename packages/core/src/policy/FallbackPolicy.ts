@@ -1,12 +1,16 @@
 import { EventEmitter } from '../common/Event.js';
-import { fn as functionOption, plainObject } from '../common/validate.js';
+import { fn as functionOption, knownKeys, plainObject } from '../common/validate.js';
+import { type ErrorFilter, errorFilterOption, filterHandles, handleAll } from '../errors/ErrorFilter.js';
 import { callAttempt } from './callAttempt.js';
 import { attemptContext } from './LazyAbort.js';
 import type { AttemptContext, CallOptions, Policy } from './Policy.js';
 
 export interface FallbackOptions {
-  /** Which errors the fallback covers. Default: all of them. Never the caller's abort. */
-  readonly when?: (error: unknown) => boolean;
+  /**
+   * Which errors the fallback covers. Default `handleAll`. Never the caller's abort; a
+   * predicate that throws counts as "no", and the error is rethrown.
+   */
+  readonly handle?: ErrorFilter;
 }
 
 export interface FallbackEvent {
@@ -22,17 +26,16 @@ export interface FallbackEvent {
  */
 export class FallbackPolicy<F> implements Policy<F> {
   private readonly handler: (error: unknown) => F | PromiseLike<F>;
-  private readonly when: (error: unknown) => boolean;
+  readonly handle: ErrorFilter;
   private readonly fallbackEmitter = new EventEmitter<FallbackEvent>();
   /** When the substitute is used. */
   readonly onFallback = this.fallbackEmitter.event;
 
   constructor(handler: (error: unknown) => F | PromiseLike<F>, options: FallbackOptions = {}) {
     functionOption('fallback.handler', handler);
-    plainObject('fallback', options);
-    if (options.when !== undefined) functionOption('fallback.when', options.when);
+    knownKeys('fallback.', plainObject('fallback', options), FALLBACK_OPTIONS);
     this.handler = handler;
-    this.when = options.when ?? (() => true);
+    this.handle = options.handle === undefined ? handleAll : errorFilterOption('fallback.handle', options.handle);
   }
 
   async execute<T>(
@@ -45,12 +48,14 @@ export class FallbackPolicy<F> implements Policy<F> {
       return await callAttempt(fn, attemptContext(signal, 0));
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (!this.when(error)) throw error;
+      if (!filterHandles(this.handle, error, false)) throw error;
       this.fallbackEmitter.emit({ error });
       return await this.handler(error);
     }
   }
 }
+
+const FALLBACK_OPTIONS: readonly (keyof FallbackOptions)[] = ['handle'];
 
 /**
  * `fallback(value)` resolves with `value` on failure; `fallback((error) => ...)` calls the

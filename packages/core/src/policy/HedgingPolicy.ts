@@ -1,7 +1,8 @@
 import { EventEmitter } from '../common/Event.js';
-import { booleanOption, finiteNumber, fn as functionOption, integer, plainObject } from '../common/validate.js';
+import { booleanOption, finiteNumber, integer, knownKeys, plainObject } from '../common/validate.js';
+import { transientErrors } from '../errors/defaultFilters.js';
+import { type ErrorFilter, errorFilterOption, filterHandles } from '../errors/ErrorFilter.js';
 import { callAttempt } from './callAttempt.js';
-import { isTransientError } from './isTransientError.js';
 import { attemptContext, LazyAbort, LazyAttemptContext } from './LazyAbort.js';
 import type { AttemptContext, CallOptions, Policy } from './Policy.js';
 import { MAX_TIMER_DELAY_MS } from './sleep.js';
@@ -12,11 +13,11 @@ export interface HedgeOptions {
   /** Extra attempts at most (so `1 + maxHedges` in flight at worst). Default 1. */
   readonly maxHedges?: number;
   /**
-   * Whether a failed attempt leaves the call open to the others. Default
-   * `isTransientError`; any other error ends the call at once with that error (like
-   * gRPC's fatal status codes): a 400 from one instance will be a 400 from all.
+   * Which failures leave the call open to the other attempts. Default: transient errors
+   * (`handleWhen(isTransientError)`); any other error ends the call at once with that
+   * error (like gRPC's fatal status codes): a 400 from one instance will be a 400 from all.
    */
-  readonly shouldHedge?: (error: unknown) => boolean;
+  readonly handle?: ErrorFilter;
   /** Whether calls that do not say (`CallOptions.idempotent` unset) are idempotent. Default true. */
   readonly idempotent?: boolean;
 }
@@ -41,18 +42,17 @@ export class HedgingPolicy implements Policy {
   readonly delayMs: number;
   readonly maxHedges: number;
   readonly idempotent: boolean;
-  private readonly shouldHedge: (error: unknown) => boolean;
+  readonly handle: ErrorFilter;
   private readonly hedgeEmitter = new EventEmitter<HedgeEvent>();
   /** When a hedged attempt starts. */
   readonly onHedge = this.hedgeEmitter.event;
 
   constructor(options: HedgeOptions) {
-    plainObject('hedge', options);
+    knownKeys('hedge.', plainObject('hedge', options), HEDGE_OPTIONS);
     this.delayMs = finiteNumber('hedge.delayMs', options.delayMs, 0, MAX_TIMER_DELAY_MS);
     this.maxHedges = integer('hedge.maxHedges', options.maxHedges ?? 1, 0, 16);
     this.idempotent = booleanOption('hedge.idempotent', options.idempotent ?? true);
-    if (options.shouldHedge !== undefined) functionOption('hedge.shouldHedge', options.shouldHedge);
-    this.shouldHedge = options.shouldHedge ?? isTransientError;
+    this.handle = options.handle === undefined ? transientErrors : errorFilterOption('hedge.handle', options.handle);
   }
 
   execute<T>(fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal, options?: CallOptions): Promise<T> {
@@ -105,7 +105,8 @@ export class HedgingPolicy implements Policy {
           (error: unknown) => {
             if (settled) return;
             failed++;
-            if (!this.shouldHedge(error) || failed === total) {
+            // A predicate that throws ends the call with the attempt's error, never its own.
+            if (!filterHandles(this.handle, error, false) || failed === total) {
               if (finish(index)) reject(error);
             } else if (attempts.length < total) {
               launch('failure');
@@ -123,3 +124,5 @@ export class HedgingPolicy implements Policy {
 export function hedge(options: HedgeOptions): HedgingPolicy {
   return new HedgingPolicy(options);
 }
+
+const HEDGE_OPTIONS: readonly (keyof HedgeOptions)[] = ['delayMs', 'maxHedges', 'handle', 'idempotent'];

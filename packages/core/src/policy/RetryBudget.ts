@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../common/Clock.js';
-import { finiteNumber, integer, plainObject } from '../common/validate.js';
+import { finiteNumber, fn, integer, knownKeys, plainObject } from '../common/validate.js';
 
 export interface RetryBudgetOptions {
   /** Retries allowed per call made, over the window. Default 0.2 (20 %). */
@@ -12,6 +12,14 @@ export interface RetryBudgetOptions {
   readonly buckets?: number;
   readonly clock?: Clock;
 }
+
+const BUDGET_OPTIONS: readonly (keyof RetryBudgetOptions)[] = [
+  'ratio',
+  'minRetriesPerSecond',
+  'ttlMs',
+  'buckets',
+  'clock',
+];
 
 /** Integer token units: a withdrawal costs SCALE, a deposit `ratio * SCALE` (no float drift). */
 const SCALE = 1000;
@@ -41,11 +49,12 @@ export class RetryBudget {
   private sum = 0;
 
   constructor(options: RetryBudgetOptions = {}) {
-    plainObject('retryBudget', options);
+    knownKeys('retryBudget.', plainObject('retryBudget', options), BUDGET_OPTIONS);
     this.ratio = finiteNumber('retryBudget.ratio', options.ratio ?? 0.2, 0, 1000);
     this.minRetriesPerSecond = finiteNumber('retryBudget.minRetriesPerSecond', options.minRetriesPerSecond ?? 10, 0);
     this.ttlMs = finiteNumber('retryBudget.ttlMs', options.ttlMs ?? 10_000, 1, 3_600_000);
     const buckets = integer('retryBudget.buckets', options.buckets ?? 10, 1, 1000);
+    if (options.clock !== undefined) fn('retryBudget.clock.now', plainObject('retryBudget.clock', options.clock).now);
     this.clock = options.clock ?? systemClock;
     this.depositUnits = Math.round(this.ratio * SCALE);
     this.reserveUnits = Math.round(this.minRetriesPerSecond * (this.ttlMs / 1000) * SCALE);

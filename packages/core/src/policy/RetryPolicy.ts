@@ -1,12 +1,20 @@
 import { defaultRandom, type RandomSource } from '../common/Clock.js';
 import { EventEmitter } from '../common/Event.js';
-import { booleanOption, finiteNumber, fn as functionOption, integer, oneOf, plainObject } from '../common/validate.js';
+import {
+  booleanOption,
+  finiteNumber,
+  fn as functionOption,
+  integer,
+  knownKeys,
+  oneOf,
+  plainObject,
+} from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
-import { hasErrorCode } from '../errors/SwitchyardError.js';
+import { isUnsentError, serverRetryAfterMs } from '../errors/classify.js';
+import { transientErrors } from '../errors/defaultFilters.js';
+import { type ErrorFilter, errorFilterOption, filterHandles } from '../errors/ErrorFilter.js';
 import { backoffDelay, type Jitter } from './backoffDelay.js';
 import { callAttempt } from './callAttempt.js';
-import { isTransientError } from './isTransientError.js';
-import { isUnsentError } from './isUnsentError.js';
 import { attemptContext } from './LazyAbort.js';
 import type { AttemptContext, CallOptions, Policy } from './Policy.js';
 import { RetryBudget } from './RetryBudget.js';
@@ -24,10 +32,11 @@ export interface RetryOptions {
   /** Default `'full'`. */
   readonly jitter?: Jitter;
   /**
-   * Whether an error is worth retrying; `attempt` is the failed attempt's number (0 for
-   * the first). Default `isTransientError`. Never consulted once the caller aborted.
+   * Which errors are worth another attempt. Default: transient errors
+   * (`handleWhen(isTransientError)`). Never consulted once the caller aborted; a
+   * predicate that throws counts as "no", and the attempt's error is rethrown.
    */
-  readonly shouldRetry?: (error: unknown, attempt: number) => boolean;
+  readonly handle?: ErrorFilter;
   /** Whether calls that do not say (`CallOptions.idempotent` unset) are idempotent. Default true. */
   readonly idempotent?: boolean;
   /**
@@ -82,7 +91,7 @@ export class RetryPolicy implements Policy {
   readonly retryNonIdempotent: boolean;
   readonly maxRetryAfterMs: number;
   readonly budget: RetryBudget | undefined;
-  private readonly shouldRetry: (error: unknown, attempt: number) => boolean;
+  readonly handle: ErrorFilter;
   private readonly random: RandomSource;
 
   private readonly retryEmitter = new EventEmitter<RetryEvent>();
@@ -96,7 +105,7 @@ export class RetryPolicy implements Policy {
   readonly onBudgetExhausted = this.budgetExhaustedEmitter.event;
 
   constructor(options: RetryOptions = {}) {
-    plainObject('retry', options);
+    knownKeys('retry.', plainObject('retry', options), RETRY_OPTIONS);
     this.maxAttempts = integer('retry.maxAttempts', options.maxAttempts ?? 3, 1);
     this.initialDelayMs = finiteNumber('retry.initialDelayMs', options.initialDelayMs ?? 100, 0, MAX_TIMER_DELAY_MS);
     this.maxDelayMs = finiteNumber(
@@ -115,8 +124,7 @@ export class RetryPolicy implements Policy {
       0,
       MAX_TIMER_DELAY_MS,
     );
-    if (options.shouldRetry !== undefined) functionOption('retry.shouldRetry', options.shouldRetry);
-    this.shouldRetry = options.shouldRetry ?? isTransientError;
+    this.handle = options.handle === undefined ? transientErrors : errorFilterOption('retry.handle', options.handle);
     if (options.budget !== undefined && !(options.budget instanceof RetryBudget)) {
       throw new ConfigError('retry.budget', 'a RetryBudget', options.budget);
     }
@@ -139,7 +147,7 @@ export class RetryPolicy implements Policy {
         error = caught;
       }
       if (signal?.aborted) throw signal.reason;
-      if (!this.shouldRetry(error, attempt)) throw error;
+      if (!filterHandles(this.handle, error, false)) throw error;
       const attempts = attempt + 1;
       if (attempts >= this.maxAttempts) throw this.giveUp(attempts, error, 'attempts-exhausted');
       if (!idempotent && !this.retryNonIdempotent && !isUnsentError(error)) {
@@ -147,7 +155,7 @@ export class RetryPolicy implements Policy {
       }
       const backoff = backoffDelay(this, attempts, previousDelay, this.random);
       previousDelay = backoff;
-      const retryAfter = retryAfterMs(error);
+      const retryAfter = serverRetryAfterMs(error);
       if (retryAfter !== undefined && retryAfter > this.maxRetryAfterMs) {
         throw this.giveUp(attempts, error, 'retry-after-too-long');
       }
@@ -172,16 +180,16 @@ export function retry(options?: RetryOptions): RetryPolicy {
   return new RetryPolicy(options);
 }
 
-/**
- * A server's `Retry-After`, duck-typed: errors such as `HttpStatusError` carry
- * `retryAfterMs`. An open breaker's `retryAfterMs` is ignored: it speaks for one
- * instance, and the retry goes to another.
- */
-function retryAfterMs(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  if (hasErrorCode(error, 'SWITCHYARD_BROKEN_CIRCUIT') || hasErrorCode(error, 'SWITCHYARD_ISOLATED_CIRCUIT')) {
-    return undefined;
-  }
-  const value = (error as { retryAfterMs?: unknown }).retryAfterMs;
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-}
+const RETRY_OPTIONS: readonly (keyof RetryOptions)[] = [
+  'maxAttempts',
+  'initialDelayMs',
+  'maxDelayMs',
+  'multiplier',
+  'jitter',
+  'handle',
+  'idempotent',
+  'retryNonIdempotent',
+  'maxRetryAfterMs',
+  'budget',
+  'random',
+];

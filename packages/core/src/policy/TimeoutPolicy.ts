@@ -1,12 +1,19 @@
 import { type Clock, systemClock } from '../common/Clock.js';
 import { EventEmitter } from '../common/Event.js';
-import { finiteNumber } from '../common/validate.js';
+import { finiteNumber, fn, knownKeys, plainObject } from '../common/validate.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import { callAttempt } from './callAttempt.js';
 import { DeadlineQueue } from './DeadlineQueue.js';
 import { LazyAbort, LazyAttemptContext } from './LazyAbort.js';
 import type { AttemptContext, CallOptions, Policy } from './Policy.js';
 import { MAX_TIMER_DELAY_MS } from './sleep.js';
+
+export interface TimeoutOptions {
+  /** Time source of the deadlines (ms); inject a fake one in tests. Default `systemClock`. */
+  readonly clock?: Clock;
+}
+
+const TIMEOUT_OPTIONS: readonly (keyof TimeoutOptions)[] = ['clock'];
 
 export interface TimeoutEvent {
   readonly timeoutMs: number;
@@ -30,8 +37,10 @@ export class TimeoutPolicy implements Policy {
 
   private readonly deadlines: DeadlineQueue;
 
-  constructor(timeoutMs: number, options: { clock?: Clock } = {}) {
+  constructor(timeoutMs: number, options: TimeoutOptions = {}) {
     this.timeoutMs = finiteNumber('timeout.ms', timeoutMs, 1, MAX_TIMER_DELAY_MS);
+    knownKeys('timeout.', plainObject('timeout', options), TIMEOUT_OPTIONS);
+    if (options.clock !== undefined) fn('timeout.clock.now', plainObject('timeout.clock', options.clock).now);
     this.deadlines = new DeadlineQueue(this.timeoutMs, options.clock ?? systemClock);
   }
 
@@ -72,6 +81,6 @@ export class TimeoutPolicy implements Policy {
   }
 }
 
-export function timeout(ms: number, options?: { clock?: Clock }): TimeoutPolicy {
+export function timeout(ms: number, options?: TimeoutOptions): TimeoutPolicy {
   return new TimeoutPolicy(ms, options);
 }

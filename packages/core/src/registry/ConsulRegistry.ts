@@ -3,6 +3,7 @@ import type { Disposable } from '../common/Disposable.js';
 import type { Event } from '../common/Event.js';
 import { fn, nonEmptyString } from '../common/validate.js';
 import { RegistryError } from '../errors/RegistryError.js';
+import { errorText } from '../errors/safeRead.js';
 import { channels } from '../events/channels.js';
 import { ConsulApi, type ConsulClientLike } from './consul/ConsulApi.js';
 import {
@@ -247,7 +248,7 @@ export class ConsulRegistry implements ServiceRegistry {
   }
 
   private registryError(what: string, error: unknown): RegistryError {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorText(error);
     return new RegistryError(this.name, `${what}: ${detail}`, { cause: error });
   }
 

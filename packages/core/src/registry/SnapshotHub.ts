@@ -1,6 +1,7 @@
 import type { Clock } from '../common/Clock.js';
 import { type Disposable, toDisposable } from '../common/Disposable.js';
 import { EventEmitter } from '../common/Event.js';
+import { describeError } from '../errors/safeRead.js';
 import { channels } from '../events/channels.js';
 import type { Instance } from './Instance.js';
 import { matchesFilter } from './matchesFilter.js';
@@ -255,6 +256,6 @@ function freezeList(instances: readonly Instance[]): readonly Instance[] {
 function reportListenerError(error: unknown): void {
   // A watcher's bug must not break the registry or crash the process.
   queueMicrotask(() => {
-    process.emitWarning(`Switchyard snapshot listener threw: ${error instanceof Error ? error.stack : String(error)}`);
+    process.emitWarning(`Switchyard snapshot listener threw: ${describeError(error)}`);
   });
 }

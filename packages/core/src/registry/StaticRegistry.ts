@@ -4,6 +4,7 @@ import type { Disposable } from '../common/Disposable.js';
 import { fn, knownKeys, nonEmptyString, oneOf, plainObject } from '../common/validate.js';
 import { ConfigError, isConfigError } from '../errors/ConfigError.js';
 import { RegistryError } from '../errors/RegistryError.js';
+import { errorText } from '../errors/safeRead.js';
 import {
   createInstance,
   HEALTH_VALUES,
@@ -235,5 +236,5 @@ function checkUnique(seen: Map<string, string>, id: string, at: string): void {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorText(error);
 }

@@ -10,8 +10,9 @@ import {
 import type { AttemptHandle, AttemptResult, HeaderCarrier } from '../client/AttemptTracer.js';
 import type { Clock } from '../common/Clock.js';
 import { redactSecrets } from '../common/redact.js';
-import { isAbortError } from '../policy/isAbortError.js';
-import { errorTypeOf } from './errorType.js';
+import { isAbortError } from '../errors/classify.js';
+import { errorTypeOf } from '../errors/errorType.js';
+import { errorMessage, errorSnapshot, isInstanceOf } from '../errors/safeRead.js';
 import { ATTR } from './names.js';
 
 /** Writes into fetch `Headers` (or anything with `set`) and plain records. */
@@ -104,9 +105,10 @@ export class Attempt implements AttemptHandle {
         span.setAttribute(ATTR.attemptAborted, true);
       } else if (errorType !== undefined) {
         span.setAttribute(ATTR.errorType, errorType);
-        if (error instanceof Error) {
-          span.recordException(error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: redactSecrets(error.message) });
+        // Read safely: a throwing getter must not replace the caller's error.
+        if (isInstanceOf(error, Error)) {
+          span.recordException(errorSnapshot(error));
+          span.setStatus({ code: SpanStatusCode.ERROR, message: redactSecrets(errorMessage(error)) });
         } else {
           span.setStatus({ code: SpanStatusCode.ERROR });
         }

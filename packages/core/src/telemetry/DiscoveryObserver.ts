@@ -1,9 +1,10 @@
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { Disposable } from '../common/Disposable.js';
 import { redactSecrets } from '../common/redact.js';
+import { errorTypeOf } from '../errors/errorType.js';
+import { errorMessage, isInstanceOf } from '../errors/safeRead.js';
 import type { RegistryErrorMessage } from '../events/messages.js';
 import { subscribe } from '../events/subscribe.js';
-import { errorTypeOf } from './errorType.js';
 import { ATTR, LOG_EVENT } from './names.js';
 import type { ObserverContext } from './ObserverContext.js';
 import { readAtCollection } from './ResilienceObserver.js';
@@ -44,7 +45,7 @@ function recordWatchError(ctx: ObserverContext, { registry, service, error }: Re
   ctx.instruments.watchErrors.add(1, { ...entry.base, [ATTR.errorType]: type });
   const suppressed = ctx.log.gate(`watch\n${registry.name}\n${service}`);
   if (suppressed === undefined) return;
-  const message = error instanceof Error ? redactSecrets(error.message) : '';
+  const message = isInstanceOf(error, Error) ? redactSecrets(errorMessage(error)) : '';
   ctx.log.emit(
     SeverityNumber.WARN,
     LOG_EVENT.registryWatchError,

@@ -1,6 +1,7 @@
 import { type Attributes, type Context, type Histogram, type Span, SpanStatusCode } from '@opentelemetry/api';
 import type { Clock } from '../common/Clock.js';
-import { httpServerErrorType } from './errorType.js';
+import { httpServerErrorType } from '../errors/errorType.js';
+import { errorSnapshot, errorText, isInstanceOf } from '../errors/safeRead.js';
 import type { HttpServerRequestGetter } from './HttpServerRequestGetter.js';
 import { ATTR, httpServerSpanName } from './names.js';
 
@@ -85,7 +86,8 @@ export class ServerRequestSpan<R> implements HttpServerRequestHandle {
       if (aborted === true) span.setAttribute(ATTR.requestAborted, true);
       // The error the request failed with, or the one that met a client already gone.
       if (error !== undefined && (errorType !== undefined || aborted === true)) {
-        span.recordException(error instanceof Error ? error : String(error));
+        // Read safely: a throwing getter must not break the response path.
+        span.recordException(isInstanceOf(error, Error) ? errorSnapshot(error) : errorText(error));
       }
       if (errorType !== undefined) {
         span.setAttribute(ATTR.errorType, errorType);

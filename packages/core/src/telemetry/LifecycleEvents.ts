@@ -1,5 +1,5 @@
 import { type LoggerProvider, SeverityNumber } from '@opentelemetry/api-logs';
-import { errorTypeOf } from './errorType.js';
+import { errorTypeOf } from '../errors/errorType.js';
 import type { HttpServerScope } from './HttpServerTelemetry.js';
 import { ATTR, LOG_EVENT } from './names.js';
 

@@ -1,4 +1,4 @@
-import { ConfigError, isBrokenCircuitError, isIsolatedCircuitError } from '@switchyard/core';
+import { ConfigError, handleAll, handleWhen, isBrokenCircuitError, isIsolatedCircuitError } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OpossumBreaker, type OpossumBreakerOptions } from '../../src/opossum.js';
 import { deferred, fail, ok, succeed, transitions } from './support.js';
@@ -86,6 +86,45 @@ describe('OpossumBreaker', () => {
     expect(breaker.state).toBe('closed'); // 5 of 10 is not above opossum's 50%
     await fail(breaker, 1);
     expect(breaker.state).toBe('open');
+  });
+
+  it('takes handle, the shape every policy takes: errors it does not handle count as successes', async () => {
+    const breaker = make({ handle: handleWhen((e) => (e as Error).message !== '404') });
+    for (let i = 0; i < 5; i++) await breaker.execute(() => Promise.reject(new Error('404'))).catch(() => undefined);
+    expect(breaker.snapshot().failures).toBe(0);
+    await fail(breaker, 6);
+    expect(breaker.state).toBe('open');
+  });
+
+  it('counts an error as a failure when the handle predicate throws', async () => {
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const breaker = make({
+        handle: handleWhen(() => {
+          throw new Error('predicate bug');
+        }),
+      });
+      await fail(breaker, 2);
+      expect(breaker.state).toBe('open');
+    } finally {
+      warnings.mockRestore();
+    }
+  });
+
+  it.each([
+    ['handle that is not a filter', { handle: () => true }, 'opossum.handle', 'an ErrorFilter'],
+    ['handle with errorFilter', { handle: handleAll, errorFilter: () => false }, 'opossum.handle', 'not both'],
+    ['ignore, which opossum cannot do', { ignore: handleAll }, 'opossum.ignore', 'no "ignore" outcome'],
+  ])('refuses %s', (_name, options, option, allowed) => {
+    let caught: unknown;
+    try {
+      new OpossumBreaker(options as unknown as OpossumBreakerOptions).dispose();
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).option).toBe(option);
+    expect((caught as ConfigError).allowed).toContain(allowed);
   });
 
   it('maps EOPENBREAKER to BrokenCircuitError with the opossum error as cause', async () => {

@@ -36,12 +36,14 @@ describe('SlidingWindowBreaker options', () => {
       '>= 5000',
     ],
     [{ maxWaitDurationInHalfOpenState: -1 }, 'breaker.maxWaitDurationInHalfOpenState', '>= 0'],
-    [{ classify: 'ignore' }, 'breaker.classify', 'a function'],
-    [{ isFailure: true }, 'breaker.isFailure', 'a function'],
-    [{ classify: () => 'failure', isFailure: () => true }, 'breaker.classify', 'not both'],
+    [{ handle: 'all' }, 'breaker.handle', 'an ErrorFilter'],
+    [{ handle: () => true }, 'breaker.handle', 'an ErrorFilter'],
+    [{ ignore: { handles: 1 } }, 'breaker.ignore', 'an ErrorFilter'],
+    [{ classify: () => 'failure' }, 'breaker.classify', 'no such option'],
+    [{ isFailure: () => true }, 'breaker.isFailure', 'no such option'],
     [{ clock: Date }, 'breaker.clock', 'an object'],
     [{ clock: {} }, 'breaker.clock.now', 'a function'],
-    [{ failureThreshold: 50 }, 'breaker.failureThreshold', 'known options'],
+    [{ failureThreshold: 50 }, 'breaker.failureThreshold', 'no such option'],
     [null, 'breaker', 'an object'],
   ])('rejects %j naming %s', (options, option, allowed) => {
     const error = rejection(options);

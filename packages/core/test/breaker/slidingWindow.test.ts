@@ -1,10 +1,13 @@
 import {
   BREAKER_DEFAULTS,
+  handleAll,
+  handleType,
+  handleWhen,
   isBrokenCircuitError,
   SlidingWindowBreaker,
   type SlidingWindowBreakerOptions,
 } from '@switchyard/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CountWindow } from '../../src/breaker/CountWindow.js';
 import { TimeWindow } from '../../src/breaker/TimeWindow.js';
 import { boom, deferred, FakeClock, fail, ok, succeed, transitions } from './support.js';
@@ -322,14 +325,14 @@ describe('SlidingWindowBreaker open-state backoff', () => {
   });
 });
 
-describe('SlidingWindowBreaker classify', () => {
+describe('SlidingWindowBreaker handle and ignore', () => {
   class NotFound extends Error {}
   class Cancelled extends Error {}
-  const classify = (error: unknown) =>
-    error instanceof NotFound ? 'success' : error instanceof Cancelled ? 'ignore' : 'failure';
+  // Everything but a NotFound is a failure; a Cancelled is not counted at all.
+  const classify = { handle: handleWhen((error) => !(error instanceof NotFound)), ignore: handleType(Cancelled) };
 
-  it('records "success" errors as successes and "ignore" errors not at all', async () => {
-    const { breaker } = make({ minimumNumberOfCalls: 4, classify });
+  it('records errors it does not handle as successes and ignored errors not at all', async () => {
+    const { breaker } = make({ minimumNumberOfCalls: 4, ...classify });
     for (let i = 0; i < 3; i++) {
       await expect(breaker.execute(() => Promise.reject(new NotFound()))).rejects.toBeInstanceOf(NotFound);
       await expect(breaker.execute(() => Promise.reject(new Cancelled()))).rejects.toBeInstanceOf(Cancelled);
@@ -340,7 +343,7 @@ describe('SlidingWindowBreaker classify', () => {
   });
 
   it('gives an ignored probe its permit back', async () => {
-    const { breaker, clock } = make({ minimumNumberOfCalls: 2, permittedNumberOfCallsInHalfOpenState: 1, classify });
+    const { breaker, clock } = make({ minimumNumberOfCalls: 2, permittedNumberOfCallsInHalfOpenState: 1, ...classify });
     await open(breaker);
     clock.advance(1_000);
     await breaker.execute(() => Promise.reject(new Cancelled())).catch(() => undefined);
@@ -350,26 +353,39 @@ describe('SlidingWindowBreaker classify', () => {
     expect(breaker.state).toBe('closed');
   });
 
-  it('accepts isFailure as a shorthand', async () => {
-    const { breaker } = make({ minimumNumberOfCalls: 2, isFailure: (e) => !(e instanceof NotFound) });
-    await breaker.execute(() => Promise.reject(new NotFound())).catch(() => undefined);
-    await breaker.execute(() => Promise.reject(new NotFound())).catch(() => undefined);
-    expect(breaker.snapshot()).toMatchObject({ state: 'closed', calls: 2, failures: 0 });
-    await fail(breaker, 2);
-    expect(breaker.state).toBe('open');
+  it("ignore wins over handle (as resilience4j's ignoreExceptions do)", async () => {
+    const { breaker } = make({ minimumNumberOfCalls: 2, handle: handleAll, ignore: handleType(Cancelled) });
+    await breaker.execute(() => Promise.reject(new Cancelled())).catch(() => undefined);
+    expect(breaker.snapshot().calls).toBe(0);
   });
 
-  it('counts an error as a failure when the classifier throws or answers nonsense', async () => {
-    const { breaker } = make({
-      minimumNumberOfCalls: 2,
-      classify: (e) => {
-        if (e === 'weird') return 'maybe' as unknown as 'ignore';
-        throw new Error('classifier bug');
-      },
-    });
-    await expect(breaker.execute(boom)).rejects.toThrow('boom');
-    await expect(breaker.execute(() => Promise.reject('weird'))).rejects.toBe('weird');
-    expect(breaker.state).toBe('open');
+  it('counts an error as a failure when handle throws or answers nonsense, and not as ignored when ignore throws', async () => {
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const nonsense = {
+        handles: () => 'maybe' as unknown as boolean,
+        orWhen: handleAll.orWhen,
+        orType: handleAll.orType,
+      };
+      const { breaker } = make({
+        minimumNumberOfCalls: 3,
+        handle: handleWhen(() => {
+          throw new Error('classifier bug');
+        }),
+        ignore: handleWhen(() => {
+          throw new Error('ignore bug');
+        }),
+      });
+      await expect(breaker.execute(boom)).rejects.toThrow('boom');
+      await expect(breaker.execute(() => Promise.reject('weird'))).rejects.toBe('weird');
+      expect(breaker.snapshot()).toMatchObject({ calls: 2, failures: 2 });
+      const odd = make({ minimumNumberOfCalls: 1, handle: nonsense });
+      await expect(odd.breaker.execute(boom)).rejects.toThrow('boom');
+      // A custom filter answering something other than true does not handle the error: a success.
+      expect(odd.breaker.snapshot()).toMatchObject({ calls: 1, failures: 0 });
+    } finally {
+      warnings.mockRestore();
+    }
   });
 });
 

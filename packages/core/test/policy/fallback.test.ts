@@ -1,4 +1,13 @@
-import { type FallbackEvent, fallback, retry, timeout, wrap } from '@switchyard/core';
+import {
+  type FallbackEvent,
+  fallback,
+  HttpStatusError,
+  handleType,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+} from '@switchyard/core';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 
 describe('FallbackPolicy', () => {
@@ -22,12 +31,24 @@ describe('FallbackPolicy', () => {
     await expect(async.execute(() => Promise.reject('b'))).resolves.toBe('async: b');
   });
 
-  it('covers only the errors `when` accepts', async () => {
-    const policy = fallback(0, { when: (error) => (error as { status?: number }).status === 503 });
+  it('covers only the errors its handle filter accepts', async () => {
+    const policy = fallback(0, { handle: handleWhen((error) => (error as { status?: number }).status === 503) });
     await expect(policy.execute(() => Promise.reject(Object.assign(new Error('x'), { status: 503 })))).resolves.toBe(0);
     await expect(policy.execute(() => Promise.reject(Object.assign(new Error('y'), { status: 400 })))).rejects.toThrow(
       'y',
     );
+  });
+
+  it('handleType(...).orWhen(...) composes', async () => {
+    const response = new Response(null, { status: 502 });
+    const policy = fallback('cached', {
+      handle: handleType(HttpStatusError, (error) => error.status === 502).orWhen((error) => error === 'offline'),
+    });
+    await expect(policy.execute(() => Promise.reject(new HttpStatusError(response, undefined)))).resolves.toBe(
+      'cached',
+    );
+    await expect(policy.execute(() => Promise.reject('offline'))).resolves.toBe('cached');
+    await expect(policy.execute(() => Promise.reject(new Error('bug')))).rejects.toThrow('bug');
   });
 
   it('does not hide a caller abort behind the substitute', async () => {

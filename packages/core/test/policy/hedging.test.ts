@@ -1,5 +1,12 @@
 import { getEventListeners } from 'node:events';
-import { type AttemptContext, type HedgeEvent, hedge, isTimeoutError, TimeoutError } from '@switchyard/core';
+import {
+  type AttemptContext,
+  type HedgeEvent,
+  handleWhen,
+  hedge,
+  isTimeoutError,
+  TimeoutError,
+} from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { flush, httpError, track } from './support.js';
 
@@ -116,6 +123,20 @@ describe('HedgingPolicy', () => {
     expect(result.error).toBe(badRequest);
     expect(attempts[0]?.signal.aborted).toBe(true);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('its handle filter decides which failures leave the call open', async () => {
+    const policy = hedge({
+      delayMs: 100,
+      handle: handleWhen((error) => (error as { status?: number }).status === 400),
+    });
+    const badRequest = httpError(400);
+    const { fn } = planned({ afterMs: 10, error: badRequest }, { afterMs: 10, value: 'second' });
+    const result = track(policy.execute(fn));
+    await vi.advanceTimersByTimeAsync(30);
+    // The 400 is handled, so the next hedge starts at once and wins.
+    expect(result.value).toBe('second');
+    expect(fn).toHaveBeenCalledTimes(2);
   });
 
   it('does not hedge non-idempotent calls', async () => {

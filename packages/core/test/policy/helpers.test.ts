@@ -1,16 +1,7 @@
 import { getEventListeners } from 'node:events';
-import {
-  anySignal,
-  isAbortError,
-  isTransientError,
-  isUnsentError,
-  networkErrorCode,
-  SwitchyardError,
-  sleep,
-  TimeoutError,
-} from '@switchyard/core';
+import { anySignal, sleep } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fetchFailed, flush, httpError, switchyardError, track } from './support.js';
+import { flush, track } from './support.js';
 
 describe('sleep', () => {
   beforeEach(() => {
@@ -82,68 +73,5 @@ describe('anySignal', () => {
     expect(parent.signal.aborted).toBe(false);
     parent.abort();
     expect(first.signal.aborted).toBe(false);
-  });
-});
-
-describe('error classification', () => {
-  it('isAbortError', () => {
-    const controller = new AbortController();
-    controller.abort();
-    expect(isAbortError(controller.signal.reason)).toBe(true);
-    expect(isAbortError(Object.assign(new Error('x'), { code: 'ABORT_ERR' }))).toBe(true);
-    expect(isAbortError(switchyardError('SWITCHYARD_ABORTED'))).toBe(true);
-    expect(isAbortError(new TimeoutError(5))).toBe(false);
-    expect(isAbortError(AbortSignal.timeout(1).reason)).toBe(false);
-    expect(isAbortError('AbortError')).toBe(false);
-  });
-
-  it.each([
-    ['503', httpError(503), true],
-    ['429', httpError(429), true],
-    ['502', httpError(502), true],
-    ['504', httpError(504), true],
-    ['500', httpError(500), false],
-    ['400', httpError(400), false],
-    ['ECONNREFUSED', fetchFailed('ECONNREFUSED'), true],
-    ['ECONNRESET', fetchFailed('ECONNRESET'), true],
-    ['UND_ERR_SOCKET', fetchFailed('UND_ERR_SOCKET'), true],
-    ['bare fetch failed', new TypeError('fetch failed'), true],
-    ['ENOENT', fetchFailed('ENOENT'), false],
-    ['TimeoutError', new TimeoutError(10), true],
-    ['broken circuit', switchyardError('SWITCHYARD_BROKEN_CIRCUIT'), true],
-    ['isolated circuit', switchyardError('SWITCHYARD_ISOLATED_CIRCUIT'), true],
-    ['bulkhead rejected', switchyardError('SWITCHYARD_BULKHEAD_REJECTED'), false],
-    ['no instances', new SwitchyardError('SWITCHYARD_NO_INSTANCES', 'none'), false],
-    ['abort', new DOMException('aborted', 'AbortError'), false],
-    ['plain Error', new Error('bug'), false],
-    ['TypeError', new TypeError('x is not a function'), false],
-    ['string', 'fetch failed', false],
-    ['undefined', undefined, false],
-  ])('isTransientError(%s) is %s', (_name, error, expected) => {
-    expect(isTransientError(error)).toBe(expected);
-  });
-
-  it.each([
-    ['ECONNREFUSED', fetchFailed('ECONNREFUSED'), true],
-    ['UND_ERR_CONNECT_TIMEOUT', fetchFailed('UND_ERR_CONNECT_TIMEOUT'), true],
-    ['ECONNRESET (may have been sent)', fetchFailed('ECONNRESET'), false],
-    ['503', httpError(503), false],
-    ['TimeoutError', new TimeoutError(10), false],
-    ['broken circuit', switchyardError('SWITCHYARD_BROKEN_CIRCUIT'), true],
-    ['bulkhead rejected', switchyardError('SWITCHYARD_BULKHEAD_REJECTED'), true],
-  ])('isUnsentError(%s) is %s', (_name, error, expected) => {
-    expect(isUnsentError(error)).toBe(expected);
-  });
-
-  it('networkErrorCode follows the cause chain and survives a cycle', () => {
-    const inner = Object.assign(new Error('socket'), { code: 'UND_ERR_SOCKET' });
-    expect(networkErrorCode(new TypeError('fetch failed', { cause: new Error('wrapped', { cause: inner }) }))).toBe(
-      'UND_ERR_SOCKET',
-    );
-    const a: { cause?: unknown } = {};
-    const b = { cause: a };
-    a.cause = b;
-    expect(networkErrorCode(a)).toBeUndefined();
-    expect(networkErrorCode(switchyardError('SWITCHYARD_TIMEOUT'))).toBeUndefined();
   });
 });

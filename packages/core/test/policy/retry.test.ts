@@ -1,4 +1,13 @@
-import { type AttemptContext, type GiveUpEvent, type RetryEvent, retry, TimeoutError } from '@switchyard/core';
+import {
+  type AttemptContext,
+  type GiveUpEvent,
+  handleAll,
+  handleType,
+  handleWhen,
+  type RetryEvent,
+  retry,
+  TimeoutError,
+} from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fetchFailed, flush, httpError, switchyardError, track } from './support.js';
 
@@ -92,26 +101,55 @@ describe('RetryPolicy', () => {
     expect(events.retries).toEqual([]);
   });
 
-  it('consults shouldRetry with the error and the failed attempt number', async () => {
-    const calls: Array<[unknown, number]> = [];
+  it("consults its handle filter with each failed attempt's error, and stops at the first it declines", async () => {
+    const seen: unknown[] = [];
+    const a = new Error('a');
+    const b = new Error('b');
     const policy = retry({
       ...fixed,
       maxAttempts: 5,
-      shouldRetry: (error, attempt) => {
-        calls.push([error, attempt]);
-        return attempt < 1;
-      },
+      handle: handleWhen((error) => {
+        seen.push(error);
+        return error === a;
+      }),
     });
-    const a = new Error('a');
-    const b = new Error('b');
     const { fn } = script(a, b);
     const result = track(policy.execute(fn));
     await vi.advanceTimersByTimeAsync(1000);
-    expect(calls).toEqual([
-      [a, 0],
-      [b, 1],
-    ]);
+    expect(seen).toEqual([a, b]);
     expect(result.error).toBe(b);
+  });
+
+  it('handleType retries only instances of the class (by brand: TimeoutError from any copy)', async () => {
+    const policy = retry({ ...fixed, handle: handleType(TimeoutError, (error) => error.timeoutMs < 100) });
+    const { fn } = script(new TimeoutError(50), new TimeoutError(500));
+    const result = track(policy.execute(fn));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(fn).toHaveBeenCalledTimes(2);
+    expect(result.error).toMatchObject({ timeoutMs: 500 });
+  });
+
+  it('a handle predicate that throws counts as "no": the attempt\'s error is rethrown, not the predicate\'s', async () => {
+    const original = httpError(503);
+    const policy = retry({
+      ...fixed,
+      handle: handleWhen(() => {
+        throw new Error('buggy predicate');
+      }),
+    });
+    const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const { fn } = script(original);
+      await expect(policy.execute(fn)).rejects.toBe(original);
+      await expect(policy.execute(script(original).fn)).rejects.toBe(original);
+      expect(fn).toHaveBeenCalledTimes(1);
+      await flush();
+      // Reported once per filter, not once per failure.
+      expect(warnings).toHaveBeenCalledTimes(1);
+      expect(warnings).toHaveBeenCalledWith(expect.stringContaining('buggy predicate'));
+    } finally {
+      warnings.mockRestore();
+    }
   });
 
   it('treats a synchronous throw like a rejection', async () => {
@@ -134,7 +172,7 @@ describe('RetryPolicy', () => {
     await expect(notRetried.execute(fn)).rejects.toBe('boom');
     expect(fn).toHaveBeenCalledTimes(1);
 
-    const retriedAnyway = retry({ ...fixed, shouldRetry: () => true });
+    const retriedAnyway = retry({ ...fixed, handle: handleAll });
     const fn2 = vi.fn(() => Promise.reject(42));
     const result = track(retriedAnyway.execute(fn2));
     await vi.advanceTimersByTimeAsync(1000);

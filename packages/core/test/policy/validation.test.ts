@@ -1,7 +1,9 @@
 import { bulkhead, ConfigError, fallback, hedge, retry, retryBudget, timeout } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
+import { configErrorOf } from '../../../../test/support/configError.js';
 
 const MAX = 2_147_483_647;
+const ERROR_FILTER = 'an ErrorFilter (handleAll, handleWhen(fn), handleType(Class, fn?))';
 
 describe('policy options are validated', () => {
   it.each([
@@ -27,7 +29,8 @@ describe('policy options are validated', () => {
       'retry.jitter',
       'one of "full", "equal", "decorrelated", "none"',
     ],
-    ['shouldRetry', () => retry({ shouldRetry: 1 as never }), 'retry.shouldRetry', 'a function'],
+    ['handle 1', () => retry({ handle: 1 as never }), 'retry.handle', ERROR_FILTER],
+    ['handle as a function', () => retry({ handle: (() => true) as never }), 'retry.handle', ERROR_FILTER],
     ['idempotent', () => retry({ idempotent: 'yes' as never }), 'retry.idempotent', 'a boolean'],
     ['retryNonIdempotent', () => retry({ retryNonIdempotent: 1 as never }), 'retry.retryNonIdempotent', 'a boolean'],
     [
@@ -46,7 +49,7 @@ describe('policy options are validated', () => {
     ['maxQueue -1', () => bulkhead({ maxConcurrent: 1, maxQueue: -1 }), 'bulkhead.maxQueue', 'an integer >= 0'],
     ['hedge delayMs', () => hedge({ delayMs: -1 }), 'hedge.delayMs', `a finite number from 0 to ${MAX}`],
     ['maxHedges', () => hedge({ delayMs: 10, maxHedges: 17 }), 'hedge.maxHedges', 'an integer from 0 to 16'],
-    ['shouldHedge', () => hedge({ delayMs: 10, shouldHedge: 'x' as never }), 'hedge.shouldHedge', 'a function'],
+    ['hedge handle', () => hedge({ delayMs: 10, handle: 'x' as never }), 'hedge.handle', ERROR_FILTER],
     ['ratio', () => retryBudget({ ratio: -0.1 }), 'retryBudget.ratio', 'a finite number from 0 to 1000'],
     [
       'minRetriesPerSecond',
@@ -56,7 +59,10 @@ describe('policy options are validated', () => {
     ],
     ['ttlMs', () => retryBudget({ ttlMs: 0 }), 'retryBudget.ttlMs', 'a finite number from 1 to 3600000'],
     ['buckets', () => retryBudget({ buckets: 0 }), 'retryBudget.buckets', 'an integer from 1 to 1000'],
-    ['when', () => fallback(1, { when: 1 as never }), 'fallback.when', 'a function'],
+    ['fallback handle', () => fallback(1, { handle: {} as never }), 'fallback.handle', ERROR_FILTER],
+    ['timeout options', () => timeout(10, 'x' as never), 'timeout', 'an object'],
+    ['timeout clock', () => timeout(10, { clock: {} as never }), 'timeout.clock.now', 'a function'],
+    ['budget clock', () => retryBudget({ clock: 1 as never }), 'retryBudget.clock', 'an object'],
   ])('%s', (_name, create, option, allowed) => {
     let caught: unknown;
     try {
@@ -66,6 +72,26 @@ describe('policy options are validated', () => {
     }
     expect(caught).toBeInstanceOf(ConfigError);
     expect(caught).toMatchObject({ option, allowed });
+  });
+
+  // A misspelt option (or one from the old API) would otherwise silently fall back to its default.
+  it.each([
+    ['retry', () => retry({ shouldRetry: () => true } as never), 'retry.shouldRetry'],
+    ['retryBudget', () => retryBudget({ percent: 20 } as never), 'retryBudget.percent'],
+    ['bulkhead', () => bulkhead({ maxConcurrent: 1, queue: 5 } as never), 'bulkhead.queue'],
+    ['hedge', () => hedge({ delayMs: 10, shouldHedge: () => true } as never), 'hedge.shouldHedge'],
+    ['timeout', () => timeout(10, { clok: {} } as never), 'timeout.clok'],
+    ['fallback', () => fallback(1, { when: () => true } as never), 'fallback.when'],
+  ])('%s rejects an unknown option key, naming it', (_name, create, option) => {
+    const error = configErrorOf(create);
+    expect(error.option).toBe(option);
+    expect(error.allowed).toMatch(/^no such option \(allowed: /);
+  });
+
+  it('a bare function given as a filter gets a hint', () => {
+    expect(configErrorOf(() => retry({ handle: (() => true) as never })).message).toContain(
+      'wrap a predicate in handleWhen(fn)',
+    );
   });
 
   it('accepts the defaults', () => {

@@ -1,3 +1,4 @@
+import { errorText } from '../../errors/safeRead.js';
 /**
  * One failed request to the Consul agent, described without anything secret: the
  * method and path (no query string), the status or network code, and Consul's own error
@@ -23,7 +24,5 @@ export class ConsulRequestError extends Error {
 
 /** `error` as is when it is a ConsulRequestError, else wrapped as an `internal` one (its message only, no `cause`). */
 export function toConsulRequestError(operation: string, error: unknown): ConsulRequestError {
-  return error instanceof ConsulRequestError
-    ? error
-    : new ConsulRequestError(operation, 'internal', error instanceof Error ? error.message : String(error));
+  return error instanceof ConsulRequestError ? error : new ConsulRequestError(operation, 'internal', errorText(error));
 }
