@@ -5,15 +5,14 @@ import { SlidingWindowBreaker } from '../breaker/SlidingWindowBreaker.js';
 import { resolveBreakerOptions, type SlidingWindowBreakerOptions } from '../breaker/SlidingWindowBreakerOptions.js';
 import { type Clock, systemClock } from '../common/Clock.js';
 import { finiteNumber, fn as functionOption, knownKeys, oneOf, plainObject } from '../common/validate.js';
-import { BrokenCircuitError } from '../errors/BrokenCircuitError.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { ignoredByClientBreaker, retryableForClient } from '../errors/defaultFilters.js';
 import { errorFilterOption, filterHandles, handleWhen } from '../errors/ErrorFilter.js';
-import { BulkheadPolicy } from '../policy/BulkheadPolicy.js';
-import { HedgingPolicy } from '../policy/HedgingPolicy.js';
-import { RetryBudget } from '../policy/RetryBudget.js';
-import { RetryPolicy } from '../policy/RetryPolicy.js';
-import { TimeoutPolicy } from '../policy/TimeoutPolicy.js';
+import { BulkheadPolicy, resolveBulkheadOptions } from '../policy/BulkheadPolicy.js';
+import { HedgingPolicy, resolveHedgeOptions } from '../policy/HedgingPolicy.js';
+import { RetryBudget, resolveRetryBudgetOptions } from '../policy/RetryBudget.js';
+import { RetryPolicy, resolveRetryOptions } from '../policy/RetryPolicy.js';
+import { TimeoutPolicy, timeoutMsOption } from '../policy/TimeoutPolicy.js';
 import type { Instance } from '../registry/Instance.js';
 import type { InstanceFilter, ServiceRegistry } from '../registry/ServiceRegistry.js';
 import { SwitchyardTelemetry } from '../telemetry/SwitchyardTelemetry.js';
@@ -132,11 +131,6 @@ function plan(options: ServicePolicyOptions, clock: Clock): ServicePlan {
     bulkhead: options.bulkhead === undefined || options.bulkhead === false ? undefined : bulkheadPlan(options.bulkhead),
     hedge: options.hedge === undefined || options.hedge === false ? undefined : hedgePlan(options.hedge),
   };
-  // Policies are plain values: building each once proves its options now, not at a first call.
-  result.retry?.(() => false);
-  result.timeout?.();
-  result.bulkhead?.();
-  result.hedge?.();
   return result;
 }
 
@@ -170,12 +164,17 @@ function retryPlan(option: ServicePolicyOptions['retry'], clock: Clock): Service
     ...retryOptions
   } = o as NonNullable<Exclude<ServicePolicyOptions['retry'], false>>;
   const handle = userHandle === undefined ? retryableForClient : errorFilterOption('retry.handle', userHandle);
-  if (budgetOption !== undefined && budgetOption !== false) plainObject('retry.budget', budgetOption);
+  const budgetOptions =
+    budgetOption === false
+      ? undefined
+      : { clock, ...(budgetOption === undefined ? {} : plainObject('retry.budget', budgetOption)) };
+  if (budgetOptions !== undefined) resolveRetryBudgetOptions(budgetOptions);
+  const retryOptionsWithDefaults = { ...CLIENT_DEFAULTS.retry, ...retryOptions };
+  resolveRetryOptions({ ...retryOptionsWithDefaults, handle });
   return (refused) => {
-    const budget = budgetOption === false ? undefined : new RetryBudget({ clock, ...budgetOption });
+    const budget = budgetOptions === undefined ? undefined : new RetryBudget(budgetOptions);
     return new RetryPolicy({
-      ...CLIENT_DEFAULTS.retry,
-      ...retryOptions,
+      ...retryOptionsWithDefaults,
       handle: handleWhen((error) => filterHandles(handle, error, false) && !refused(error)),
       ...(budget === undefined ? {} : { budget }),
     });
@@ -184,18 +183,20 @@ function retryPlan(option: ServicePolicyOptions['retry'], clock: Clock): Service
 
 function timeoutPlan(option: number | false): ServicePlan['timeout'] {
   if (option === false) return undefined;
-  const ms = finiteNumber('timeoutMs', option, 1);
+  const ms = timeoutMsOption('timeoutMs', option);
   return () => new TimeoutPolicy(ms);
 }
 
 function bulkheadPlan(option: NonNullable<Exclude<ServicePolicyOptions['bulkhead'], false>>): ServicePlan['bulkhead'] {
-  plainObject('bulkhead', option);
+  resolveBulkheadOptions(option);
   return () => new BulkheadPolicy(option);
 }
 
 function hedgePlan(option: NonNullable<Exclude<ServicePolicyOptions['hedge'], false>>): ServicePlan['hedge'] {
   plainObject('hedge', option);
-  return () => new HedgingPolicy({ handle: retryableForClient, ...option });
+  const options = { handle: retryableForClient, ...option };
+  resolveHedgeOptions(options);
+  return () => new HedgingPolicy(options);
 }
 
 function registryOption(registry: unknown): ServiceRegistry {

@@ -21,6 +21,15 @@ export interface BulkheadRejectEvent {
   readonly queued: number;
 }
 
+/** Validates bulkhead options (a ConfigError names `bulkhead.<option>`) and fills in the defaults. */
+export function resolveBulkheadOptions(options: BulkheadOptions): Required<BulkheadOptions> {
+  knownKeys('bulkhead.', plainObject('bulkhead', options), BULKHEAD_OPTIONS);
+  return {
+    maxConcurrent: integer('bulkhead.maxConcurrent', options.maxConcurrent, 1),
+    maxQueue: integer('bulkhead.maxQueue', options.maxQueue ?? 0, 0),
+  };
+}
+
 /**
  * Bounds concurrency so one slow dependency cannot take every socket, request slot or
  * bit of memory: at most `maxConcurrent` calls run and `maxQueue` wait; any more are
@@ -40,9 +49,9 @@ export class BulkheadPolicy implements Policy {
   readonly onReject = this.rejectEmitter.event;
 
   constructor(options: BulkheadOptions) {
-    knownKeys('bulkhead.', plainObject('bulkhead', options), BULKHEAD_OPTIONS);
-    this.maxConcurrent = integer('bulkhead.maxConcurrent', options.maxConcurrent, 1);
-    this.maxQueue = integer('bulkhead.maxQueue', options.maxQueue ?? 0, 0);
+    const o = resolveBulkheadOptions(options);
+    this.maxConcurrent = o.maxConcurrent;
+    this.maxQueue = o.maxQueue;
   }
 
   /** Calls running now. */

@@ -29,6 +29,25 @@ export interface HedgeEvent {
   readonly trigger: 'delay' | 'failure';
 }
 
+/** Hedge options with every default filled in, validated. */
+export interface ResolvedHedgeOptions {
+  readonly delayMs: number;
+  readonly maxHedges: number;
+  readonly idempotent: boolean;
+  readonly handle: ErrorFilter;
+}
+
+/** Validates hedge options (every problem a ConfigError naming `hedge.<option>`) and fills in the defaults. */
+export function resolveHedgeOptions(options: HedgeOptions): ResolvedHedgeOptions {
+  knownKeys('hedge.', plainObject('hedge', options), HEDGE_OPTIONS);
+  return {
+    delayMs: finiteNumber('hedge.delayMs', options.delayMs, 0, MAX_TIMER_DELAY_MS),
+    maxHedges: integer('hedge.maxHedges', options.maxHedges ?? 1, 0, 16),
+    idempotent: booleanOption('hedge.idempotent', options.idempotent ?? true),
+    handle: options.handle === undefined ? transientErrors : errorFilterOption('hedge.handle', options.handle),
+  };
+}
+
 /**
  * Tail-latency hedging ("The Tail at Scale"): when the first attempt has not settled
  * after `delayMs`, start another (with `ctx.attempt` incremented so the caller picks
@@ -48,11 +67,11 @@ export class HedgingPolicy implements Policy {
   readonly onHedge = this.hedgeEmitter.event;
 
   constructor(options: HedgeOptions) {
-    knownKeys('hedge.', plainObject('hedge', options), HEDGE_OPTIONS);
-    this.delayMs = finiteNumber('hedge.delayMs', options.delayMs, 0, MAX_TIMER_DELAY_MS);
-    this.maxHedges = integer('hedge.maxHedges', options.maxHedges ?? 1, 0, 16);
-    this.idempotent = booleanOption('hedge.idempotent', options.idempotent ?? true);
-    this.handle = options.handle === undefined ? transientErrors : errorFilterOption('hedge.handle', options.handle);
+    const o = resolveHedgeOptions(options);
+    this.delayMs = o.delayMs;
+    this.maxHedges = o.maxHedges;
+    this.idempotent = o.idempotent;
+    this.handle = o.handle;
   }
 
   execute<T>(fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal, options?: CallOptions): Promise<T> {

@@ -21,6 +21,19 @@ const BUDGET_OPTIONS: readonly (keyof RetryBudgetOptions)[] = [
   'clock',
 ];
 
+/** Validates budget options (a ConfigError names `retryBudget.<option>`) and fills in the defaults. */
+export function resolveRetryBudgetOptions(options: RetryBudgetOptions = {}): Required<RetryBudgetOptions> {
+  knownKeys('retryBudget.', plainObject('retryBudget', options), BUDGET_OPTIONS);
+  if (options.clock !== undefined) fn('retryBudget.clock.now', plainObject('retryBudget.clock', options.clock).now);
+  return {
+    ratio: finiteNumber('retryBudget.ratio', options.ratio ?? 0.2, 0, 1000),
+    minRetriesPerSecond: finiteNumber('retryBudget.minRetriesPerSecond', options.minRetriesPerSecond ?? 10, 0),
+    ttlMs: finiteNumber('retryBudget.ttlMs', options.ttlMs ?? 10_000, 1, 3_600_000),
+    buckets: integer('retryBudget.buckets', options.buckets ?? 10, 1, 1000),
+    clock: options.clock ?? systemClock,
+  };
+}
+
 /** Integer token units: a withdrawal costs SCALE, a deposit `ratio * SCALE` (no float drift). */
 const SCALE = 1000;
 
@@ -49,13 +62,11 @@ export class RetryBudget {
   private sum = 0;
 
   constructor(options: RetryBudgetOptions = {}) {
-    knownKeys('retryBudget.', plainObject('retryBudget', options), BUDGET_OPTIONS);
-    this.ratio = finiteNumber('retryBudget.ratio', options.ratio ?? 0.2, 0, 1000);
-    this.minRetriesPerSecond = finiteNumber('retryBudget.minRetriesPerSecond', options.minRetriesPerSecond ?? 10, 0);
-    this.ttlMs = finiteNumber('retryBudget.ttlMs', options.ttlMs ?? 10_000, 1, 3_600_000);
-    const buckets = integer('retryBudget.buckets', options.buckets ?? 10, 1, 1000);
-    if (options.clock !== undefined) fn('retryBudget.clock.now', plainObject('retryBudget.clock', options.clock).now);
-    this.clock = options.clock ?? systemClock;
+    const { ratio, minRetriesPerSecond, ttlMs, buckets, clock } = resolveRetryBudgetOptions(options);
+    this.ratio = ratio;
+    this.minRetriesPerSecond = minRetriesPerSecond;
+    this.ttlMs = ttlMs;
+    this.clock = clock;
     this.depositUnits = Math.round(this.ratio * SCALE);
     this.reserveUnits = Math.round(this.minRetriesPerSecond * (this.ttlMs / 1000) * SCALE);
     this.bucketMs = this.ttlMs / buckets;

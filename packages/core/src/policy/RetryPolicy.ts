@@ -76,6 +76,64 @@ export interface BudgetExhaustedEvent {
   readonly error: unknown;
 }
 
+/** Retry options with every default filled in, validated. */
+export interface ResolvedRetryOptions {
+  readonly maxAttempts: number;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly multiplier: number;
+  readonly jitter: Jitter;
+  readonly idempotent: boolean;
+  readonly retryNonIdempotent: boolean;
+  readonly maxRetryAfterMs: number;
+  readonly handle: ErrorFilter;
+  readonly budget: RetryBudget | undefined;
+  readonly random: RandomSource;
+}
+
+/** Validates retry options (every problem a ConfigError naming `retry.<option>`) and fills in the defaults. */
+export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOptions {
+  knownKeys('retry.', plainObject('retry', options), RETRY_OPTIONS);
+  const maxAttempts = integer('retry.maxAttempts', options.maxAttempts ?? 3, 1);
+  const initialDelayMs = finiteNumber('retry.initialDelayMs', options.initialDelayMs ?? 100, 0, MAX_TIMER_DELAY_MS);
+  const maxDelayMs = finiteNumber(
+    'retry.maxDelayMs',
+    options.maxDelayMs ?? Math.max(10_000, initialDelayMs),
+    initialDelayMs,
+    MAX_TIMER_DELAY_MS,
+  );
+  const multiplier = finiteNumber('retry.multiplier', options.multiplier ?? 2, 1);
+  const jitter = oneOf('retry.jitter', options.jitter ?? 'full', ['full', 'equal', 'decorrelated', 'none']);
+  const idempotent = booleanOption('retry.idempotent', options.idempotent ?? true);
+  const retryNonIdempotent = booleanOption('retry.retryNonIdempotent', options.retryNonIdempotent ?? false);
+  const maxRetryAfterMs = finiteNumber(
+    'retry.maxRetryAfterMs',
+    options.maxRetryAfterMs ?? 30_000,
+    0,
+    MAX_TIMER_DELAY_MS,
+  );
+  const handle = options.handle === undefined ? transientErrors : errorFilterOption('retry.handle', options.handle);
+  if (options.budget !== undefined && !(options.budget instanceof RetryBudget)) {
+    throw new ConfigError('retry.budget', 'a RetryBudget', options.budget);
+  }
+  const budget = options.budget;
+  if (options.random !== undefined) functionOption('retry.random', options.random);
+  const random = options.random ?? defaultRandom;
+  return {
+    maxAttempts,
+    initialDelayMs,
+    maxDelayMs,
+    multiplier,
+    jitter,
+    idempotent,
+    retryNonIdempotent,
+    maxRetryAfterMs,
+    handle,
+    budget,
+    random,
+  };
+}
+
 /**
  * Runs `fn` again when it fails with a retryable error, waiting an exponential, jittered
  * backoff in between. Rethrows the last error when it stops; rejects with the caller's
@@ -105,32 +163,18 @@ export class RetryPolicy implements Policy {
   readonly onBudgetExhausted = this.budgetExhaustedEmitter.event;
 
   constructor(options: RetryOptions = {}) {
-    knownKeys('retry.', plainObject('retry', options), RETRY_OPTIONS);
-    this.maxAttempts = integer('retry.maxAttempts', options.maxAttempts ?? 3, 1);
-    this.initialDelayMs = finiteNumber('retry.initialDelayMs', options.initialDelayMs ?? 100, 0, MAX_TIMER_DELAY_MS);
-    this.maxDelayMs = finiteNumber(
-      'retry.maxDelayMs',
-      options.maxDelayMs ?? Math.max(10_000, this.initialDelayMs),
-      this.initialDelayMs,
-      MAX_TIMER_DELAY_MS,
-    );
-    this.multiplier = finiteNumber('retry.multiplier', options.multiplier ?? 2, 1);
-    this.jitter = oneOf('retry.jitter', options.jitter ?? 'full', ['full', 'equal', 'decorrelated', 'none']);
-    this.idempotent = booleanOption('retry.idempotent', options.idempotent ?? true);
-    this.retryNonIdempotent = booleanOption('retry.retryNonIdempotent', options.retryNonIdempotent ?? false);
-    this.maxRetryAfterMs = finiteNumber(
-      'retry.maxRetryAfterMs',
-      options.maxRetryAfterMs ?? 30_000,
-      0,
-      MAX_TIMER_DELAY_MS,
-    );
-    this.handle = options.handle === undefined ? transientErrors : errorFilterOption('retry.handle', options.handle);
-    if (options.budget !== undefined && !(options.budget instanceof RetryBudget)) {
-      throw new ConfigError('retry.budget', 'a RetryBudget', options.budget);
-    }
-    this.budget = options.budget;
-    if (options.random !== undefined) functionOption('retry.random', options.random);
-    this.random = options.random ?? defaultRandom;
+    const o = resolveRetryOptions(options);
+    this.maxAttempts = o.maxAttempts;
+    this.initialDelayMs = o.initialDelayMs;
+    this.maxDelayMs = o.maxDelayMs;
+    this.multiplier = o.multiplier;
+    this.jitter = o.jitter;
+    this.idempotent = o.idempotent;
+    this.retryNonIdempotent = o.retryNonIdempotent;
+    this.maxRetryAfterMs = o.maxRetryAfterMs;
+    this.handle = o.handle;
+    this.budget = o.budget;
+    this.random = o.random;
   }
 
   async execute<T>(fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal, options?: CallOptions): Promise<T> {

@@ -19,6 +19,11 @@ export interface TimeoutEvent {
   readonly timeoutMs: number;
 }
 
+/** Validates a timeout in ms (a ConfigError names `option`): at least 1, at most the longest timer. */
+export function timeoutMsOption(option: string, ms: unknown): number {
+  return finiteNumber(option, ms, 1, MAX_TIMER_DELAY_MS);
+}
+
 /**
  * Bounds each execution to `timeoutMs`. The attempt gets its own signal, linked to the
  * caller's: the caller's abort propagates, and at the deadline it aborts with a
@@ -38,7 +43,7 @@ export class TimeoutPolicy implements Policy {
   private readonly deadlines: DeadlineQueue;
 
   constructor(timeoutMs: number, options: TimeoutOptions = {}) {
-    this.timeoutMs = finiteNumber('timeout.ms', timeoutMs, 1, MAX_TIMER_DELAY_MS);
+    this.timeoutMs = timeoutMsOption('timeout.ms', timeoutMs);
     knownKeys('timeout.', plainObject('timeout', options), TIMEOUT_OPTIONS);
     if (options.clock !== undefined) fn('timeout.clock.now', plainObject('timeout.clock', options.clock).now);
     this.deadlines = new DeadlineQueue(this.timeoutMs, options.clock ?? systemClock);
