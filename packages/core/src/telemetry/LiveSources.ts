@@ -49,6 +49,7 @@ export class LiveSources {
   /** Keyed by the breaker itself: two clients may each have one for the same instance. */
   readonly breakers = new Map<object, BreakerEntry>();
   readonly bulkheads = new Map<object, BulkheadSource>();
+  /** Per service: the ejected instances of each client, keyed `{client number}\n{instance id}`. */
   readonly ejected = new Map<string, { readonly base: Attributes; readonly ids: Set<string> }>();
   readonly registries = new Map<string, RegistryEntry>();
 
@@ -103,7 +104,9 @@ export class LiveSources {
           result.observe(instruments.breakerState, state === current ? 1 : 0, attributes);
         }
       }
-      for (const group of this.ejected.values()) result.observe(instruments.ejected, group.ids.size, group.base);
+      for (const group of this.ejected.values()) {
+        result.observe(instruments.ejected, distinctInstances(group.ids), group.base);
+      }
       if (this.bulkheads.size > 0) observeBulkheads(this.bulkheads.values(), instruments, result);
       const now = wallClock.now();
       for (const entry of this.registries.values()) {
@@ -127,6 +130,14 @@ export class LiveSources {
       }
     };
   }
+}
+
+/** Instances out of at least one client's balancing set, from `{client}\n{instance id}` keys. */
+function distinctInstances(keys: ReadonlySet<string>): number {
+  if (keys.size < 2) return keys.size;
+  const ids = new Set<string>();
+  for (const key of keys) ids.add(key.slice(key.indexOf('\n') + 1));
+  return ids.size;
 }
 
 type BulkheadSource = { readonly source: BulkheadGauges; readonly base: Attributes };

@@ -22,7 +22,7 @@ export function observeResilience(ctx: ObserverContext): Disposable[] {
     subscribe('breakerDispose', ({ client, service, instance, breaker }) => {
       if (!ctx.observes(client)) return;
       ctx.live.breakers.delete(breaker);
-      ctx.live.ejected.get(service)?.ids.delete(instance.id);
+      ctx.live.ejected.get(service)?.ids.delete(ejectionKey(client, instance.id));
     }),
     subscribe('breakerState', (message) => {
       if (ctx.observes(message.client)) recordTransition(ctx, message);
@@ -79,20 +79,38 @@ function recordTransition(ctx: ObserverContext, { service, instance, breaker, ch
   );
 }
 
-/** Repeats are ignored: an instance is ejected once until it rejoins. */
-function recordEjection(ctx: ObserverContext, { service, instance, ejected, reason }: EjectionMessage): void {
+const clientNumbers = new WeakMap<object, number>();
+let lastClientNumber = 0;
+
+/**
+ * Each client balances over its own set, so an instance is ejected per client: two clients
+ * of a service sharing a telemetry each count and log their own ejection of it, and it
+ * stays in the ejected gauge (distinct instances) until every client has let it back.
+ */
+function ejectionKey(client: object, instanceId: string): string {
+  let number = clientNumbers.get(client);
+  if (number === undefined) {
+    number = ++lastClientNumber;
+    clientNumbers.set(client, number);
+  }
+  return `${number}\n${instanceId}`;
+}
+
+/** Repeats are ignored: an instance is ejected once (per client) until it rejoins. */
+function recordEjection(ctx: ObserverContext, { client, service, instance, ejected, reason }: EjectionMessage): void {
   let group = ctx.live.ejected.get(service);
   if (group === undefined) {
     group = { base: ctx.attributes.service(service), ids: new Set() };
     ctx.live.ejected.set(service, group);
   }
-  if (group.ids.has(instance.id) === ejected) return;
+  const key = ejectionKey(client, instance.id);
+  if (group.ids.has(key) === ejected) return;
   const attributes = { [ATTR.service]: service, [ATTR.instanceId]: instance.id };
   if (ejected) {
-    group.ids.add(instance.id);
+    group.ids.add(key);
     ctx.instruments.ejections.add(1, attributes);
   } else {
-    group.ids.delete(instance.id);
+    group.ids.delete(key);
   }
   ctx.log.emit(
     ejected ? SeverityNumber.WARN : SeverityNumber.INFO,
