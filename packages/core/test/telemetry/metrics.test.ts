@@ -277,6 +277,51 @@ describe('ejection', () => {
     ]);
     expect(h.logs()[0]!.attributes['switchyard.instance.ejection_reason']).toBe('breaker open');
   });
+  it('ejections are per client: two clients of a service each count theirs; the gauge counts distinct instances', async () => {
+    h = createHarness();
+    const first = h.client();
+    const second = h.client();
+    const eject = (client: typeof first, instance: typeof cart1, ejected: boolean) =>
+      channels.ejection.publish({ client, service: 'cart', instance, ejected, reason: 'breaker open' });
+    eject(first, cart1, true);
+    eject(second, cart1, true);
+    eject(second, cart2, true);
+    eject(first, cart1, false);
+    // (Collected once, at the end: the gauge would keep a series it saw once anyway.)
+    const metrics = await h.metrics();
+    // cart-1 is still out of the second client's set, cart-2 too.
+    expect(onePoint(metricNamed(metrics, M.instancesEjected.name)).value).toBe(2);
+    expect(onePoint(metricNamed(metrics, M.instanceEjections.name), { 'switchyard.instance.id': 'cart-1' }).value).toBe(
+      2,
+    );
+    expect(h.logs().map((r) => r.body)).toEqual([
+      'Instance cart/cart-1 ejected: breaker open',
+      'Instance cart/cart-1 ejected: breaker open',
+      'Instance cart/cart-2 ejected: breaker open',
+      'Instance cart/cart-1 restored: breaker open',
+    ]);
+  });
+
+  it('an ejected instance whose breaker goes away (client closed) leaves the gauge', async () => {
+    h = createHarness();
+    const client = h.client({
+      instances: {
+        cart: [
+          { id: 'cart-1', host: '127.0.0.1', port: 1 },
+          { id: 'cart-2', host: '127.0.0.1', port: 2 },
+        ],
+      },
+      balancer: 'round-robin',
+      retry: false,
+      breaker: { slidingWindowSize: 2, minimumNumberOfCalls: 1, waitDurationInOpenState: 60_000 },
+    });
+    await expect(client.call('cart', () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(h.logs().map((r) => r.eventName)).toContain('switchyard.instance.ejected');
+    await client.close();
+    const metrics = await h.metrics();
+    expect(onePoint(metricNamed(metrics, M.instancesEjected.name)).value).toBe(0);
+    expect(onePoint(metricNamed(metrics, M.instanceEjections.name)).value).toBe(1);
+  });
 });
 
 describe('bulkhead', () => {
