@@ -202,7 +202,12 @@ export class SnapshotHub {
         if (!this.isClosed) this.onWatchStop?.(service);
       }
     });
-    if (first) this.onWatchStart?.(service);
+    if (first) {
+      // Observers that came after the last change learn what is known once someone watches.
+      const known = this.states.get(service);
+      if (known !== undefined) this.announce(service, known);
+      this.onWatchStart?.(service);
+    }
     return handle;
   }
 

@@ -216,3 +216,19 @@ describe('with no subscriber', () => {
     expect(reads).toBe(4);
   });
 });
+
+describe('a registry observed after it published', () => {
+  it('announces what it knows of a service again when the service gets its first watcher', async () => {
+    const registry = new StaticRegistry({ services: { cart: [{ id: 'a', host: '127.0.0.1', port: 1 }] } });
+    record(['registrySnapshot']);
+    const watch = registry.watch('cart', () => {});
+    const again = registry.watch('cart', () => {});
+    watch.dispose();
+    again.dispose();
+    await registry.close();
+    // Once for the first watcher; the second watcher of the same service adds nothing.
+    expect(seen.map((s) => s.key)).toEqual(['registrySnapshot']);
+    const message = seen[0]?.message as SwitchyardMessages['registrySnapshot'] | undefined;
+    expect(message?.snapshot.instances.map((i) => i.id)).toEqual(['a']);
+  });
+});
