@@ -1,12 +1,4 @@
-import {
-  type AttemptContext,
-  bulkhead,
-  hedge,
-  isTimeoutError,
-  retry,
-  timeout,
-  wrap,
-} from '@switchyard/core';
+import { type AttemptContext, bulkhead, hedge, isTimeoutError, retry, timeout, wrap } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectTimersDrained, flush, httpError, track } from './support.js';
 
