@@ -58,8 +58,6 @@ export { BrokenCircuitError, isBrokenCircuitError } from './errors/BrokenCircuit
 export { BulkheadRejectedError, isBulkheadRejectedError } from './errors/BulkheadRejectedError.js';
 export { ConfigError, isConfigError } from './errors/ConfigError.js';
 export { HttpStatusError, isHttpStatusError } from './errors/HttpStatusError.js';
-export type { HttpErrorStatus } from './errors/httpStatusOf.js';
-export { httpStatusOf } from './errors/httpStatusOf.js';
 export { IsolatedCircuitError, isIsolatedCircuitError } from './errors/IsolatedCircuitError.js';
 export { isNoInstancesError, NoInstancesError } from './errors/NoInstancesError.js';
 export { isRegistryError, RegistryError } from './errors/RegistryError.js';
@@ -114,13 +112,6 @@ export type { Filter, Service } from './service.js';
 export { compose } from './service.js';
 export type { AttemptHandle, AttemptResult, HeaderCarrier } from './telemetry/AttemptHandle.js';
 export { errorTypeOf } from './telemetry/errorType.js';
-export type { HttpRequestHeaders, HttpServerRequestGetter } from './telemetry/HttpServerRequestGetter.js';
-export type {
-  HttpServerRequestHandle,
-  HttpServerRequestResult,
-} from './telemetry/HttpServerRequestHandle.js';
-export type { HttpServerScope, HttpServerTelemetryOptions } from './telemetry/HttpServerTelemetry.js';
-export { HttpServerTelemetry } from './telemetry/HttpServerTelemetry.js';
 export { canonicalHttpMethod, knownHttpMethods, redactUrlQuery } from './telemetry/httpAttributes.js';
 export type { HttpInstrumentationMode } from './telemetry/httpTelemetryOptions.js';
 export { HTTP_INSTRUMENTATION_MODES } from './telemetry/httpTelemetryOptions.js';
@@ -132,7 +123,6 @@ export type {
   SwitchyardTelemetryOptions,
 } from './telemetry/instruments.js';
 export { SwitchyardTelemetry } from './telemetry/instruments.js';
-export { LifecycleEvents } from './telemetry/LifecycleEvents.js';
 export type { CallOutcomeKind, InstrumentKind, MetricDefinition } from './telemetry/names.js';
 export {
   ATTR as TELEMETRY_ATTRIBUTES,
