@@ -12,6 +12,7 @@ export {
 } from './common/validate.js';
 export type { AddressSource } from './server/advertisedAddress.js';
 export { advertisedAddress } from './server/advertisedAddress.js';
+export { answerProblem } from './server/answerProblem.js';
 export type { DrainResult } from './server/drainServer.js';
 export { drainServer } from './server/drainServer.js';
 export type { HttpRequestHeaders, HttpServerRequestGetter } from './server/HttpServerRequestGetter.js';

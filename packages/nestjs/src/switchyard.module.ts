@@ -7,8 +7,8 @@ import {
 } from './switchyard.constants.js';
 import type { SwitchyardModuleAsyncOptions, SwitchyardModuleForRootOptions } from './switchyard.interfaces.js';
 import { SwitchyardLifecycle } from './switchyard.lifecycle.js';
+import { validateOptions, validateStaticOptions } from './switchyard.options.js';
 import { createAsyncOptionsProviders, createSwitchyardProviders } from './switchyard.providers.js';
-import { validateOptions, validateStaticOptions } from './validateOptions.js';
 
 const EXPORTS = [SWITCHYARD_CLIENT, SWITCHYARD_REGISTRY, SWITCHYARD_MODULE_OPTIONS, SwitchyardLifecycle];
 

@@ -94,14 +94,15 @@ export class ServerRequestScope implements ServerRequestContext {
   }
 
   /**
-   * Answers `error` with the problem mapper when it is one it maps (true), recording it as
-   * the request's failure; false leaves it to the framework (not mapped, or the response
+   * Records `error` as the request's failure and answers it with the problem mapper when it
+   * is one it maps (true); false leaves it to the framework (not mapped, or the response
    * already started). To a client that went away nothing is written.
    */
   answer(error: unknown, options: ProblemOptions = {}): boolean {
+    // The request failed with it, whoever answers.
+    this.failure = error;
     const problem = switchyardProblem(error, options);
     if (problem === undefined) return false;
-    this.failure = error;
     if (this.disconnected || this.res.destroyed) {
       this.res.end();
       return true;
