@@ -1,5 +1,6 @@
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
-import { type HttpServerRequestGetter, HttpServerTelemetry, SwitchyardTelemetry } from '@switchyard/core';
+import { SwitchyardTelemetry } from '@switchyard/core';
+import { type HttpServerRequestGetter, HttpServerTelemetry } from '@switchyard/core/server';
 import { describe, expect, it } from 'vitest';
 import { createInMemoryOtel } from '../../../../test/support/otel.js';
 
