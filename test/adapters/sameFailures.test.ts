@@ -2,21 +2,13 @@
 // upstreams on 127.0.0.1, real clients, real servers on port 0), run through an Express app
 // and a NestJS app that both proxy GET /proxy to `catalog`, compared status, headers, body
 // and server telemetry.
-import type { AddressInfo } from 'node:net';
-import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { type ClientOptions, createClient, StaticRegistry } from '@switchyard/core';
-import type { ServerRequestContext } from '@switchyard/core/server';
-import { switchyard, switchyardErrorHandler } from '@switchyard/express';
-import { SwitchyardModule, SwitchyardRequest } from '@switchyard/nestjs';
-import express from 'express';
+import { type ClientOptions, StaticRegistry } from '@switchyard/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Downstream, listen, type RawResponse, send, startDownstream } from '../express/support.js';
-import { RecordingLogger } from '../nestjs/support.js';
 import { createInMemoryOtel, type InMemoryOtel, installGlobalContext } from '../support/otel.js';
+import { type Adapter, type RunningApp, startApp } from './apps.js';
 
-type Adapter = 'express' | 'nestjs';
 type CaseOptions = Omit<ClientOptions, 'registry'>;
 
 let otel: InMemoryOtel;
@@ -32,21 +24,6 @@ afterEach(async () => {
   await otel?.shutdown();
 });
 
-/** What a route does: proxy to catalog, or make a real mistake (a ConfigError from core). */
-async function proxy(sy: ServerRequestContext): Promise<{ status: number; text: string }> {
-  const upstream = await sy.fetch('catalog', '/x');
-  return { status: upstream.status, text: await upstream.text() };
-}
-function misconfigured(registry: StaticRegistry): never {
-  createClient({ registry, timeoutMs: -1 } as ClientOptions);
-  throw new Error('unreachable: createClient accepted a negative timeout');
-}
-
-interface Running {
-  readonly url: string;
-  close(): Promise<void>;
-}
-
 function telemetry() {
   return {
     tracerProvider: otel.tracerProvider,
@@ -55,57 +32,9 @@ function telemetry() {
   };
 }
 
-async function startExpress(registry: StaticRegistry, options: CaseOptions): Promise<Running> {
-  const app = express();
-  const sy = switchyard({ clientOptions: { ...options, registry }, telemetry: telemetry() });
-  app.use(sy);
-  app.get('/proxy', async (req, res) => {
-    const { status, text } = await proxy(req.switchyard);
-    res.status(status).send(text);
-  });
-  app.get('/config', () => misconfigured(registry));
-  app.use(switchyardErrorHandler());
-  const listening = await listen(app);
-  return {
-    url: listening.url,
-    close: async () => {
-      await listening.close();
-      await sy.close();
-    },
-  };
+function start(adapter: Adapter, registry: StaticRegistry, client: CaseOptions): Promise<RunningApp> {
+  return startApp(adapter, { registry, client, telemetry: telemetry() });
 }
-
-async function startNest(registry: StaticRegistry, options: CaseOptions): Promise<Running> {
-  @Controller()
-  class ProxyController {
-    @Get('proxy')
-    async proxy(@SwitchyardRequest() sy: ServerRequestContext): Promise<string> {
-      // Nest answers 200; the upstream's status is forwarded as Express does.
-      const { status, text } = await proxy(sy);
-      if (status !== 200) throw new Error(`unexpected upstream status ${status}`);
-      return text;
-    }
-    @Get('config')
-    config(): never {
-      return misconfigured(registry);
-    }
-  }
-  @Module({
-    imports: [SwitchyardModule.forRoot({ registry, client: options, telemetry: telemetry() })],
-    controllers: [ProxyController],
-  })
-  class AppModule {}
-  const logger = new RecordingLogger();
-  const app: INestApplication = await NestFactory.create(AppModule, { logger });
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
-}
-
-const START: Record<Adapter, (registry: StaticRegistry, options: CaseOptions) => Promise<Running>> = {
-  express: startExpress,
-  nestjs: startNest,
-};
 
 /** Headers that differ per connection or per framework and say nothing about the failure. */
 const INCIDENTAL = new Set(['date', 'connection', 'keep-alive', 'x-powered-by', 'etag']);
@@ -205,7 +134,7 @@ async function run(adapter: Adapter, failure: Case): Promise<Seen> {
   cleanups.push(() => upstream.close());
   const registry = failure.setup(upstream);
   cleanups.push(() => registry.close());
-  const app = await START[adapter](registry, failure.options({ now: () => 0 }));
+  const app = await start(adapter, registry, failure.options({ now: () => 0 }));
   cleanups.push(() => app.close());
   const url = `${app.url}${failure.path ?? '/proxy'}`;
   for (let i = 0; i < (failure.warmup ?? 0); i++) await send(url).response;
@@ -244,7 +173,7 @@ describe('Express and NestJS answer the same failure identically', () => {
       upstream.hang = true;
       const registry = catalogAt(upstream.port);
       cleanups.push(() => registry.close());
-      const app = await START[adapter](registry, { retry: false });
+      const app = await start(adapter, registry, { retry: false });
       cleanups.push(() => app.close());
       const arrived = upstream.nextRequest();
       const pending = send(`${app.url}/proxy`);
