@@ -1,6 +1,6 @@
 // The server lifecycle on its own: the registration state machine, re-registering, the
 // deregister delay (fake timers), a lifecycle without a server, and its option checks.
-import { Agent, createServer, request, type Server } from 'node:http';
+import { Agent, createServer, type RequestListener, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Registration, RegistryError, StaticRegistry } from '@switchyard/core';
 import { type LifecyclePhase, registerOnListen } from '@switchyard/core/server';
@@ -36,7 +36,7 @@ class GatedRegistry extends StaticRegistry {
   }
 }
 
-async function listening(handler: Parameters<typeof createServer>[0] = (_req, res) => res.end('ok')): Promise<Server> {
+async function listening(handler: RequestListener = (_req, res) => res.end('ok')): Promise<Server> {
   const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanups.push(
