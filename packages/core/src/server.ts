@@ -31,7 +31,7 @@ export type { NodeRequestLike } from './server/nodeRequestGetter.js';
 export { NODE_REQUEST_GETTER } from './server/nodeRequestGetter.js';
 export type { ProblemOptions, SwitchyardProblem, SwitchyardProblemBody } from './server/problem.js';
 export { PROBLEM_CONTENT_TYPE, switchyardProblem } from './server/problem.js';
-export { registerOnListen, validateRegistration } from './server/registerOnListen.js';
+export { registerOnListen, validateRegistration, validateRegistry } from './server/registerOnListen.js';
 export type {
   LifecycleStage,
   ServerLifecycle,

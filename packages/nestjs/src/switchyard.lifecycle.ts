@@ -10,7 +10,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { logs } from '@opentelemetry/api-logs';
 import type { ServiceClient, ServiceRegistry } from '@switchyard/core';
-import { registerOnListen, type ServerLifecycle } from '@switchyard/core/server';
+import { type LifecyclePhase, registerOnListen, type ServerLifecycle } from '@switchyard/core/server';
 import { SWITCHYARD_CLIENT, SWITCHYARD_MODULE_OPTIONS, SWITCHYARD_REGISTRY } from './switchyard.constants.js';
 import type { SwitchyardModuleOptions } from './switchyard.interfaces.js';
 import { SERVER_SCOPE } from './switchyard.options.js';
@@ -70,7 +70,7 @@ export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplic
       scope: SERVER_SCOPE,
       onError: (error, phase) =>
         this.logger.error(
-          `Switchyard ${phase} failed for ${service ?? 'the application'} (${name} registry): ${describe(error)}`,
+          `Could not ${VERBS[phase]} ${service ?? 'the application'} (${name} registry): ${describe(error)}`,
         ),
     });
     this.link(this.lifecycle);
@@ -87,6 +87,13 @@ export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplic
     if (result?.deregistered === true) this.logger.log(`Deregistered from the ${this.registry.name} registry`);
   }
 }
+
+const VERBS: Readonly<Record<LifecyclePhase, string>> = {
+  register: 'register',
+  deregister: 'deregister',
+  'shutdown-hook': 'close the Switchyard client of',
+  close: 'close the registry of',
+};
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,4 +1,4 @@
-import { ConfigError, createInstance } from '@switchyard/core';
+import { ConfigError } from '@switchyard/core';
 import {
   booleanOption,
   finiteNumber,
@@ -8,6 +8,7 @@ import {
   plainObject,
   ServerRequests,
   validateRegistration,
+  validateRegistry,
 } from '@switchyard/core/server';
 import { SERVER_INSTRUMENTATION_SCOPE, SERVER_INSTRUMENTATION_VERSION } from './serverNames.js';
 import type { SwitchyardModuleOptions, SwitchyardModuleStaticOptions } from './switchyard.interfaces.js';
@@ -32,11 +33,7 @@ export const SERVER_SCOPE = { name: SERVER_INSTRUMENTATION_SCOPE, version: SERVE
 export function validateOptions(value: unknown): SwitchyardModuleOptions {
   const options = plainObject('SwitchyardModule options', value);
   knownKeys('', options, OPTION_KEYS, ' (global and exceptionFilter go on forRoot/forRootAsync)');
-  const registry = options.registry as Record<string, unknown> | null | undefined;
-  const methods = ['resolve', 'watch', 'register', 'deregister', 'close'];
-  if (typeof registry !== 'object' || registry === null || !methods.every((m) => typeof registry[m] === 'function')) {
-    throw new ConfigError('registry', 'a ServiceRegistry (StaticRegistry, ConsulRegistry, ...)', registry);
-  }
+  validateRegistry(options.registry);
   if (options.client !== undefined && !isServiceClient(options.client)) {
     const client = plainObject('client', options.client);
     if ('registry' in client)
@@ -50,10 +47,6 @@ export function validateOptions(value: unknown): SwitchyardModuleOptions {
   }
   if (options.registration !== undefined && options.registration !== false) {
     validateRegistration(options.registration);
-    const { service, check: _check, host, port, ...rest } = options.registration as Record<string, unknown>;
-    // Host and port may be known only once the server listens: check the rest with stand-ins.
-    const instance = { ...rest, host: host ?? 'validation.invalid', port: port || 1 };
-    createInstance(instance as Parameters<typeof createInstance>[0], service as string, 'registration');
   }
   if (options.telemetry !== undefined && options.telemetry !== false) {
     const { loggerProvider, ...telemetry } = plainObject('telemetry', options.telemetry);

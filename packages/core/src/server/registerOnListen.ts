@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { logs } from '@opentelemetry/api-logs';
 import { booleanOption, finiteNumber, fn, knownKeys, nonEmptyString, plainObject } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
+import { createInstance, type InstanceInput } from '../registry/Instance.js';
 import { errorTypeOf } from '../telemetry/errorType.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from '../telemetry/names.js';
 import { providerOption } from '../telemetry/providerOption.js';
@@ -170,10 +171,7 @@ function validate(server: Server | undefined, options: ServerLifecycleOptions): 
     throw new ConfigError('server', 'an http.Server', server);
   }
   knownKeys('', plainObject('options', options), OPTION_KEYS);
-  const registry = options.registry as unknown as Partial<Record<string, unknown>> | undefined;
-  if (typeof registry?.register !== 'function' || typeof registry.deregister !== 'function') {
-    throw new ConfigError('registry', 'a ServiceRegistry (StaticRegistry, ConsulRegistry, ...)', registry);
-  }
+  validateRegistry(options.registry);
   if (options.registration !== undefined) validateRegistration(options.registration);
   if (options.drainTimeoutMs !== undefined) finiteNumber('drainTimeoutMs', options.drainTimeoutMs, 0, MAX_TIMER_MS);
   if (options.deregisterDelayMs !== undefined) {
@@ -195,14 +193,27 @@ function validate(server: Server | undefined, options: ServerLifecycleOptions): 
   if (options.scope !== undefined) nonEmptyString('scope.name', plainObject('scope', options.scope).name);
 }
 
-/** Checks a `ListenRegistration` where it is given, so a mistake fails at startup, not at listen. */
+/**
+ * Checks a `ListenRegistration` where it is given, so a mistake fails at startup, not at
+ * listen: host and port may be known only then, so the rest is checked with stand-ins.
+ */
 export function validateRegistration(value: unknown, option = 'registration'): void {
   const registration = plainObject(option, value);
-  nonEmptyString(`${option}.service`, registration.service);
-  if (registration.host !== undefined) nonEmptyString(`${option}.host`, registration.host);
-  if (registration.port !== undefined) finiteNumber(`${option}.port`, registration.port, 0, 65535);
-  if (registration.check !== undefined && typeof registration.check !== 'function') {
-    plainObject(`${option}.check`, registration.check);
+  const { service, check, host, port, ...rest } = registration;
+  nonEmptyString(`${option}.service`, service);
+  if (host !== undefined) nonEmptyString(`${option}.host`, host);
+  if (port !== undefined) finiteNumber(`${option}.port`, port, 0, 65535);
+  if (check !== undefined && typeof check !== 'function') plainObject(`${option}.check`, check);
+  const standIn = { ...rest, host: host ?? 'validation.invalid', port: port || 1 } as InstanceInput;
+  createInstance(standIn, service as string, option);
+}
+
+/** Checks a `ServiceRegistry` option by shape (any copy of core). */
+export function validateRegistry(value: unknown, option = 'registry'): void {
+  const registry = value as Partial<Record<string, unknown>> | null | undefined;
+  const methods = ['resolve', 'watch', 'register', 'deregister', 'close'];
+  if (typeof registry !== 'object' || registry === null || !methods.every((m) => typeof registry[m] === 'function')) {
+    throw new ConfigError(option, 'a ServiceRegistry (StaticRegistry, ConsulRegistry, ...)', value);
   }
 }
 
