@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { logs } from '@opentelemetry/api-logs';
 import { booleanOption, finiteNumber, fn, knownKeys, nonEmptyString, plainObject } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
-import { createInstance, type InstanceInput } from '../registry/Instance.js';
+import { createInstance, INSTANCE_INPUT_KEYS, type InstanceInput } from '../registry/Instance.js';
 import { errorTypeOf } from '../telemetry/errorType.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from '../telemetry/names.js';
 import { providerOption } from '../telemetry/providerOption.js';
@@ -15,6 +15,7 @@ import type { LifecycleStage, ServerLifecycle, ServerLifecycleOptions, ShutdownR
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const REGISTRATION_KEYS = [...Object.keys(INSTANCE_INPUT_KEYS), 'check'];
 const OPTION_KEYS = [
   'registry',
   'registration',
@@ -199,6 +200,7 @@ function validate(server: Server | undefined, options: ServerLifecycleOptions): 
  */
 export function validateRegistration(value: unknown, option = 'registration'): void {
   const registration = plainObject(option, value);
+  knownKeys(`${option}.`, registration, REGISTRATION_KEYS);
   const { service, check, host, port, ...rest } = registration;
   nonEmptyString(`${option}.service`, service);
   if (host !== undefined) nonEmptyString(`${option}.host`, host);

@@ -238,6 +238,8 @@ describe('options', () => {
       [{ registry, registation: { service: 'x' } }, 'registation'],
       [{ registry: {}, registration: { service: 'x' } }, 'registry'],
       [{ registry, registration: { service: '' } }, 'registration.service'],
+      [{ registry, registration: { service: 'x', helth: 'passing' } }, 'registration.helth'],
+      [{ registry, registration: { service: 'x', weight: -1 } }, 'registration.weight'],
       [{ registry, registration: { service: 'x', port: 70_000 } }, 'registration.port'],
       [{ registry, registration: { service: 'x', host: '' } }, 'registration.host'],
       [{ registry, deregisterDelayMs: -1 }, 'deregisterDelayMs'],
