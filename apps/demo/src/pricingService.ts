@@ -88,9 +88,13 @@ export async function startPricing(
       // app.close() runs the module's hooks: deregister, the deregister delay, drain, then
       // the client the module created is closed (the same sequence as the Express instances).
       stopping ??= (async () => {
-        const wasRegistered = lifecycle.instanceId !== undefined;
         await app.close();
-        return { deregistered: wasRegistered && lifecycle.instanceId === undefined, drained: true, forced: 0 };
+        const { deregistered, drained, forced } = lifecycle.shutdownResult ?? {
+          deregistered: false,
+          drained: true,
+          forced: 0,
+        };
+        return { deregistered, drained, forced };
       })();
       return stopping;
     },

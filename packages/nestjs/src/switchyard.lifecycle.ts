@@ -10,7 +10,12 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { logs } from '@opentelemetry/api-logs';
 import type { ServiceClient, ServiceRegistry } from '@switchyard/core';
-import { type LifecyclePhase, registerOnListen, type ServerLifecycle } from '@switchyard/core/server';
+import {
+  type LifecyclePhase,
+  registerOnListen,
+  type ServerLifecycle,
+  type ShutdownResult,
+} from '@switchyard/core/server';
 import { SWITCHYARD_CLIENT, SWITCHYARD_MODULE_OPTIONS, SWITCHYARD_REGISTRY } from './switchyard.constants.js';
 import type { SwitchyardModuleOptions } from './switchyard.interfaces.js';
 import { SERVER_SCOPE } from './switchyard.options.js';
@@ -27,6 +32,7 @@ import { SERVER_SCOPE } from './switchyard.options.js';
 export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Switchyard');
   private lifecycle: ServerLifecycle | undefined;
+  private result: ShutdownResult | undefined;
   private link: (lifecycle: ServerLifecycle) => void = () => {};
   private readonly registered: Promise<string>;
 
@@ -45,6 +51,11 @@ export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplic
   /** The id this application is registered under, while it is. */
   get instanceId(): string | undefined {
     return this.lifecycle?.instanceId;
+  }
+
+  /** What the shutdown did (deregistered, drained, forced, errors), once `app.close()` ran it. */
+  get shutdownResult(): ShutdownResult | undefined {
+    return this.result;
   }
 
   /** Resolves with the instance id once registered; rejects (pre-handled) when registration failed or is off. */
@@ -84,6 +95,7 @@ export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplic
 
   async beforeApplicationShutdown(): Promise<void> {
     const result = await this.lifecycle?.shutdown();
+    this.result = result;
     if (result?.deregistered === true) this.logger.log(`Deregistered from the ${this.registry.name} registry`);
   }
 }
