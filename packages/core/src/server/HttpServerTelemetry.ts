@@ -96,7 +96,14 @@ export class HttpServerTelemetry {
     const active = context.active();
     return this.guard.run(
       () => this.startIn(active, request, getter, route),
-      () => externalServerRequest(active),
+      // No span of ours, but the caller's trace still continues where it can.
+      () =>
+        externalServerRequest(
+          this.guard.run(
+            () => propagation.extract(active, getter.headers(request)),
+            () => active,
+          ),
+        ),
     );
   }
 
