@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@switchyard\/core\/telemetry$/, replacement: src('./packages/core/src/telemetry/setup.ts') },
       { find: /^@switchyard\/core\/opossum$/, replacement: src('./packages/core/src/opossum.ts') },
       { find: /^@switchyard\/core\/consul$/, replacement: src('./packages/core/src/consul.ts') },
+      { find: /^@switchyard\/core\/server$/, replacement: src('./packages/core/src/server.ts') },
       { find: /^@switchyard\/nestjs$/, replacement: src('./packages/nestjs/src/index.ts') },
       { find: /^@switchyard\/express$/, replacement: src('./packages/express/src/index.ts') },
     ],

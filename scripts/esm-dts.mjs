@@ -10,7 +10,8 @@ const dist = join(process.cwd(), 'dist');
 for (const file of readdirSync(dist)) {
   if (!file.endsWith('.d.ts')) continue;
   const from = join(dist, file);
-  const source = readFileSync(from, 'utf8').replace(/(from\s+['"]\.{1,2}\/[^'"]+?)\.js(['"])/g, '$1.mjs$2');
+  // `from './x.js'` and bare `import './x.js'` (tsup emits those for chunks only types need).
+  const source = readFileSync(from, 'utf8').replace(/((?:from|import)\s+['"]\.{1,2}\/[^'"]+?)\.js(['"])/g, '$1.mjs$2');
   writeFileSync(from, source);
   renameSync(from, join(dist, file.replace(/\.d\.ts$/, '.d.mts')));
 }

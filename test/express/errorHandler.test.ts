@@ -8,6 +8,7 @@ import {
   NoInstancesError,
   RegistryError,
   StaticRegistry,
+  SwitchyardError,
   TimeoutError,
 } from '@switchyard/core';
 import { switchyard, switchyardErrorHandler, switchyardProblem } from '@switchyard/express';
@@ -56,6 +57,14 @@ describe('switchyardErrorHandler()', () => {
     ['full bulkhead', new BulkheadRejectedError(10, 0), 503, 'SWITCHYARD_BULKHEAD_REJECTED', undefined],
     ['no instances', new NoInstancesError('cart'), 503, 'SWITCHYARD_NO_INSTANCES', undefined],
     ['registry down', new RegistryError('consul', 'unreachable'), 503, 'SWITCHYARD_REGISTRY', undefined],
+    [
+      'a Switchyard error without a status of its own',
+      new SwitchyardError('SWITCHYARD_HTTP_STATUS', 'x'),
+      502,
+      'SWITCHYARD_HTTP_STATUS',
+      undefined,
+    ],
+    ['bad option (a bug here)', new ConfigError('timeoutMs', 'a number', 'x'), 500, 'SWITCHYARD_CONFIG', undefined],
     ['timeout', new TimeoutError(250), 504, 'SWITCHYARD_TIMEOUT', undefined],
     [
       'failing upstream status',
@@ -85,8 +94,11 @@ describe('switchyardErrorHandler()', () => {
     expect(shown.message).toBe(error.message);
   });
 
-  it('passes ConfigErrors and foreign errors to next(err)', async () => {
-    expect((await throwing(new ConfigError('x', 'y', 1))).status).toBe(500);
+  it('answers a ConfigError with 500 and a hidden message; passes foreign errors to next(err)', async () => {
+    const config = await throwing(new ConfigError('internal.option', 'y', 1));
+    expect(config.status).toBe(500);
+    expect(config.body).not.toContain('internal.option');
+    expect(JSON.parse(config.body)).toMatchObject({ title: 'Internal Server Error', error: 'SWITCHYARD_CONFIG' });
     const foreign = await throwing(new TypeError('bug'));
     expect(foreign.status).toBe(500);
     expect(JSON.parse(foreign.body)).toEqual({ fallback: 'TypeError' });

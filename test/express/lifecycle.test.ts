@@ -1,4 +1,5 @@
 import { createServer, request } from 'node:http';
+import { hostname, networkInterfaces } from 'node:os';
 import { type Registration, RegistryError, type ServiceRegistry, StaticRegistry } from '@switchyard/core';
 import { type LifecyclePhase, registerOnListen } from '@switchyard/express';
 import express from 'express';
@@ -15,12 +16,14 @@ class RecordingRegistry implements ServiceRegistry {
   readonly name = 'recording';
   readonly inner = new StaticRegistry();
   readonly log: string[] = [];
+  readonly registrations: Registration[] = [];
   failRegister: Error | undefined;
   failDeregister: Error | undefined;
   resolve = this.inner.resolve.bind(this.inner);
   watch = this.inner.watch.bind(this.inner);
   async register(registration: Registration): Promise<string> {
     this.log.push('register');
+    this.registrations.push(registration);
     if (this.failRegister !== undefined) throw this.failRegister;
     return this.inner.register(registration);
   }
@@ -235,15 +238,18 @@ describe('registerOnListen()', () => {
     await lifecycle.shutdown();
   });
 
-  it('refuses to guess a host when the server listens on every interface', async () => {
+  it('advertises the first non-internal IPv4 (else the hostname) when the server listens on every interface', async () => {
     const registry = new RecordingRegistry();
     const server = createServer();
     // Pretend to listen on 0.0.0.0 without binding every interface in a test.
     server.address = () => ({ address: '0.0.0.0', family: 'IPv4', port: 4100 });
     const lifecycle = registerOnListen(server, { registry, registration: { service: 'orders' }, onError: () => {} });
     server.emit('listening');
-    await expect(lifecycle.registered).rejects.toMatchObject({ option: 'registration.host' });
-    expect(registry.log).toEqual([]);
+    await lifecycle.registered;
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a?.family === 'IPv4' && !a.internal)?.address;
+    expect(registry.registrations[0]).toMatchObject({ host: external ?? hostname(), port: 4100 });
     await lifecycle.shutdown();
   });
 
@@ -253,7 +259,7 @@ describe('registerOnListen()', () => {
     const lifecycle = registerOnListen(server, { registry, registration: { service: 'orders' } });
     const result = await lifecycle.shutdown();
     expect(result).toMatchObject({ deregistered: false, drained: true });
-    await expect(lifecycle.registered).rejects.toThrow(/before it was listening/);
+    await expect(lifecycle.registered).rejects.toThrow(/before it was registered/);
     const listening = await listen(server);
     cleanups.push(() => listening.close());
     expect(registry.log).toEqual([]);

@@ -1,5 +1,6 @@
-// SwitchyardExceptionFilter: Switchyard errors reaching a request's edge become 503 (with
-// Retry-After for an open breaker), 504 or 502 problem+json answers; other errors are left to Nest.
+// SwitchyardExceptionFilter: Switchyard errors reaching a request's edge become core's problem
+// answers (503 with Retry-After for an open breaker, 504, 502, 500 for a ConfigError; RFC 9457
+// bodies with messages hidden); other errors are left to Nest.
 import { Controller, Get, NotFoundException, Param, UseFilters } from '@nestjs/common';
 import {
   BrokenCircuitError,
@@ -14,11 +15,12 @@ import {
   type SwitchyardError,
   TimeoutError,
 } from '@switchyard/core';
+import { httpStatusOf } from '@switchyard/core/server';
 import {
   InjectSwitchyardClient,
-  mapSwitchyardError,
   SwitchyardExceptionFilter,
   SwitchyardModule,
+  switchyardProblem,
 } from '@switchyard/nestjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Downstream, type RunningApp, startApp, startDownstream } from './support.js';
@@ -129,16 +131,20 @@ describe('SwitchyardExceptionFilter (registered by the module)', () => {
     expect(res.status).toBe(status);
     expect(res.retryAfter).toBe(retryAfter);
     expect(res.type).toMatch(/^application\/problem\+json/);
-    expect(res.body).toMatchObject({ error: code, message: expect.any(String) });
-    expect(Object.keys(res.body as object).sort()).toEqual(['error', 'message']);
+    expect(res.body).toMatchObject({ type: 'about:blank', status, error: code, message: expect.any(String) });
+    expect(Object.keys(res.body as object).sort()).toEqual(['detail', 'error', 'message', 'status', 'title', 'type']);
   });
 
   it('keeps internal details out of messages for upstream failures and bad options', async () => {
-    expect((await get('/fail/upstream')).body).toEqual({
+    expect((await get('/fail/upstream')).body).toMatchObject({
       error: 'SWITCHYARD_HTTP_STATUS',
-      message: 'Upstream answered HTTP 500',
+      message: 'An upstream service answered with an error',
     });
-    expect((await get('/fail/config')).body).toEqual({ error: 'SWITCHYARD_CONFIG', message: 'Internal server error' });
+    expect((await get('/fail/registry')).body).toMatchObject({ message: 'Service discovery is unavailable' });
+    const config = (await get('/fail/config')).body as { message: string; title: string };
+    expect(config).toMatchObject({ error: 'SWITCHYARD_CONFIG', title: 'Internal Server Error' });
+    expect(config.message).not.toContain('timeout.ms');
+    // Hidden from the caller, not from the log.
     expect(running?.logger.messages('error').some((m) => m.includes('timeout.ms'))).toBe(true);
   });
 
@@ -168,14 +174,14 @@ describe('exceptionFilter: false', () => {
   });
 });
 
-describe('mapSwitchyardError', () => {
+describe('switchyardProblem (re-exported from core)', () => {
   it('rounds Retry-After up to whole seconds, at least 1', () => {
-    const seconds = (ms: number) => mapSwitchyardError(new BrokenCircuitError(ms)).retryAfterSeconds;
+    const seconds = (ms: number) => switchyardProblem(new BrokenCircuitError(ms))?.retryAfterSeconds;
     expect([0, 1, 999, 1_000, 1_001, 60_000].map(seconds)).toEqual([1, 1, 1, 1, 2, 60]);
   });
 
   it('maps an unknown future code to 502', () => {
     const error = Object.assign(new Error('new'), { code: 'SWITCHYARD_SOMETHING_NEW' }) as unknown as SwitchyardError;
-    expect(mapSwitchyardError(error).status).toBe(502);
+    expect(httpStatusOf(error).status).toBe(502);
   });
 });

@@ -123,7 +123,9 @@ describe('registration', () => {
 
   it('does not register without a registration option', async () => {
     await start({});
-    expect(await running?.app.get(SwitchyardLifecycle).whenRegistered()).toBeUndefined();
+    await expect(running?.app.get(SwitchyardLifecycle).whenRegistered()).rejects.toMatchObject({
+      option: 'registration',
+    });
     await running?.app.close();
     running = undefined;
     expect(registry.calls).toEqual([]);
@@ -139,7 +141,7 @@ describe('registration', () => {
     await app.init();
     const registered = app.get(SwitchyardLifecycle).whenRegistered();
     await app.close();
-    expect(await registered).toBeUndefined();
+    await expect(registered).rejects.toThrow(/before it was registered/);
     expect(registry.calls).toEqual([]);
   });
 
@@ -160,9 +162,11 @@ describe('registration', () => {
       { logger },
     );
     await withoutPort.init();
-    expect(await withoutPort.get(SwitchyardLifecycle).whenRegistered()).toBeUndefined();
+    await expect(withoutPort.get(SwitchyardLifecycle).whenRegistered()).rejects.toMatchObject({
+      option: 'registration.port',
+    });
     await withoutPort.close();
-    expect(logger.messages('warn').some((m) => m.includes('set registration.port'))).toBe(true);
+    expect(logger.messages('error').some((m) => m.includes('registration.port'))).toBe(true);
   });
 });
 
@@ -176,7 +180,7 @@ describe('registry failures never crash the application', () => {
       ],
       controllers: [PingController],
     });
-    expect(await running.app.get(SwitchyardLifecycle).whenRegistered()).toBeUndefined();
+    await expect(running.app.get(SwitchyardLifecycle).whenRegistered()).rejects.toThrow(/agent unreachable/);
     expect((await fetch(`${running.url}/ping`)).status).toBe(200);
     expect(running.logger.messages('error').some((m) => m.includes('Could not register shop'))).toBe(true);
     await running.app.close();
@@ -193,7 +197,7 @@ describe('registry failures never crash the application', () => {
         },
       },
     });
-    expect(await running?.app.get(SwitchyardLifecycle).whenRegistered()).toBeUndefined();
+    await expect(running?.app.get(SwitchyardLifecycle).whenRegistered()).rejects.toThrow(/no health endpoint/);
     expect(running?.logger.messages('error').some((m) => m.includes('no health endpoint'))).toBe(true);
   });
 
@@ -292,7 +296,10 @@ describe('lifecycle log records', () => {
         }),
       ],
     });
-    await running.app.get(SwitchyardLifecycle).whenRegistered();
+    await running.app
+      .get(SwitchyardLifecycle)
+      .whenRegistered()
+      .catch(() => {});
     expect(records()).toEqual([
       {
         event: 'switchyard.lifecycle.error',

@@ -193,6 +193,10 @@ describe('bad options throw a ConfigError naming the option', () => {
     ['global', () => ({ registry, global: 1 as never })],
     ['exceptionFilter', () => ({ registry, exceptionFilter: 'no' as never })],
     ['registation', () => ({ registry, registation: { service: 'shop' } }) as never],
+    ['deregisterDelayMs', () => ({ registry, deregisterDelayMs: -1 })],
+    ['drainTimeoutMs', () => ({ registry, drainTimeoutMs: Number.POSITIVE_INFINITY })],
+    ['exposeMessages', () => ({ registry, exposeMessages: 'yes' as never })],
+    ['registration.weight', () => ({ registry, registration: { service: 'shop', weight: -1 } })],
   ])('forRoot: %s', (option, options) => {
     const error = configErrorOf(() => SwitchyardModule.forRoot(options()));
     expect(error.option).toBe(option);
@@ -201,6 +205,11 @@ describe('bad options throw a ConfigError naming the option', () => {
 
   it('forRootAsync without exactly one of useFactory, useClass or useExisting', () => {
     expect(configErrorOf(() => SwitchyardModule.forRootAsync({})).option).toBe('forRootAsync');
+  });
+
+  it('forRootAsync rejects unknown keys, naming them', () => {
+    const options = { useFactory: () => ({ registry }), registry } as never;
+    expect(configErrorOf(() => SwitchyardModule.forRootAsync(options)).option).toBe('registry');
   });
 
   it('forRootAsync: options from the factory are checked when the module compiles', async () => {

@@ -209,7 +209,7 @@ describe('server spans', () => {
     expect(created.attributes['http.response.status_code']).toBe(201);
   });
 
-  it('a client that went away before the answer: switchyard.request.aborted, no status, not an error', async () => {
+  it('a client that went away before the answer: switchyard.request.aborted, recorded as 499, not an error', async () => {
     slowArrived = deferred<void>();
     slowRelease = deferred<void>();
     const app = await start();
@@ -222,7 +222,7 @@ describe('server spans', () => {
     slowRelease.resolve();
     expect(server.name).toBe('GET /items/:id/slow');
     expect(server.attributes['switchyard.request.aborted']).toBe(true);
-    expect(server.attributes['http.response.status_code']).toBeUndefined();
+    expect(server.attributes['http.response.status_code']).toBe(499);
     expect(server.attributes['error.type']).toBeUndefined();
     expect(server.status.code).toBe(SpanStatusCode.UNSET);
   });

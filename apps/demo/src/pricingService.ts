@@ -55,6 +55,8 @@ export async function startPricing(
             id: name,
             ...(discovery.check === undefined ? {} : { check: discovery.check }),
           },
+          deregisterDelayMs: discovery.deregisterDelayMs,
+          drainTimeoutMs: 5_000,
         }),
       ],
       controllers: [PriceController],
@@ -66,9 +68,11 @@ export async function startPricing(
   app.use(recordRequests(stats));
   await app.listen(0, '127.0.0.1');
   const lifecycle = app.get(SwitchyardLifecycle);
-  if ((await lifecycle.whenRegistered()) === undefined) {
+  try {
+    await lifecycle.whenRegistered();
+  } catch (error) {
     await app.close();
-    throw new Error(`${name} could not register in the ${discovery.registry.name} registry`);
+    throw new Error(`${name} could not register in the ${discovery.registry.name} registry`, { cause: error });
   }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -81,12 +85,16 @@ export async function startPricing(
     behaviour,
     stats,
     stop: () => {
-      // app.close() runs the module's hooks: deregister first, then Nest closes the server
-      // (waiting for requests in flight) and the module closes the client it created.
+      // app.close() runs the module's hooks: deregister, the deregister delay, drain, then
+      // the client the module created is closed (the same sequence as the Express instances).
       stopping ??= (async () => {
-        const wasRegistered = lifecycle.instanceId !== undefined;
         await app.close();
-        return { deregistered: wasRegistered && lifecycle.instanceId === undefined, drained: true, forced: 0 };
+        const { deregistered, drained, forced } = lifecycle.shutdownResult ?? {
+          deregistered: false,
+          drained: true,
+          forced: 0,
+        };
+        return { deregistered, drained, forced };
       })();
       return stopping;
     },

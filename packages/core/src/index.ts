@@ -60,8 +60,6 @@ export type { ErrorFilter, ErrorType } from './errors/ErrorFilter.js';
 export { handleAll, handleType, handleWhen } from './errors/ErrorFilter.js';
 export { errorTypeOf } from './errors/errorType.js';
 export { HttpStatusError, isHttpStatusError } from './errors/HttpStatusError.js';
-export type { HttpErrorStatus } from './errors/httpStatusOf.js';
-export { httpStatusOf } from './errors/httpStatusOf.js';
 export { IsolatedCircuitError, isIsolatedCircuitError } from './errors/IsolatedCircuitError.js';
 export { isNoInstancesError, NoInstancesError } from './errors/NoInstancesError.js';
 export { isRegistryError, RegistryError } from './errors/RegistryError.js';
@@ -111,17 +109,9 @@ export type {
 } from './registry/ServiceRegistry.js';
 export type { StaticRegistryConfig, StaticRegistryOptions } from './registry/StaticRegistry.js';
 export { StaticRegistry } from './registry/StaticRegistry.js';
-export type { HttpRequestHeaders, HttpServerRequestGetter } from './telemetry/HttpServerRequestGetter.js';
-export type {
-  HttpServerRequestHandle,
-  HttpServerRequestResult,
-} from './telemetry/HttpServerRequestHandle.js';
-export type { HttpServerScope, HttpServerTelemetryOptions } from './telemetry/HttpServerTelemetry.js';
-export { HttpServerTelemetry } from './telemetry/HttpServerTelemetry.js';
 export { canonicalHttpMethod, knownHttpMethods, redactUrlQuery } from './telemetry/httpAttributes.js';
 export type { HttpInstrumentationMode } from './telemetry/httpTelemetryOptions.js';
 export { HTTP_INSTRUMENTATION_MODES } from './telemetry/httpTelemetryOptions.js';
-export { LifecycleEvents } from './telemetry/LifecycleEvents.js';
 export type { RegistryServiceState } from './telemetry/LiveSources.js';
 export type { InstrumentKind, MetricDefinition } from './telemetry/names.js';
 export {

@@ -25,3 +25,28 @@ function templateOf(path: unknown): string | undefined {
   if (Array.isArray(path)) return path.map((p) => templateOf(p) ?? '').join(',');
   return undefined;
 }
+
+/**
+ * Remembers the route as seen from inside the handler. Express restores `req.baseUrl` when
+ * an error leaves a router, so by the time an app-level error handler or the response's
+ * end runs, the mount prefix may be gone: the route is noted on every call and kept while
+ * the same route still matches.
+ */
+export class RouteMemo {
+  private readonly seen = new WeakMap<Request, { source: unknown; value: string | undefined }>();
+
+  constructor(private readonly resolve: RouteResolver) {}
+
+  note(req: Request): void {
+    const source = (req as { route?: unknown }).route;
+    if (source === undefined || this.seen.get(req)?.source === source) return;
+    this.seen.set(req, { source, value: this.resolve(req) });
+  }
+
+  routeOf(req: Request): string | undefined {
+    const source = (req as { route?: unknown }).route;
+    const seen = this.seen.get(req);
+    if (source !== undefined && seen?.source === source) return seen.value;
+    return this.resolve(req);
+  }
+}

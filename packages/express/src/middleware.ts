@@ -1,17 +1,27 @@
-import { context as otelContext, propagation } from '@opentelemetry/api';
-import { type ClientOptions, createClient, isConfigError, type ServiceClient } from '@switchyard/core';
+import { context as otelContext } from '@opentelemetry/api';
+import { type ClientOptions, ConfigError, createClient, isConfigError, type ServiceClient } from '@switchyard/core';
+import {
+  booleanOption,
+  functionOption,
+  type HttpServerRequestGetter,
+  type HttpServerTelemetryOptions,
+  isServiceClient,
+  knownKeys,
+  plainObject,
+  ServerRequests,
+} from '@switchyard/core/server';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { booleanOption, ConfigError, functionOption, objectOption } from './errors.js';
-import { defaultRoute, type RouteResolver } from './httpRoute.js';
-import { RequestContext } from './RequestContext.js';
-import { ServerTelemetry, type ServerTelemetryOptions } from './ServerTelemetry.js';
+import { defaultRoute, RouteMemo, type RouteResolver } from './httpRoute.js';
+import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
+
+/**
+ * `switchyard({ telemetry })`: core's server telemetry options (providers, `httpInstrumentation`,
+ * `knownHttpMethods`).
+ */
+export type ServerTelemetryOptions = Omit<HttpServerTelemetryOptions, 'clock'>;
 
 interface CommonOptions {
-  /**
-   * Server telemetry: a SERVER span per request and `http.server.request.duration`.
-   * Default `{}` (global providers, `httpInstrumentation: 'auto'`). `false` turns both off;
-   * downstream calls still continue the incoming `traceparent`.
-   */
+  /** SERVER span and `http.server.request.duration` per request; `false` for neither (the trace still continues). */
   readonly telemetry?: ServerTelemetryOptions | false;
   /** Abort a request's downstream calls when its client disconnects first. Default true. */
   readonly abortOnDisconnect?: boolean;
@@ -33,21 +43,38 @@ export interface SwitchyardMiddleware extends RequestHandler {
   close(): Promise<void>;
 }
 
+const OPTION_KEYS = ['client', 'clientOptions', 'telemetry', 'abortOnDisconnect', 'route'];
+
 /**
- * Express middleware that puts `req.switchyard` on every request: `fetch` and `call`
- * bound to the request (its trace context, aborted when the client disconnects), and
- * records the request's SERVER span and `http.server.request.duration`.
+ * Express middleware over core's server layer: puts `req.switchyard` (calls bound to the
+ * request) on every request and records its SERVER span and `http.server.request.duration`.
  */
 export function switchyard(options: SwitchyardOptions): SwitchyardMiddleware {
-  objectOption('options', options);
-  const telemetry = options.telemetry === false ? undefined : new ServerTelemetry(options.telemetry ?? {});
-  const abortOnDisconnect =
-    options.abortOnDisconnect === undefined ? true : booleanOption('abortOnDisconnect', options.abortOnDisconnect);
+  knownKeys('', plainObject('options', options), OPTION_KEYS);
+  if (options.abortOnDisconnect !== undefined) booleanOption('abortOnDisconnect', options.abortOnDisconnect);
   if (options.route !== undefined) functionOption('route', options.route);
-  const route = options.route ?? defaultRoute;
-  const watchClose = telemetry !== undefined || abortOnDisconnect;
-  // Last, so a bad option above never leaves a client behind.
+  const routes = new RouteMemo(options.route ?? defaultRoute);
+  // `req.protocol` and `req.ip` honour `trust proxy`; the route is read at the end, once Express has routed.
+  const getter: HttpServerRequestGetter<Request> = {
+    method: (req) => req.method,
+    scheme: (req) => req.protocol,
+    target: (req) => req.originalUrl,
+    headers: (req) => req.headers,
+    httpVersion: (req) => req.httpVersion,
+    clientAddress: (req) => req.ip ?? req.socket.remoteAddress,
+    route: (req) => routes.routeOf(req),
+  };
+  const telemetryOptions = options.telemetry;
+  const settings = { scope: { name: INSTRUMENTATION_SCOPE, version: INSTRUMENTATION_VERSION }, getter };
+  // Checked before the client is created, so a bad option never leaves a client behind.
+  new ServerRequests({ ...settings, telemetry: telemetryOptions });
   const { client, owned } = clientFrom(options);
+  const requests = new ServerRequests({
+    ...settings,
+    telemetry: telemetryOptions,
+    client,
+    abortOnDisconnect: options.abortOnDisconnect,
+  });
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     // Mounted twice (or in a sub-app): the first one owns the request.
@@ -55,18 +82,9 @@ export function switchyard(options: SwitchyardOptions): SwitchyardMiddleware {
       next();
       return;
     }
-    const ctx = new RequestContext(client, req, route, abortOnDisconnect);
-    if (telemetry === undefined) ctx.context = propagation.extract(otelContext.active(), req.headers);
-    else telemetry.start(ctx);
-    req.switchyard = ctx;
-    // 'close' comes after 'finish' for a finished response, alone when the client went away first.
-    if (watchClose) {
-      res.on('close', () => {
-        if (!res.writableFinished) ctx.disconnect();
-        telemetry?.end(res, ctx);
-      });
-    }
-    otelContext.with(ctx.context, next);
+    const scope = requests.start(req, res, { beforeCall: () => routes.note(req) });
+    req.switchyard = scope;
+    otelContext.with(scope.context, next);
   };
 
   let closed = false;
@@ -86,16 +104,13 @@ function clientFrom(options: SwitchyardOptions): { client: ServiceClient; owned:
     throw new ConfigError('client', 'either client or clientOptions, not both', 'both');
   }
   if (client !== undefined) {
-    const c = client as Partial<ServiceClient> | null;
-    if (typeof c !== 'object' || c === null || typeof c.fetch !== 'function' || typeof c.call !== 'function') {
-      throw new ConfigError('client', 'a ServiceClient (from createClient)', client);
-    }
-    return { client: client as ServiceClient, owned: false };
+    if (!isServiceClient(client)) throw new ConfigError('client', 'a ServiceClient (from createClient)', client);
+    return { client, owned: false };
   }
   if (clientOptions === undefined) {
     throw new ConfigError('client', 'a ServiceClient, or clientOptions to create one', undefined);
   }
-  objectOption('clientOptions', clientOptions);
+  plainObject('clientOptions', clientOptions);
   try {
     return { client: createClient(clientOptions as ClientOptions), owned: true };
   } catch (error) {

@@ -1,14 +1,22 @@
-export type { SwitchyardHttpError } from './mapSwitchyardError.js';
-export { mapSwitchyardError } from './mapSwitchyardError.js';
-export type { ServerRequestLike } from './ServerTelemetry.js';
-export { ServerTelemetry } from './ServerTelemetry.js';
+export type {
+  ProblemOptions,
+  ServerRequestContext as SwitchyardRequestContext,
+  SwitchyardProblem,
+  SwitchyardProblemBody,
+} from '@switchyard/core/server';
+export { switchyardProblem } from '@switchyard/core/server';
 export { SERVER_INSTRUMENTATION_SCOPE, SERVER_INSTRUMENTATION_VERSION } from './serverNames.js';
 export {
   SWITCHYARD_CLIENT,
   SWITCHYARD_MODULE_OPTIONS,
   SWITCHYARD_REGISTRY,
 } from './switchyard.constants.js';
-export { InjectRegistry, InjectSwitchyardClient, InjectSwitchyardOptions } from './switchyard.decorators.js';
+export {
+  InjectRegistry,
+  InjectSwitchyardClient,
+  InjectSwitchyardOptions,
+  SwitchyardRequest,
+} from './switchyard.decorators.js';
 export { SwitchyardErrorMatcher, SwitchyardExceptionFilter } from './switchyard.exception-filter.js';
 export { SwitchyardTelemetryInterceptor } from './switchyard.interceptor.js';
 export type {

@@ -1,51 +1,44 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Logger, Optional } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import { isSwitchyardError, type SwitchyardError } from '@switchyard/core';
+import { isSwitchyardError } from '@switchyard/core';
+import { answerProblem, upstreamFailureOf } from '@switchyard/core/server';
 import { throwError } from 'rxjs';
-import { mapSwitchyardError } from './mapSwitchyardError.js';
+import { nodeResponse } from './nodeHttp.js';
+import { SWITCHYARD_MODULE_OPTIONS } from './switchyard.constants.js';
+import type { SwitchyardModuleOptions } from './switchyard.interfaces.js';
 
 /**
- * What `@Catch` matches: every Switchyard error by its `Symbol.for` brand, so errors from
- * another copy of `@switchyard/core` are caught too (Nest matches filters with
- * `instanceof`, which `Symbol.hasInstance` answers). Other errors go to other filters.
+ * What `@Catch` matches: Switchyard errors by their `Symbol.for` brand (so errors from
+ * another copy of `@switchyard/core` are caught too) and upstream failures core's problem
+ * mapper knows (fetch's transport `TypeError`, a `TimeoutError` DOMException). Nest matches
+ * filters with `instanceof`, which `Symbol.hasInstance` answers.
  */
 export abstract class SwitchyardErrorMatcher {
   static [Symbol.hasInstance](value: unknown): boolean {
-    return isSwitchyardError(value);
+    return isSwitchyardError(value) || upstreamFailureOf(value) !== undefined;
   }
 }
 
 /**
- * Answers Switchyard errors that reach the edge of an HTTP request: 503 (with
- * `Retry-After` for an open breaker), 504 for a timeout, 502 for other upstream failures,
- * as `application/problem+json` `{ error: code, message }`. Registered globally by
- * `SwitchyardModule` unless `exceptionFilter: false`; use `@UseFilters(SwitchyardExceptionFilter)`
- * to scope it instead. Outside HTTP (RPC, WebSocket) the error passes through unchanged.
+ * Answers those errors with core's problem mapper, exactly as the Express adapter does.
+ * Registered globally by `SwitchyardModule` unless `exceptionFilter: false`. Outside HTTP
+ * (RPC, WebSocket) the error passes through unchanged.
  */
 @Catch(SwitchyardErrorMatcher)
-export class SwitchyardExceptionFilter implements ExceptionFilter<SwitchyardError> {
+export class SwitchyardExceptionFilter implements ExceptionFilter<unknown> {
   private readonly logger = new Logger('Switchyard');
 
-  constructor(@Optional() @Inject(HttpAdapterHost) private readonly adapterHost?: HttpAdapterHost) {}
+  constructor(@Optional() @Inject(SWITCHYARD_MODULE_OPTIONS) private readonly options?: SwitchyardModuleOptions) {}
 
-  catch(error: SwitchyardError, host: ArgumentsHost): unknown {
+  catch(error: unknown, host: ArgumentsHost): unknown {
     const type = host.getType<string>();
     if (type === 'rpc') return throwError(() => error);
-    const adapter = this.adapterHost?.httpAdapter ?? undefined;
-    if (type !== 'http' || adapter === undefined) return error;
-    const response: unknown = host.switchToHttp().getResponse();
-    const mapped = mapSwitchyardError(error);
-    if (mapped.status === 500) this.logger.error(error.message, error.stack);
-    if (adapter.isHeadersSent(response)) {
-      // Too late for a status (a streamed body failed half-way): end it, as Nest's own filter does.
-      adapter.end(response);
-      return undefined;
-    }
-    adapter.setHeader(response, 'Content-Type', 'application/problem+json; charset=utf-8');
-    if (mapped.retryAfterSeconds !== undefined) {
-      adapter.setHeader(response, 'Retry-After', String(mapped.retryAfterSeconds));
-    }
-    adapter.reply(response, mapped.body, mapped.status);
+    const response = type === 'http' ? nodeResponse(host.switchToHttp().getResponse()) : undefined;
+    if (response === undefined) return error;
+    // A ConfigError is a bug in this service: the answer hides it, the log does not.
+    if (isSwitchyardError(error) && error.code === 'SWITCHYARD_CONFIG') this.logger.error(error.message, error.stack);
+    const exposeMessages = this.options?.exposeMessages ?? false;
+    // Too late for a status (a streamed body failed half-way): end it, as Nest's own filter does.
+    if (!answerProblem(response, error, { exposeMessages })) response.end();
     return undefined;
   }
 }

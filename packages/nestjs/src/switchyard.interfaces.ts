@@ -1,44 +1,19 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 import type { LoggerProvider } from '@opentelemetry/api-logs';
-import type {
-  ClientOptions,
-  HealthCheck,
-  HttpServerTelemetryOptions,
-  InstanceInput,
-  ServiceClient,
-  ServiceRegistry,
-} from '@switchyard/core';
+import type { ClientOptions, ServiceClient, ServiceRegistry } from '@switchyard/core';
+import type { AdvertisedAddress, HttpServerTelemetryOptions, ListenRegistration } from '@switchyard/core/server';
 import { SWITCHYARD_MODULE_OPTIONS } from './switchyard.constants.js';
 
 /** `createClient` options without the registry: the module passes its own. */
 export type SwitchyardClientOptions = Omit<ClientOptions, 'registry'>;
 
 /** Where this application is reachable, once known. */
-export interface SwitchyardAddress {
-  readonly host: string;
-  readonly port: number;
-}
+export type SwitchyardAddress = AdvertisedAddress;
 
-/** How this application registers itself as an instance of a service. */
-export interface SwitchyardRegistrationOptions extends Omit<InstanceInput, 'host' | 'port' | 'service' | 'health'> {
-  /** The service this application is an instance of. */
-  readonly service: string;
-  /**
-   * Host to advertise. Default: the address the HTTP server is bound to, or the first
-   * non-internal IPv4 address when it is bound to every interface (`0.0.0.0` / `::`).
-   */
-  readonly host?: string;
-  /** Port to advertise (e.g. a mapped container port). Default: the port the HTTP server listens on. */
-  readonly port?: number;
-  /** Health check for registries that run one (Consul); a function gets the advertised address. */
-  readonly check?: HealthCheck | ((address: SwitchyardAddress) => HealthCheck);
-}
+/** How this application registers itself (core's `ListenRegistration`: host, port and check optional). */
+export type SwitchyardRegistrationOptions = ListenRegistration;
 
-/**
- * The SERVER span and `http.server.request.duration` made for each request reaching a
- * controller (core's server telemetry options: providers, `httpInstrumentation`,
- * `knownHttpMethods`), and the lifecycle log records (registered, deregistered, failures).
- */
+/** Server spans and metrics (core's server telemetry options), and the lifecycle log records' provider. */
 export interface SwitchyardServerTelemetryOptions extends Omit<HttpServerTelemetryOptions, 'clock'> {
   /** For lifecycle log records. Default: the global logger provider. */
   readonly loggerProvider?: LoggerProvider;
@@ -48,15 +23,18 @@ export interface SwitchyardServerTelemetryOptions extends Omit<HttpServerTelemet
 export interface SwitchyardModuleOptions {
   /** Where the client finds services, and where this application registers itself. */
   readonly registry: ServiceRegistry;
-  /**
-   * A client to share (you close it), or options for one the module creates and closes on
-   * shutdown. Default: a client over `registry` with the default policies.
-   */
+  /** A client to share (you close it), or options for one the module creates and closes. Default: default policies. */
   readonly client?: ServiceClient | SwitchyardClientOptions;
   /** Register this application in `registry` once the HTTP server listens. Default `false`. */
   readonly registration?: SwitchyardRegistrationOptions | false;
   /** Close `registry` on application shutdown (set it when the module's factory created it). Default `false`. */
   readonly closeRegistry?: boolean;
+  /** Pause between deregistering and closing the server, still serving, for callers whose watches lag. Default 0. */
+  readonly deregisterDelayMs?: number;
+  /** How long shutdown waits for in-flight requests before closing their connections. Default 10 000 ms. */
+  readonly drainTimeoutMs?: number;
+  /** Send errors' own messages in problem bodies (development). Default false: fixed texts per code. */
+  readonly exposeMessages?: boolean;
   /** Server spans, metrics and lifecycle log records, or `false` for none. Default `{ httpInstrumentation: 'auto' }`. */
   readonly telemetry?: SwitchyardServerTelemetryOptions | false;
 }

@@ -1,46 +1,40 @@
-import type { Server } from 'node:net';
+import type { Server } from 'node:http';
 import {
   type BeforeApplicationShutdown,
   Inject,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
   Optional,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { logs } from '@opentelemetry/api-logs';
-import { LifecycleEvents, type ServiceClient, type ServiceRegistry } from '@switchyard/core';
-import type { Subscription } from 'rxjs';
-import { advertisedAddress } from './advertisedAddress.js';
-import { SERVER_INSTRUMENTATION_SCOPE, SERVER_INSTRUMENTATION_VERSION } from './serverNames.js';
+import type { ServiceClient, ServiceRegistry } from '@switchyard/core';
+import {
+  type LifecyclePhase,
+  registerOnListen,
+  type ServerLifecycle,
+  type ShutdownResult,
+} from '@switchyard/core/server';
 import { SWITCHYARD_CLIENT, SWITCHYARD_MODULE_OPTIONS, SWITCHYARD_REGISTRY } from './switchyard.constants.js';
-import type { SwitchyardModuleOptions, SwitchyardRegistrationOptions } from './switchyard.interfaces.js';
+import type { SwitchyardModuleOptions } from './switchyard.interfaces.js';
+import { SERVER_SCOPE } from './switchyard.options.js';
 
 /**
- * Ties the registry and the client to the application's life:
- *
- * - once the HTTP server listens (`HttpAdapterHost.listen$`, so the real port is known and
- *   callers can connect), registers this application when `registration` is set;
- * - on `beforeApplicationShutdown` deregisters it, so callers stop picking it before Nest
- *   closes the server and drains its connections;
- * - on `onApplicationShutdown` closes the client if the module created it, and the
- *   registry if `closeRegistry` is set.
- *
- * Registry failures are logged through Nest's `Logger`, never thrown: the application
- * keeps serving even when it could not announce itself.
+ * Ties the registry and the client to the application's life through core's server
+ * lifecycle, exactly as the Express adapter's `registerOnListen`: registers once the HTTP
+ * server listens (without one, at once with a configured port); `beforeApplicationShutdown`
+ * deregisters, waits `deregisterDelayMs` still serving, stops accepting, drains, then closes
+ * the client the module created and, with `closeRegistry`, the registry, before Nest closes
+ * the (already drained) server. Failures are logged through Nest's `Logger`, never thrown.
  */
 @Injectable()
-export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Switchyard');
-  private readonly ownsClient: boolean;
-  private readonly events: LifecycleEvents;
-  private registering: Promise<string | undefined> | undefined;
-  private listening: Subscription | undefined;
-  private shuttingDown = false;
-  private registeredId: string | undefined;
-  private settle: (id: string | undefined) => void = () => {};
-  private readonly settled: Promise<string | undefined>;
+  private lifecycle: ServerLifecycle | undefined;
+  private result: ShutdownResult | undefined;
+  private link: (lifecycle: ServerLifecycle) => void = () => {};
+  private readonly registered: Promise<string>;
 
   constructor(
     @Inject(SWITCHYARD_MODULE_OPTIONS) private readonly options: SwitchyardModuleOptions,
@@ -48,138 +42,70 @@ export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplic
     @Inject(SWITCHYARD_REGISTRY) private readonly registry: ServiceRegistry,
     @Optional() @Inject(HttpAdapterHost) private readonly adapterHost?: HttpAdapterHost,
   ) {
-    this.ownsClient = client !== options.client;
-    const telemetry = options.telemetry;
-    this.events = new LifecycleEvents(
-      { name: SERVER_INSTRUMENTATION_SCOPE, version: SERVER_INSTRUMENTATION_VERSION },
-      telemetry === false ? undefined : (telemetry?.loggerProvider ?? logs),
-    );
-    this.settled = new Promise((resolve) => {
-      this.settle = resolve;
-    });
-  }
-
-  /** The service this application registers as (for log records). */
-  private get registeredService(): string | undefined {
-    const registration = this.options.registration;
-    return registration === undefined || registration === false ? undefined : registration.service;
+    this.registered = new Promise<ServerLifecycle>((resolve) => {
+      this.link = resolve;
+    }).then((lifecycle) => lifecycle.registered);
+    this.registered.catch(() => {});
   }
 
   /** The id this application is registered under, while it is. */
   get instanceId(): string | undefined {
-    return this.registeredId;
+    return this.lifecycle?.instanceId;
   }
 
-  /**
-   * Resolves with the instance id once registered; with undefined when registration is
-   * off, failed (see the log), or was overtaken by shutdown. Never rejects.
-   */
-  whenRegistered(): Promise<string | undefined> {
-    return this.settled;
+  /** What the shutdown did (deregistered, drained, forced, errors), once `app.close()` ran it. */
+  get shutdownResult(): ShutdownResult | undefined {
+    return this.result;
+  }
+
+  /** Resolves with the instance id once registered; rejects (pre-handled) when registration failed or is off. */
+  whenRegistered(): Promise<string> {
+    return this.registered;
   }
 
   onApplicationBootstrap(): void {
-    const registration = this.options.registration;
-    if (registration === undefined || registration === false) {
-      this.settle(undefined);
-      return;
+    const { registration, telemetry, deregisterDelayMs, drainTimeoutMs } = this.options;
+    // An application context (no HTTP server) has a host whose adapter is null.
+    const server = (this.adapterHost?.httpAdapter?.getHttpServer() as Server | undefined) ?? undefined;
+    const service = registration === false ? undefined : registration?.service;
+    const name = this.registry.name;
+    this.lifecycle = registerOnListen(server, {
+      registry: this.registry,
+      ...(registration === undefined || registration === false ? {} : { registration }),
+      ...(deregisterDelayMs === undefined ? {} : { deregisterDelayMs }),
+      ...(drainTimeoutMs === undefined ? {} : { drainTimeoutMs }),
+      closeRegistry: this.options.closeRegistry === true,
+      // A client the module created (not one it was given) is closed once the server drained.
+      onShutdown: () => (this.client === this.options.client ? undefined : this.client.close()),
+      loggerProvider: telemetry === false ? false : (telemetry?.loggerProvider ?? logs),
+      scope: SERVER_SCOPE,
+      onError: (error, phase) =>
+        this.logger.error(
+          `Could not ${VERBS[phase]} ${service ?? 'the application'} (${name} registry): ${describe(error)}`,
+        ),
+    });
+    this.link(this.lifecycle);
+    if (service !== undefined) {
+      this.lifecycle.registered.then(
+        (id) => this.logger.log(`Registered ${service} as ${id} in the ${name} registry`),
+        () => {},
+      );
     }
-    const host = this.adapterHost;
-    // An application context has a host whose adapter is null.
-    const adapter = host?.httpAdapter ?? undefined;
-    if (host === undefined || adapter === undefined) {
-      // No HTTP server (an application context or a microservice): only a configured port will do.
-      this.register(registration, undefined);
-      return;
-    }
-    if (host.listening) {
-      this.register(registration, adapter.getHttpServer());
-      return;
-    }
-    this.listening = host.listen$.subscribe(() => this.register(registration, adapter.getHttpServer()));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.shuttingDown = true;
-    this.listening?.unsubscribe();
-    this.listening = undefined;
-    const id = await (this.registering ?? Promise.resolve(undefined));
-    this.settle(undefined);
-    if (id === undefined) return;
-    this.registeredId = undefined;
-    const service = this.registeredService ?? '';
-    try {
-      await this.registry.deregister(id);
-      this.logger.log(`Deregistered ${id} from the ${this.registry.name} registry`);
-      this.events.deregistered(service, id);
-    } catch (error) {
-      const message = `Could not deregister ${id} from the ${this.registry.name} registry: ${describe(error)}`;
-      this.logger.error(message);
-      this.events.failed(service, 'deregister', error, message);
-    }
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    if (this.ownsClient) {
-      await this.client.close().catch((error: unknown) => {
-        this.logger.error(`Could not close the Switchyard client: ${describe(error)}`);
-      });
-    }
-    if (this.options.closeRegistry === true) {
-      await this.registry.close().catch((error: unknown) => {
-        const message = `Could not close the ${this.registry.name} registry: ${describe(error)}`;
-        this.logger.error(message);
-        this.events.failed(this.registeredService, 'close', error, message);
-      });
-    }
-  }
-
-  private register(registration: SwitchyardRegistrationOptions, server: Pick<Server, 'address'> | undefined): void {
-    if (this.shuttingDown || this.registering !== undefined) return;
-    const { check, host: _host, port: _port, ...instance } = registration;
-    let pending: Promise<string>;
-    let where: string;
-    try {
-      const address = advertisedAddress(registration, server);
-      if (address === undefined) {
-        this.logger.warn(
-          `Not registering ${registration.service}: the port is unknown (no HTTP server on a TCP port); set registration.port`,
-        );
-        this.settle(undefined);
-        return;
-      }
-      where = `${address.host}:${address.port}`;
-      const checkOption = typeof check === 'function' ? check(address) : check;
-      pending = this.registry.register({
-        ...instance,
-        host: address.host,
-        port: address.port,
-        ...(checkOption === undefined ? {} : { check: checkOption }),
-      });
-    } catch (error) {
-      pending = Promise.reject(error);
-      where = 'an unknown address';
-    }
-    const registering = pending.then(
-      (id) => {
-        this.registeredId = id;
-        this.events.registered(registration.service, id);
-        this.logger.log(`Registered ${registration.service} as ${id} (${where}) in the ${this.registry.name} registry`);
-        return id;
-      },
-      (error: unknown) => {
-        const message = `Could not register ${registration.service} in the ${this.registry.name} registry: ${describe(error)}`;
-        this.logger.error(message);
-        this.events.failed(registration.service, 'register', error, message);
-        return undefined;
-      },
-    );
-    this.registering = registering;
-    void registering.then((id) => {
-      if (!this.shuttingDown) this.settle(id);
-    });
+    const result = await this.lifecycle?.shutdown();
+    this.result = result;
+    if (result?.deregistered === true) this.logger.log(`Deregistered from the ${this.registry.name} registry`);
   }
 }
+
+const VERBS: Readonly<Record<LifecyclePhase, string>> = {
+  register: 'register',
+  deregister: 'deregister',
+  'shutdown-hook': 'close the Switchyard client of',
+  close: 'close the registry of',
+};
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

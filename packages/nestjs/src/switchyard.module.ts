@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { knownKeys, plainObject } from '@switchyard/core/server';
 import {
   SWITCHYARD_CLIENT,
   SWITCHYARD_MODULE_OPTIONS,
@@ -7,9 +8,10 @@ import {
 } from './switchyard.constants.js';
 import type { SwitchyardModuleAsyncOptions, SwitchyardModuleForRootOptions } from './switchyard.interfaces.js';
 import { SwitchyardLifecycle } from './switchyard.lifecycle.js';
+import { validateOptions, validateStaticOptions } from './switchyard.options.js';
 import { createAsyncOptionsProviders, createSwitchyardProviders } from './switchyard.providers.js';
-import { validateOptions, validateStaticOptions } from './validateOptions.js';
 
+const ASYNC_KEYS = ['imports', 'inject', 'useFactory', 'useClass', 'useExisting', 'global', 'exceptionFilter'];
 const EXPORTS = [SWITCHYARD_CLIENT, SWITCHYARD_REGISTRY, SWITCHYARD_MODULE_OPTIONS, SwitchyardLifecycle];
 
 /**
@@ -45,6 +47,7 @@ export class SwitchyardModule {
 
   /** Options built by a factory, a class or an existing provider, e.g. from `ConfigService`. */
   static forRootAsync(options: SwitchyardModuleAsyncOptions): DynamicModule {
+    knownKeys('', plainObject('forRootAsync', options), ASYNC_KEYS, ' (other options come from the factory)');
     validateStaticOptions(options);
     return {
       module: SwitchyardModule,

@@ -1,6 +1,7 @@
 import type { InjectionToken, Provider } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { ConfigError, createClient, type ServiceClient, type ServiceRegistry } from '@switchyard/core';
+import { isServiceClient } from '@switchyard/core/server';
 import {
   SWITCHYARD_CLIENT,
   SWITCHYARD_MODULE_OPTIONS,
@@ -15,7 +16,7 @@ import type {
   SwitchyardOptionsFactory,
 } from './switchyard.interfaces.js';
 import { SwitchyardLifecycle } from './switchyard.lifecycle.js';
-import { isServiceClient, validateOptions } from './validateOptions.js';
+import { validateOptions } from './switchyard.options.js';
 
 /** Everything derived from the raw options: validated options, registry, client, lifecycle, filter, interceptor. */
 export function createSwitchyardProviders(exceptionFilter: boolean): Provider[] {

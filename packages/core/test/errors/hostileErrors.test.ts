@@ -1,17 +1,8 @@
 // Regression (reliability issue): "an error whose `message` getter (or a Proxy trap) throws
 // reaches the caller as the getter's error". Whatever Switchyard reads off an unknown error
 // (message, name, code, cause, status) is read safely, so the caller always gets the original.
-import {
-  createClient,
-  fallback,
-  type HttpServerRequestGetter,
-  HttpServerTelemetry,
-  hedge,
-  retry,
-  SlidingWindowBreaker,
-  StaticRegistry,
-  wrap,
-} from '@switchyard/core';
+import { createClient, fallback, hedge, retry, SlidingWindowBreaker, StaticRegistry, wrap } from '@switchyard/core';
+import { type HttpServerRequestGetter, HttpServerTelemetry } from '@switchyard/core/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInMemoryOtel } from '../../../../test/support/otel.js';
 import { createHarness, type Harness } from '../telemetry/support.js';

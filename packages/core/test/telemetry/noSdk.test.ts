@@ -3,11 +3,10 @@ import {
   type AttemptHandle,
   createClient,
   createInstance,
-  type HttpServerRequestGetter,
-  HttpServerTelemetry,
   StaticRegistry,
   SwitchyardTelemetry,
 } from '@switchyard/core';
+import { type HttpServerRequestGetter, HttpServerTelemetry } from '@switchyard/core/server';
 import { describe, expect, it } from 'vitest';
 import { deferred } from '../../../../test/support/deferred.js';
 import { createInMemoryOtel } from '../../../../test/support/otel.js';

@@ -2,8 +2,9 @@ import { type Attributes, type Context, type Histogram, type Span, SpanStatusCod
 import type { Clock } from '../common/Clock.js';
 import { httpServerErrorType } from '../errors/errorType.js';
 import { errorSnapshot, errorText, isInstanceOf } from '../errors/safeRead.js';
+import { ATTR, httpServerSpanName } from '../telemetry/names.js';
 import type { HttpServerRequestGetter } from './HttpServerRequestGetter.js';
-import { ATTR, httpServerSpanName } from './names.js';
+import type { TelemetryGuard } from './TelemetryGuard.js';
 
 /** How a server request ended. */
 export interface HttpServerRequestResult {
@@ -49,11 +50,24 @@ export class ServerRequestSpan<R> implements HttpServerRequestHandle {
     private readonly duration: Histogram | undefined,
     private readonly clock: Clock,
     private readonly startedAt: number,
+    private readonly guard: TelemetryGuard,
   ) {}
 
-  end({ statusCode, error, aborted }: HttpServerRequestResult): void {
+  end(result: HttpServerRequestResult): void {
     if (this.ended) return;
     this.ended = true;
+    this.guard.run(
+      () => this.record(result),
+      // Recording failed before the span ended: still try to end it, so it is not left open.
+      () =>
+        this.guard.run(
+          () => this.span.end(),
+          () => undefined,
+        ),
+    );
+  }
+
+  private record({ statusCode, error, aborted }: HttpServerRequestResult): void {
     const span = this.span;
     const duration = this.duration;
     const recording = span.isRecording();

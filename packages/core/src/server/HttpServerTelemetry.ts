@@ -1,5 +1,6 @@
 import {
   type Attributes,
+  type Context,
   context,
   type Histogram,
   type MeterProvider,
@@ -11,14 +12,20 @@ import {
 } from '@opentelemetry/api';
 import type { Clock } from '../common/Clock.js';
 import { nonEmptyString } from '../common/validate.js';
-import { contextWith } from './contextWith.js';
+import { contextWith } from '../telemetry/contextWith.js';
+import {
+  canonicalHttpMethod,
+  protocolVersionOf,
+  redactUrlQuery,
+  setServerAddressFromHost,
+} from '../telemetry/httpAttributes.js';
+import { httpRpcMetadataOf, reportRouteLazily } from '../telemetry/httpRpcMetadata.js';
+import { type HttpInstrumentationMode, resolveHttpTelemetryOptions } from '../telemetry/httpTelemetryOptions.js';
+import { isNoopMeter } from '../telemetry/isNoopMeter.js';
+import { ATTR, DURATION_BUCKETS_SECONDS, httpServerSpanName, METRIC } from '../telemetry/names.js';
 import type { HttpServerRequestGetter } from './HttpServerRequestGetter.js';
 import { externalServerRequest, type HttpServerRequestHandle, ServerRequestSpan } from './HttpServerRequestHandle.js';
-import { canonicalHttpMethod, protocolVersionOf, redactUrlQuery, setServerAddressFromHost } from './httpAttributes.js';
-import { httpRpcMetadataOf, reportRouteLazily } from './httpRpcMetadata.js';
-import { type HttpInstrumentationMode, resolveHttpTelemetryOptions } from './httpTelemetryOptions.js';
-import { isNoopMeter } from './isNoopMeter.js';
-import { ATTR, DURATION_BUCKETS_SECONDS, httpServerSpanName, METRIC } from './names.js';
+import { TelemetryGuard } from './TelemetryGuard.js';
 
 export interface HttpServerTelemetryOptions {
   /** Default: the global tracer provider. */
@@ -52,7 +59,8 @@ export interface HttpServerScope {
  * the status); a client that went away is `switchyard.request.aborted`, not an error.
  * Attributes samplers look at are given at the start, the rest only when the span records.
  * The adapter says how to read its requests (an `HttpServerRequestGetter`), when they end
- * and with what status.
+ * and with what status. A throwing SDK part (span processor, instrument) never reaches the
+ * request: the guard swallows it and reports it once through `diag`.
  */
 export class HttpServerTelemetry {
   readonly mode: HttpInstrumentationMode;
@@ -63,6 +71,7 @@ export class HttpServerTelemetry {
   private tracerInstance: Tracer | undefined;
   /** null: the meter is the API's no-op one, so there is nothing to record or time. */
   private durationInstance: Histogram | null | undefined;
+  private readonly guard = new TelemetryGuard('server telemetry');
 
   /** Bad options throw a ConfigError naming them as an adapter's `telemetry` option (`telemetry.meterProvider`). */
   constructor(
@@ -85,6 +94,25 @@ export class HttpServerTelemetry {
    */
   start<R>(request: R, getter: HttpServerRequestGetter<R>, route?: string): HttpServerRequestHandle {
     const active = context.active();
+    return this.guard.run(
+      () => this.startIn(active, request, getter, route),
+      // No span of ours, but the caller's trace still continues where it can.
+      () =>
+        externalServerRequest(
+          this.guard.run(
+            () => propagation.extract(active, getter.headers(request)),
+            () => active,
+          ),
+        ),
+    );
+  }
+
+  private startIn<R>(
+    active: Context,
+    request: R,
+    getter: HttpServerRequestGetter<R>,
+    route: string | undefined,
+  ): HttpServerRequestHandle {
     const headers = getter.headers(request);
     if (this.mode !== 'switchyard') {
       const metadata = httpRpcMetadataOf(active);
@@ -148,6 +176,7 @@ export class HttpServerTelemetry {
       duration,
       this.clock,
       duration === undefined ? 0 : this.clock.now(),
+      this.guard,
     );
   }
 

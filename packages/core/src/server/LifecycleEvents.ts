@@ -1,7 +1,8 @@
 import { type LoggerProvider, SeverityNumber } from '@opentelemetry/api-logs';
 import { errorTypeOf } from '../errors/errorType.js';
+import { ATTR, LOG_EVENT } from '../telemetry/names.js';
 import type { HttpServerScope } from './HttpServerTelemetry.js';
-import { ATTR, LOG_EVENT } from './names.js';
+import { TelemetryGuard } from './TelemetryGuard.js';
 
 /**
  * A server adapter's lifecycle log records, the same in every adapter:
@@ -10,6 +11,8 @@ import { ATTR, LOG_EVENT } from './names.js';
  * under the adapter's scope. Emitting never throws.
  */
 export class LifecycleEvents {
+  private readonly guard = new TelemetryGuard('lifecycle log record');
+
   /** `provider` undefined: emit nothing (the adapter's telemetry is off). */
   constructor(
     private readonly scope: HttpServerScope,
@@ -40,17 +43,19 @@ export class LifecycleEvents {
   }
 
   private emit(severityNumber: SeverityNumber, eventName: string, body: string, attributes: Record<string, string>) {
-    if (this.provider === undefined) return;
-    try {
-      this.provider.getLogger(this.scope.name, this.scope.version).emit({
-        eventName,
-        severityNumber,
-        severityText: severityNumber >= SeverityNumber.WARN ? 'WARN' : 'INFO',
-        body,
-        attributes,
-      });
-    } catch {
-      // Telemetry must not fail the lifecycle step it reports on.
-    }
+    const provider = this.provider;
+    if (provider === undefined) return;
+    // Telemetry must not fail the lifecycle step it reports on (a throwing log processor).
+    this.guard.run(
+      () =>
+        provider.getLogger(this.scope.name, this.scope.version).emit({
+          eventName,
+          severityNumber,
+          severityText: severityNumber >= SeverityNumber.WARN ? 'WARN' : 'INFO',
+          body,
+          attributes,
+        }),
+      () => undefined,
+    );
   }
 }

@@ -1,19 +1,22 @@
 // HttpServerTelemetry on its own, with a plain request object and the getter an adapter
 // would write: the SERVER span, http.server.request.duration, and who makes them.
 import { type Attributes, context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { AlwaysOffSampler, AlwaysOnSampler, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
 import {
   BrokenCircuitError,
   DURATION_BUCKETS_SECONDS,
-  type HttpServerRequestGetter,
-  HttpServerTelemetry,
-  type HttpServerTelemetryOptions,
   HttpStatusError,
   httpServerSpanName,
   isConfigError,
   redactUrlQuery,
   TELEMETRY_METRICS,
 } from '@switchyard/core';
+import {
+  type HttpServerRequestGetter,
+  HttpServerTelemetry,
+  type HttpServerTelemetryOptions,
+} from '@switchyard/core/server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../test/support/clock.js';
 import {
@@ -23,7 +26,6 @@ import {
   metricNamed,
   onePoint,
 } from '../../../../test/support/otel.js';
-import type { Histogram } from './support.js';
 
 const DURATION = TELEMETRY_METRICS.httpServerRequestDuration.name;
 const SCOPE = { name: '@switchyard/test-adapter', version: '9.9.9' };

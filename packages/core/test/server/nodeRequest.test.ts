@@ -1,12 +1,28 @@
-// ServerTelemetry and the advertised address on their own: method canonicalisation, Host
-// parsing, aborted requests, and which host a wildcard-bound server advertises.
+// Server telemetry over Node requests (NODE_REQUEST_GETTER, what the NestJS adapter uses) and
+// the advertised address on their own: method canonicalisation, Host parsing, aborted
+// requests, and which host a wildcard-bound server advertises.
 import { hostname, networkInterfaces } from 'node:os';
 import { SpanKind } from '@opentelemetry/api';
 import { TELEMETRY_METRICS } from '@switchyard/core';
-import { type ServerRequestLike, ServerTelemetry } from '@switchyard/nestjs';
+import {
+  advertisedAddress,
+  HttpServerTelemetry,
+  NODE_REQUEST_GETTER,
+  type NodeRequestLike,
+} from '@switchyard/core/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { advertisedAddress } from '../../packages/nestjs/src/advertisedAddress.js';
-import { createInMemoryOtel, type InMemoryOtel } from '../support/otel.js';
+import { createInMemoryOtel, type InMemoryOtel } from '../../../../test/support/otel.js';
+
+/** The NestJS adapter's use of server telemetry: Node requests, the route known at the start. */
+class ServerTelemetry {
+  private readonly telemetry: HttpServerTelemetry;
+  constructor(options: ConstructorParameters<typeof HttpServerTelemetry>[1]) {
+    this.telemetry = new HttpServerTelemetry({ name: '@switchyard/test', version: '1.0.0' }, options);
+  }
+  start(request: NodeRequestLike, route: string | undefined) {
+    return this.telemetry.start(request, NODE_REQUEST_GETTER, route);
+  }
+}
 
 let otel: InMemoryOtel;
 let telemetry: ServerTelemetry;
@@ -21,7 +37,7 @@ beforeEach(() => {
 });
 afterEach(() => otel.shutdown());
 
-function request(overrides: Partial<ServerRequestLike> = {}): ServerRequestLike {
+function request(overrides: Partial<NodeRequestLike> = {}): NodeRequestLike {
   return {
     method: 'GET',
     url: '/things/1',
