@@ -12,6 +12,9 @@ export default defineConfig({
       { find: /^@switchyard\/core\/opossum$/, replacement: src('./packages/core/src/opossum.ts') },
       { find: /^@switchyard\/core\/consul$/, replacement: src('./packages/core/src/consul.ts') },
       { find: /^@switchyard\/core\/server$/, replacement: src('./packages/core/src/server.ts') },
+      { find: /^@switchyard\/core\/semconv$/, replacement: src('./packages/core/src/semconv.ts') },
+      // Tests only: internal helpers, not a package entry point.
+      { find: /^@switchyard\/core\/internal$/, replacement: src('./packages/core/src/internal.ts') },
       { find: /^@switchyard\/nestjs$/, replacement: src('./packages/nestjs/src/index.ts') },
       { find: /^@switchyard\/express$/, replacement: src('./packages/express/src/index.ts') },
     ],

@@ -1,4 +1,5 @@
-import { hashString, type Instance } from '@switchyard/core';
+import type { Instance } from '@switchyard/core';
+import { hashString } from '@switchyard/core/internal';
 
 /**
  * A plain consistent-hash ring (Karger et al.; Envoy's RING_HASH, ketama), used only by

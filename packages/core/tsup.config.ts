@@ -6,5 +6,6 @@ export default packageConfig({
   consul: 'src/consul.ts',
   opossum: 'src/opossum.ts',
   server: 'src/server.ts',
+  semconv: 'src/semconv.ts',
   telemetry: 'src/telemetry/setup.ts',
 });

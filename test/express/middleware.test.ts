@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createClient, isConfigError, type ServiceClient, StaticRegistry } from '@switchyard/core';
+import { createClient, type ServiceClient, StaticRegistry } from '@switchyard/core';
+import { isConfigError } from '@switchyard/core/internal';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION, switchyard } from '@switchyard/express';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -3,15 +3,8 @@ import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentel
 import { getRPCMetadata, type RPCMetadata, RPCType, setRPCMetadata } from '@opentelemetry/core';
 import type { Histogram, MetricData } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import {
-  TELEMETRY_ATTRIBUTES as ATTR,
-  BrokenCircuitError,
-  createClient,
-  DURATION_BUCKETS_SECONDS,
-  type HttpInstrumentationMode,
-  StaticRegistry,
-  TELEMETRY_METRICS,
-} from '@switchyard/core';
+import { BrokenCircuitError, createClient, type HttpInstrumentationMode, StaticRegistry } from '@switchyard/core';
+import { TELEMETRY_ATTRIBUTES as ATTR, DURATION_BUCKETS_SECONDS, TELEMETRY_METRICS } from '@switchyard/core/semconv';
 import { type ServerTelemetryOptions, switchyard, switchyardErrorHandler } from '@switchyard/express';
 import express from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -6,13 +6,8 @@ import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import {
-  BrokenCircuitError,
-  type ServiceClient,
-  StaticRegistry,
-  SwitchyardTelemetry,
-  TELEMETRY_METRICS,
-} from '@switchyard/core';
+import { BrokenCircuitError, type ServiceClient, StaticRegistry, SwitchyardTelemetry } from '@switchyard/core';
+import { TELEMETRY_METRICS } from '@switchyard/core/semconv';
 import {
   InjectSwitchyardClient,
   SERVER_INSTRUMENTATION_SCOPE,

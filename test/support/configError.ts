@@ -1,4 +1,5 @@
-import { type ConfigError, isConfigError } from '@switchyard/core';
+import type { ConfigError } from '@switchyard/core';
+import { isConfigError } from '@switchyard/core/internal';
 
 /** The ConfigError `action` throws; fails the test when it throws nothing or something else. */
 export function configErrorOf(action: () => unknown): ConfigError {

@@ -1,6 +1,6 @@
 // `npm run demo`: the Switchyard shop, a few services calling each other through
 // Switchyard on 127.0.0.1 under a paced load, with a live dashboard. See docs/demo.md.
-import { isConfigError } from '@switchyard/core';
+import { ConfigError } from '@switchyard/core';
 import { HELP, parseOptions } from './options.js';
 import { runShop } from './shop.js';
 import { summary } from './shopResult.js';
@@ -10,7 +10,7 @@ async function main(): Promise<number> {
   try {
     options = parseOptions(process.argv.slice(2));
   } catch (error) {
-    if (!isConfigError(error)) throw error;
+    if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\nSee --help for the flags.\n`);
     return 2;
   }

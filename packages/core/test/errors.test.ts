@@ -5,13 +5,12 @@ import {
   createInstance,
   HttpStatusError,
   IsolatedCircuitError,
-  isConfigError,
-  isSwitchyardError,
   NoInstancesError,
   RegistryError,
   SwitchyardError,
   TimeoutError,
 } from '@switchyard/core';
+import { isConfigError, isSwitchyardError } from '@switchyard/core/internal';
 import { describe, expect, it } from 'vitest';
 import { SWITCHYARD_ERROR_CODES } from '../src/errors/SwitchyardError.js';
 

@@ -1,5 +1,5 @@
 // Bad options throw core's ConfigError (same stable code and brand), naming the option.
-export { ConfigError, isConfigError } from '@switchyard/core';
+export { ConfigError } from '@switchyard/core';
 export type {
   LifecyclePhase,
   ListenRegistration,

@@ -1,5 +1,5 @@
 import { context as otelContext } from '@opentelemetry/api';
-import { type ClientOptions, ConfigError, createClient, isConfigError, type ServiceClient } from '@switchyard/core';
+import { type ClientOptions, ConfigError, createClient, type ServiceClient } from '@switchyard/core';
 import {
   booleanOption,
   functionOption,
@@ -115,7 +115,7 @@ function clientFrom(options: SwitchyardOptions): { client: ServiceClient; owned:
     return { client: createClient(clientOptions as ClientOptions), owned: true };
   } catch (error) {
     // Name the option as the caller wrote it: `clientOptions.registry`, not `registry`.
-    if (isConfigError(error)) {
+    if (error instanceof ConfigError) {
       throw new ConfigError(`clientOptions.${error.option}`, error.allowed, error.received, { cause: error });
     }
     throw error;

@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, Logger, Optional } from '@nestjs/common';
-import { isSwitchyardError } from '@switchyard/core';
+import { SwitchyardError } from '@switchyard/core';
 import { answerProblem, upstreamFailureOf } from '@switchyard/core/server';
 import { throwError } from 'rxjs';
 import { nodeResponse } from './nodeHttp.js';
@@ -14,7 +14,7 @@ import type { SwitchyardModuleOptions } from './switchyard.interfaces.js';
  */
 export abstract class SwitchyardErrorMatcher {
   static [Symbol.hasInstance](value: unknown): boolean {
-    return isSwitchyardError(value) || upstreamFailureOf(value) !== undefined;
+    return value instanceof SwitchyardError || upstreamFailureOf(value) !== undefined;
   }
 }
 
@@ -35,7 +35,8 @@ export class SwitchyardExceptionFilter implements ExceptionFilter<unknown> {
     const response = type === 'http' ? nodeResponse(host.switchToHttp().getResponse()) : undefined;
     if (response === undefined) return error;
     // A ConfigError is a bug in this service: the answer hides it, the log does not.
-    if (isSwitchyardError(error) && error.code === 'SWITCHYARD_CONFIG') this.logger.error(error.message, error.stack);
+    if (error instanceof SwitchyardError && error.code === 'SWITCHYARD_CONFIG')
+      this.logger.error(error.message, error.stack);
     const exposeMessages = this.options?.exposeMessages ?? false;
     // Too late for a status (a streamed body failed half-way): end it, as Nest's own filter does.
     if (!answerProblem(response, error, { exposeMessages })) response.end();

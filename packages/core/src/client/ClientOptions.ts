@@ -80,10 +80,3 @@ export interface FetchRequestInit extends RequestInit {
   /** Routing key for the consistent-hash balancer. */
   readonly key?: string;
 }
-
-/** What `client.call`'s function receives for each attempt. */
-export interface CallAttempt {
-  readonly signal: AbortSignal;
-  /** 0 for the first attempt; retries and hedges count up. */
-  readonly attempt: number;
-}

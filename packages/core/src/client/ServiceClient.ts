@@ -4,11 +4,12 @@ import { nonEmptyString } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { isHttpStatusError } from '../errors/HttpStatusError.js';
 import { channels } from '../events/channels.js';
+import type { AttemptContext } from '../policy/Policy.js';
 import type { Instance } from '../registry/Instance.js';
 import type { ServiceRegistry } from '../registry/ServiceRegistry.js';
 import type { Observation } from '../telemetry/SwitchyardTelemetry.js';
 import type { AttemptTracer } from './AttemptTracer.js';
-import type { CallAttempt, CallRequestOptions, ClientOptions, FetchRequestInit } from './ClientOptions.js';
+import type { CallRequestOptions, ClientOptions, FetchRequestInit } from './ClientOptions.js';
 import type { CallContext, Transport } from './Exchange.js';
 import { HttpTransport } from './HttpTransport.js';
 import { outcomeOf } from './outcomeOf.js';
@@ -48,7 +49,7 @@ export class ServiceClient {
    */
   call<T>(
     service: string,
-    fn: (instance: Instance, attempt: CallAttempt) => Promise<T>,
+    fn: (instance: Instance, attempt: AttemptContext) => Promise<T>,
     options: CallRequestOptions = {},
   ): Promise<T> {
     const transport: Transport<T> = (exchange) => fn(exchange.picked, exchange);

@@ -1,6 +1,7 @@
 import type { Context } from '@opentelemetry/api';
-import type { CallAttempt, CallRequestOptions, FetchRequestInit } from '../client/ClientOptions.js';
+import type { CallRequestOptions, FetchRequestInit } from '../client/ClientOptions.js';
 import type { ServiceClient } from '../client/ServiceClient.js';
+import type { AttemptContext } from '../policy/Policy.js';
 import type { Instance } from '../registry/Instance.js';
 
 /**
@@ -20,7 +21,7 @@ export interface ServerRequestContext {
   /** `client.call` in this request's trace context, aborted on disconnect (and on `options.signal`). */
   call<T>(
     service: string,
-    fn: (instance: Instance, attempt: CallAttempt) => Promise<T>,
+    fn: (instance: Instance, attempt: AttemptContext) => Promise<T>,
     options?: CallRequestOptions,
   ): Promise<T>;
 }

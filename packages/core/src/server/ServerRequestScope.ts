@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { type Context, context as otelContext } from '@opentelemetry/api';
-import type { CallAttempt, CallRequestOptions, FetchRequestInit } from '../client/ClientOptions.js';
+import type { CallRequestOptions, FetchRequestInit } from '../client/ClientOptions.js';
 import type { ServiceClient } from '../client/ServiceClient.js';
 import { anySignal, type LinkedSignal } from '../policy/anySignal.js';
+import type { AttemptContext } from '../policy/Policy.js';
 import type { Instance } from '../registry/Instance.js';
 import type { HttpServerRequestHandle } from './HttpServerRequestHandle.js';
 import { type ProblemOptions, switchyardProblem } from './problem.js';
@@ -80,7 +81,7 @@ export class ServerRequestScope implements ServerRequestContext {
 
   call<T>(
     service: string,
-    fn: (instance: Instance, attempt: CallAttempt) => Promise<T>,
+    fn: (instance: Instance, attempt: AttemptContext) => Promise<T>,
     options: CallRequestOptions = {},
   ): Promise<T> {
     return this.bound(options, (callOptions) => this.client.call(service, fn, callOptions));

@@ -5,8 +5,8 @@ import {
   createBalancer,
   createInstance,
   type Instance,
-  isNoInstancesError,
 } from '@switchyard/core';
+import { isNoInstancesError } from '@switchyard/core/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeClock, seededRandom } from './support.js';

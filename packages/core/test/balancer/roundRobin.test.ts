@@ -1,4 +1,5 @@
-import { isNoInstancesError, RoundRobinBalancer } from '@switchyard/core';
+import { RoundRobinBalancer } from '@switchyard/core';
+import { isNoInstancesError } from '@switchyard/core/internal';
 import { describe, expect, it } from 'vitest';
 import { instances } from './support.js';
 

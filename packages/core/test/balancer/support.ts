@@ -1,6 +1,7 @@
-import { createInstance, type Instance, type RandomSource } from '@switchyard/core';
+import { createInstance, type Instance } from '@switchyard/core';
+import type { RandomSource } from '@switchyard/core/internal';
 
-export { seededRandom } from '@switchyard/core';
+export { seededRandom } from '@switchyard/core/internal';
 
 export { ManualClock as FakeClock } from '../../../../test/support/clock.js';
 

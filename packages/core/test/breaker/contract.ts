@@ -1,10 +1,5 @@
-import {
-  type CircuitBreaker,
-  IsolatedCircuitError,
-  isBrokenCircuitError,
-  isIsolatedCircuitError,
-  SwitchyardError,
-} from '@switchyard/core';
+import { type CircuitBreaker, IsolatedCircuitError, SwitchyardError } from '@switchyard/core';
+import { isBrokenCircuitError, isIsolatedCircuitError } from '@switchyard/core/internal';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { boom, deferred, fail, ok, succeed, transitions, untilAborted } from './support.js';
 

@@ -1,10 +1,5 @@
-import {
-  BrokenCircuitError,
-  IsolatedCircuitError,
-  isBrokenCircuitError,
-  isIsolatedCircuitError,
-  isSwitchyardError,
-} from '@switchyard/core';
+import { BrokenCircuitError, IsolatedCircuitError } from '@switchyard/core';
+import { isBrokenCircuitError, isIsolatedCircuitError, isSwitchyardError } from '@switchyard/core/internal';
 import { describe, expect, it } from 'vitest';
 
 describe('breaker errors', () => {

@@ -3,11 +3,11 @@ import {
   createInstance,
   type Disposable,
   type Instance,
-  InstanceBreakers,
   type ServiceClient,
   SlidingWindowBreaker,
   subscribe,
 } from '@switchyard/core';
+import { InstanceBreakers } from '@switchyard/core/internal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from './support.js';
 

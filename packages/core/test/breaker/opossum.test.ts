@@ -1,4 +1,5 @@
-import { ConfigError, handleAll, handleWhen, isBrokenCircuitError, isIsolatedCircuitError } from '@switchyard/core';
+import { ConfigError, handleAll, handleWhen } from '@switchyard/core';
+import { isBrokenCircuitError, isIsolatedCircuitError } from '@switchyard/core/internal';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OpossumBreaker, type OpossumBreakerOptions } from '../../src/opossum.js';
 import { deferred, fail, ok, succeed, transitions } from './support.js';

@@ -1,12 +1,11 @@
 import {
-  BREAKER_DEFAULTS,
   handleAll,
   handleType,
   handleWhen,
-  isBrokenCircuitError,
   SlidingWindowBreaker,
   type SlidingWindowBreakerOptions,
 } from '@switchyard/core';
+import { BREAKER_DEFAULTS, isBrokenCircuitError } from '@switchyard/core/internal';
 import { describe, expect, it, vi } from 'vitest';
 import { CountWindow } from '../../src/breaker/CountWindow.js';
 import { TimeWindow } from '../../src/breaker/TimeWindow.js';

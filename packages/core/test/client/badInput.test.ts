@@ -1,5 +1,6 @@
 // Bad options and misbehaving call functions: typed errors, nothing swallowed.
-import { ConfigError, createClient, isNoInstancesError, type ServiceClient, StaticRegistry } from '@switchyard/core';
+import { ConfigError, createClient, type ServiceClient, StaticRegistry } from '@switchyard/core';
+import { isNoInstancesError } from '@switchyard/core/internal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configErrorOf } from '../../../../test/support/configError.js';
 

@@ -1,7 +1,8 @@
 // Regression (reliability issue, case 14): client.fetch('cart', '//other.example/x') or an
 // absolute URL sent the request to another host and charged cart's breaker. A path that
 // leaves the service is refused with a ConfigError before anything is sent.
-import { createClient, isConfigError, StaticRegistry } from '@switchyard/core';
+import { createClient, StaticRegistry } from '@switchyard/core';
+import { isConfigError } from '@switchyard/core/internal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from './servers.js';
 

@@ -1,6 +1,7 @@
 // How client.fetch reads HTTP statuses: Retry-After reaches the retry policy, and 4xx
 // refusals do not count against an instance's breaker.
-import { createClient, parseRetryAfter, type ServiceClient, StaticRegistry } from '@switchyard/core';
+import { createClient, type ServiceClient, StaticRegistry } from '@switchyard/core';
+import { parseRetryAfter } from '@switchyard/core/internal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from './servers.js';
 

@@ -1,11 +1,6 @@
 // The client against real HTTP servers on 127.0.0.1: failing, hanging and dead instances.
-import {
-  createClient,
-  isBrokenCircuitError,
-  isTimeoutError,
-  type ServiceClient,
-  StaticRegistry,
-} from '@switchyard/core';
+import { createClient, type ServiceClient, StaticRegistry } from '@switchyard/core';
+import { isBrokenCircuitError, isTimeoutError } from '@switchyard/core/internal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../test/support/clock.js';
 import { refusedPort, startServer, type TestServer } from './servers.js';

@@ -2,7 +2,8 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { createClient, type ServiceClient, StaticRegistry, TELEMETRY_METRICS } from '@switchyard/core';
+import { createClient, type ServiceClient, StaticRegistry } from '@switchyard/core';
+import { TELEMETRY_METRICS } from '@switchyard/core/semconv';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness, metricNamed, pointsWhere } from '../telemetry/support.js';
 import { startServer, type TestServer } from './servers.js';

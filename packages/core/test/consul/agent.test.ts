@@ -2,7 +2,7 @@
 // tools/consul/build.sh. Every wait is a bounded wait on the registry's own watch; the
 // only time we wait on is Consul's (a TTL expiring, an agent restarting).
 
-import { TELEMETRY_ATTRIBUTES, TELEMETRY_METRICS } from '@switchyard/core';
+import { TELEMETRY_ATTRIBUTES, TELEMETRY_METRICS } from '@switchyard/core/semconv';
 import Consul from 'consul';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsulAgent, startConsul } from '../../../../test/support/consulAgent.js';

@@ -4,7 +4,9 @@
 // backed off, and recovered from; nothing may reject unhandled.
 import type { ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
-import { isRegistryError, type ServiceSnapshot, TELEMETRY_ATTRIBUTES, TELEMETRY_METRICS } from '@switchyard/core';
+import type { ServiceSnapshot } from '@switchyard/core';
+import { isRegistryError } from '@switchyard/core/internal';
+import { TELEMETRY_ATTRIBUTES, TELEMETRY_METRICS } from '@switchyard/core/semconv';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ConsulRegistry, type ConsulRegistryOptions, type RegistrationEvent } from '../../src/consul.js';
 import { createHarness, type Harness, pointsWhere } from '../telemetry/support.js';

@@ -1,7 +1,9 @@
 // The one cause-walker: bounded depth, cycle-safe, throw-safe.
+
+import { networkErrorCode } from '@switchyard/core/internal';
+import { errorTypeOf } from '@switchyard/core/semconv';
 import { describe, expect, it } from 'vitest';
 import { findInCauseChain, MAX_CAUSE_DEPTH } from '../../src/errors/causeChain.js';
-import { errorTypeOf, networkErrorCode } from '../../src/index.js';
 import { GetterError, proxyWithThrowingTraps, revokedProxy } from './support.js';
 
 /** A chain of `length` plain Errors, the last with `code`. */

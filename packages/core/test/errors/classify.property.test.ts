@@ -2,20 +2,22 @@
 // throwing getters, Proxies whose traps throw, revoked Proxies, cause chains and cycles of them.
 import {
   BrokenCircuitError,
-  errorTypeOf,
   HttpStatusError,
   handleType,
   ignoredByClientBreaker,
-  isAbortError,
-  isSwitchyardError,
-  isTransientError,
-  isUnsentError,
-  networkErrorCode,
   retryableForClient,
   SwitchyardError,
   TimeoutError,
   transientErrors,
 } from '@switchyard/core';
+import {
+  isAbortError,
+  isSwitchyardError,
+  isTransientError,
+  isUnsentError,
+  networkErrorCode,
+} from '@switchyard/core/internal';
+import { errorTypeOf } from '@switchyard/core/semconv';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { isDeadline, serverRetryAfterMs } from '../../src/errors/classify.js';

@@ -1,12 +1,6 @@
 // The classification functions of errors/classify.ts: what kind of failure an unknown error is.
-import {
-  isAbortError,
-  isTransientError,
-  isUnsentError,
-  networkErrorCode,
-  SwitchyardError,
-  TimeoutError,
-} from '@switchyard/core';
+import { SwitchyardError, TimeoutError } from '@switchyard/core';
+import { isAbortError, isTransientError, isUnsentError, networkErrorCode } from '@switchyard/core/internal';
 import { describe, expect, it } from 'vitest';
 import { isCallerAbort, isDeadline, serverRetryAfterMs } from '../../src/errors/classify.js';
 import { fetchFailed, httpError, switchyardError } from '../policy/support.js';

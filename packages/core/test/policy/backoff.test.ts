@@ -1,4 +1,5 @@
-import { type BackoffOptions, backoffDelay, type Jitter, type RetryEvent, retry, seededRandom } from '@switchyard/core';
+import { type Jitter, retry } from '@switchyard/core';
+import { type BackoffOptions, backoffDelay, type RetryEvent, seededRandom } from '@switchyard/core/internal';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const base = { initialDelayMs: 100, maxDelayMs: 5000, multiplier: 2 };

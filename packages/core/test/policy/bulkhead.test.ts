@@ -1,11 +1,6 @@
 import { getEventListeners } from 'node:events';
-import {
-  type AttemptContext,
-  type BulkheadRejectEvent,
-  BulkheadRejectedError,
-  bulkhead,
-  isBulkheadRejectedError,
-} from '@switchyard/core';
+import { type AttemptContext, BulkheadRejectedError, bulkhead } from '@switchyard/core';
+import { type BulkheadRejectEvent, isBulkheadRejectedError } from '@switchyard/core/internal';
 import { describe, expect, it, vi } from 'vitest';
 import { type Deferred, deferred } from './support.js';
 

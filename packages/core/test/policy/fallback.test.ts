@@ -1,13 +1,5 @@
-import {
-  type FallbackEvent,
-  fallback,
-  HttpStatusError,
-  handleType,
-  handleWhen,
-  retry,
-  timeout,
-  wrap,
-} from '@switchyard/core';
+import { fallback, HttpStatusError, handleType, handleWhen, retry, timeout, wrap } from '@switchyard/core';
+import type { FallbackEvent } from '@switchyard/core/internal';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 
 describe('FallbackPolicy', () => {

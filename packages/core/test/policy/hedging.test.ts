@@ -1,12 +1,6 @@
 import { getEventListeners } from 'node:events';
-import {
-  type AttemptContext,
-  type HedgeEvent,
-  handleWhen,
-  hedge,
-  isTimeoutError,
-  TimeoutError,
-} from '@switchyard/core';
+import { type AttemptContext, handleWhen, hedge, TimeoutError } from '@switchyard/core';
+import { type HedgeEvent, isTimeoutError } from '@switchyard/core/internal';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { flush, httpError, track } from './support.js';
 

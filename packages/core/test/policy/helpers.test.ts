@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { anySignal, sleep } from '@switchyard/core';
+import { anySignal, sleep } from '@switchyard/core/internal';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { flush, track } from './support.js';
 

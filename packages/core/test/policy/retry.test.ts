@@ -1,13 +1,5 @@
-import {
-  type AttemptContext,
-  type GiveUpEvent,
-  handleAll,
-  handleType,
-  handleWhen,
-  type RetryEvent,
-  retry,
-  TimeoutError,
-} from '@switchyard/core';
+import { type AttemptContext, handleAll, handleType, handleWhen, retry, TimeoutError } from '@switchyard/core';
+import type { GiveUpEvent, RetryEvent } from '@switchyard/core/internal';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fetchFailed, flush, httpError, switchyardError, track } from './support.js';
 

@@ -1,5 +1,6 @@
 import { getEventListeners } from 'node:events';
-import { isTimeoutError, TimeoutError, timeout } from '@switchyard/core';
+import { TimeoutError, timeout } from '@switchyard/core';
+import { isTimeoutError } from '@switchyard/core/internal';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectTimersDrained, flush, ManualClock, track } from './support.js';
 

@@ -1,4 +1,5 @@
-import { type AttemptContext, bulkhead, hedge, isTimeoutError, retry, timeout, wrap } from '@switchyard/core';
+import { type AttemptContext, bulkhead, hedge, retry, timeout, wrap } from '@switchyard/core';
+import { isTimeoutError } from '@switchyard/core/internal';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { expectTimersDrained, flush, httpError, track } from './support.js';
 

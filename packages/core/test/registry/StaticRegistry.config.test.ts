@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type ConfigError, isConfigError, StaticRegistry } from '@switchyard/core';
+import { type ConfigError, StaticRegistry } from '@switchyard/core';
+import { isConfigError } from '@switchyard/core/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configErrorOf } from '../../../../test/support/configError.js';
 

@@ -1,11 +1,5 @@
-import {
-  ConfigError,
-  isConfigError,
-  isRegistryError,
-  type ServiceSnapshot,
-  StaticRegistry,
-  type StaticRegistryConfig,
-} from '@switchyard/core';
+import { ConfigError, type ServiceSnapshot, StaticRegistry, type StaticRegistryConfig } from '@switchyard/core';
+import { isConfigError, isRegistryError } from '@switchyard/core/internal';
 import { describe, expect, it } from 'vitest';
 import { flush, ManualClock, record } from './support.js';
 

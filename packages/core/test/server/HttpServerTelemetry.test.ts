@@ -3,15 +3,14 @@
 import { type Attributes, context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { AlwaysOffSampler, AlwaysOnSampler, type Sampler, type SamplingResult } from '@opentelemetry/sdk-trace-base';
+import { BrokenCircuitError, HttpStatusError } from '@switchyard/core';
+import { isConfigError } from '@switchyard/core/internal';
 import {
-  BrokenCircuitError,
   DURATION_BUCKETS_SECONDS,
-  HttpStatusError,
   httpServerSpanName,
-  isConfigError,
   redactUrlQuery,
   TELEMETRY_METRICS,
-} from '@switchyard/core';
+} from '@switchyard/core/semconv';
 import {
   type HttpServerRequestGetter,
   HttpServerTelemetry,

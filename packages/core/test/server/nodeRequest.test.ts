@@ -3,7 +3,7 @@
 // requests, and which host a wildcard-bound server advertises.
 import { hostname, networkInterfaces } from 'node:os';
 import { SpanKind } from '@opentelemetry/api';
-import { TELEMETRY_METRICS } from '@switchyard/core';
+import { TELEMETRY_METRICS } from '@switchyard/core/semconv';
 import {
   advertisedAddress,
   HttpServerTelemetry,

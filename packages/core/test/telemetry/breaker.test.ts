@@ -1,14 +1,9 @@
 // Breaker telemetry through a real client: its per-instance breakers come from a factory
 // the test holds on to, so it can move them through their states.
 import { SeverityNumber } from '@opentelemetry/api-logs';
-import {
-  type Event,
-  type Instance,
-  type ServiceClient,
-  StaticRegistry,
-  TELEMETRY_METRICS,
-  toDisposable,
-} from '@switchyard/core';
+import { type Event, type Instance, type ServiceClient, StaticRegistry } from '@switchyard/core';
+import { toDisposable } from '@switchyard/core/internal';
+import { TELEMETRY_METRICS } from '@switchyard/core/semconv';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BreakerSnapshot, CircuitBreaker, CircuitState, StateChange } from '../../src/breaker/CircuitBreaker.js';
 import { createHarness, type Harness, metricNamed, onePoint, pointsWhere } from './support.js';

@@ -6,14 +6,14 @@ import { type Context, context, propagation, SpanKind, SpanStatusCode, trace } f
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { AlwaysOffSampler } from '@opentelemetry/sdk-trace-base';
 import {
-  type AttemptHandle,
   createInstance,
   type Instance,
   NoInstancesError,
   SwitchyardError,
   SwitchyardTelemetry,
-  TELEMETRY_METRICS,
 } from '@switchyard/core';
+import type { AttemptHandle } from '@switchyard/core/internal';
+import { TELEMETRY_METRICS } from '@switchyard/core/semconv';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../client/servers.js';
 import { createHarness, type Harness, type Histogram, metricNamed, onePoint } from './support.js';

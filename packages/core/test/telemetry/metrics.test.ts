@@ -2,16 +2,9 @@
 // registries: driven through real clients where that is natural, else published on the
 // channel on behalf of a client (or registry) the telemetry observes.
 import { SeverityNumber } from '@opentelemetry/api-logs';
-import {
-  createInstance,
-  errorTypeOf,
-  isBrokenCircuitError,
-  isBulkheadRejectedError,
-  isTimeoutError,
-  TELEMETRY_METRICS as M,
-  type ServiceRegistry,
-  SwitchyardError,
-} from '@switchyard/core';
+import { createInstance, type ServiceRegistry, SwitchyardError } from '@switchyard/core';
+import { isBrokenCircuitError, isBulkheadRejectedError, isTimeoutError } from '@switchyard/core/internal';
+import { errorTypeOf, TELEMETRY_METRICS as M } from '@switchyard/core/semconv';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Deferred, deferred } from '../../../../test/support/deferred.js';
 import { redactSecrets } from '../../src/common/redact.js';

@@ -24,7 +24,7 @@ import {
   TELEMETRY_ATTRIBUTES,
   TELEMETRY_LOG_EVENTS,
   TELEMETRY_METRICS,
-} from '@switchyard/core';
+} from '@switchyard/core/semconv';
 import { describe, expect, it } from 'vitest';
 import { ERROR_TYPE_OTHER, HTTP_METHOD_OTHER } from '../../src/telemetry/names.js';
 

@@ -1,11 +1,6 @@
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
-import {
-  type AttemptHandle,
-  createClient,
-  createInstance,
-  StaticRegistry,
-  SwitchyardTelemetry,
-} from '@switchyard/core';
+import { createClient, createInstance, StaticRegistry, SwitchyardTelemetry } from '@switchyard/core';
+import type { AttemptHandle } from '@switchyard/core/internal';
 import { type HttpServerRequestGetter, HttpServerTelemetry } from '@switchyard/core/server';
 import { describe, expect, it } from 'vitest';
 import { deferred } from '../../../../test/support/deferred.js';

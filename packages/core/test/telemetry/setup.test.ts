@@ -9,12 +9,12 @@ import {
   type ClientOptions,
   createClient,
   createInstance,
-  isConfigError,
   type ServiceClient,
   StaticRegistry,
   SwitchyardTelemetry,
-  TELEMETRY_METRICS,
 } from '@switchyard/core';
+import { isConfigError } from '@switchyard/core/internal';
+import { TELEMETRY_METRICS } from '@switchyard/core/semconv';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { deferred } from '../../../../test/support/deferred.js';
 import { channels } from '../../src/events/channels.js';
