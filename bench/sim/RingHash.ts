@@ -1,5 +1,5 @@
 import type { Instance } from '@switchyard/core';
-import { hashString } from '@switchyard/core/internal';
+import { hashString } from '../../packages/core/src/internal.js';
 
 /**
  * A plain consistent-hash ring (Karger et al.; Envoy's RING_HASH, ketama), used only by

@@ -1,4 +1,4 @@
-import type { RandomSource } from '@switchyard/core/internal';
+import type { RandomSource } from '../../packages/core/src/internal.js';
 
 /** An exponentially distributed sample with the given mean. */
 export function exponential(random: RandomSource, mean: number): number {

@@ -1,5 +1,5 @@
 import { type Balancer, type Clock, createInstance, type Instance } from '@switchyard/core';
-import { type RandomSource, seededRandom } from '@switchyard/core/internal';
+import { type RandomSource, seededRandom } from '../../packages/core/src/internal.js';
 import { quantile } from '../harness.js';
 import { EventQueue } from './EventQueue.js';
 import { exponential } from './exponential.js';

@@ -140,13 +140,13 @@ export class ServiceClient {
         tried: undefined,
       };
       const result = await runtime.run(call, idempotent);
-      if (timed && channels.callEnd.hasSubscribers) {
+      if (timed) {
         const durationMs = this.clock.now() - started;
         channels.callEnd.publish({ client: this, service, outcome: 'success', error: undefined, durationMs });
       }
       return result;
     } catch (error) {
-      if (timed && channels.callEnd.hasSubscribers) {
+      if (timed) {
         const durationMs = this.clock.now() - started;
         channels.callEnd.publish({ client: this, service, outcome: outcomeOf(error, signal), error, durationMs });
       }

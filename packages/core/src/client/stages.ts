@@ -49,7 +49,7 @@ export const pickStage: Stage = (exchange, next) => {
   const finish = (error: unknown, ok: boolean): void => {
     const latencyMs = clock.now() - begun;
     onCallEnd?.call(balancer, instance, { latencyMs, ok });
-    if (observed && channels.attemptEnd.hasSubscribers) {
+    if (observed) {
       channels.attemptEnd.publish({
         client: call.client,
         service,
@@ -92,18 +92,8 @@ export function attemptSpanStage(tracer: AttemptTracer): Stage {
   return <T>(exchange: Exchange<T>, next: (exchange: Exchange<T>) => Promise<T>): Promise<T> => {
     const handle = startSafely(tracer, exchange);
     if (handle === undefined) return next(exchange);
-    let headers: Record<string, string> | undefined;
-    try {
-      const carrier: Record<string, string> = {};
-      handle.inject(carrier);
-      for (const _ in carrier) {
-        headers = carrier;
-        break;
-      }
-    } catch {
-      headers = undefined;
-    }
-    exchange.traceHeaders = headers;
+    // Only an HTTP transport sends trace headers; `client.call`'s function reads the context.
+    if (exchange.call.http !== undefined) exchange.traceHeaders = traceHeadersOf(handle);
     let ran = false;
     let result: Promise<T>;
     try {
@@ -130,6 +120,17 @@ export function attemptSpanStage(tracer: AttemptTracer): Stage {
   };
 }
 
+function traceHeadersOf(handle: AttemptHandle): Record<string, string> | undefined {
+  try {
+    const carrier: Record<string, string> = {};
+    handle.inject(carrier);
+    for (const _ in carrier) return carrier;
+  } catch {
+    // A propagator that throws: the request goes without trace headers.
+  }
+  return undefined;
+}
+
 function startSafely<T>(tracer: AttemptTracer, exchange: Exchange<T>): AttemptHandle | undefined {
   const call = exchange.call;
   try {
@@ -153,8 +154,10 @@ function endSafely(handle: AttemptHandle, result: AttemptResult): void {
   }
 }
 
+const ANSWERED: AttemptResult = Object.freeze({});
+
 function resultOf(value: unknown): AttemptResult {
-  return value instanceof Response ? { statusCode: value.status } : {};
+  return value instanceof Response ? { statusCode: value.status } : ANSWERED;
 }
 
 function failureOf<T>(error: unknown, exchange: Exchange<T>): AttemptResult {

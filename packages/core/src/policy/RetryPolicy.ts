@@ -140,17 +140,8 @@ export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOp
  * abort reason as soon as the caller aborts (no further attempts, sleeps cut short).
  */
 export class RetryPolicy implements Policy {
-  readonly maxAttempts: number;
-  readonly initialDelayMs: number;
-  readonly maxDelayMs: number;
-  readonly multiplier: number;
-  readonly jitter: Jitter;
-  readonly idempotent: boolean;
-  readonly retryNonIdempotent: boolean;
-  readonly maxRetryAfterMs: number;
-  readonly budget: RetryBudget | undefined;
-  readonly handle: ErrorFilter;
-  private readonly random: RandomSource;
+  /** The options in force, defaults filled in. */
+  readonly options: ResolvedRetryOptions;
 
   private readonly retryEmitter = new EventEmitter<RetryEvent>();
   private readonly giveUpEmitter = new EventEmitter<GiveUpEvent>();
@@ -163,25 +154,14 @@ export class RetryPolicy implements Policy {
   readonly onBudgetExhausted = this.budgetExhaustedEmitter.event;
 
   constructor(options: RetryOptions = {}) {
-    const o = resolveRetryOptions(options);
-    this.maxAttempts = o.maxAttempts;
-    this.initialDelayMs = o.initialDelayMs;
-    this.maxDelayMs = o.maxDelayMs;
-    this.multiplier = o.multiplier;
-    this.jitter = o.jitter;
-    this.idempotent = o.idempotent;
-    this.retryNonIdempotent = o.retryNonIdempotent;
-    this.maxRetryAfterMs = o.maxRetryAfterMs;
-    this.handle = o.handle;
-    this.budget = o.budget;
-    this.random = o.random;
+    this.options = resolveRetryOptions(options);
   }
 
   async execute<T>(fn: (ctx: AttemptContext) => Promise<T>, signal?: AbortSignal, options?: CallOptions): Promise<T> {
     if (signal?.aborted) throw signal.reason;
-    const idempotent = options?.idempotent ?? this.idempotent;
-    this.budget?.deposit();
-    let previousDelay = this.initialDelayMs;
+    const idempotent = options?.idempotent ?? this.options.idempotent;
+    this.options.budget?.deposit();
+    let previousDelay = this.options.initialDelayMs;
     for (let attempt = 0; ; attempt++) {
       let error: unknown;
       try {
@@ -191,20 +171,20 @@ export class RetryPolicy implements Policy {
         error = caught;
       }
       if (signal?.aborted) throw signal.reason;
-      if (!filterHandles(this.handle, error, false)) throw error;
+      if (!filterHandles(this.options.handle, error, false)) throw error;
       const attempts = attempt + 1;
-      if (attempts >= this.maxAttempts) throw this.giveUp(attempts, error, 'attempts-exhausted');
-      if (!idempotent && !this.retryNonIdempotent && !isUnsentError(error)) {
+      if (attempts >= this.options.maxAttempts) throw this.giveUp(attempts, error, 'attempts-exhausted');
+      if (!idempotent && !this.options.retryNonIdempotent && !isUnsentError(error)) {
         throw this.giveUp(attempts, error, 'not-idempotent');
       }
-      const backoff = backoffDelay(this, attempts, previousDelay, this.random);
+      const backoff = backoffDelay(this.options, attempts, previousDelay, this.options.random);
       previousDelay = backoff;
       const retryAfter = serverRetryAfterMs(error);
-      if (retryAfter !== undefined && retryAfter > this.maxRetryAfterMs) {
+      if (retryAfter !== undefined && retryAfter > this.options.maxRetryAfterMs) {
         throw this.giveUp(attempts, error, 'retry-after-too-long');
       }
       // Checked last so the budget is only charged for retries that will happen.
-      if (this.budget !== undefined && !this.budget.tryWithdraw()) {
+      if (this.options.budget !== undefined && !this.options.budget.tryWithdraw()) {
         this.budgetExhaustedEmitter.emit({ attempts, error });
         throw this.giveUp(attempts, error, 'budget-exhausted');
       }

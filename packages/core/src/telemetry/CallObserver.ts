@@ -1,3 +1,4 @@
+import type { Attributes } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { Disposable } from '../common/Disposable.js';
 import { errorTypeOf } from '../errors/errorType.js';
@@ -5,18 +6,21 @@ import type { CallEndMessage, PickMessage } from '../events/messages.js';
 import { subscribe } from '../events/subscribe.js';
 import { ATTR, ERROR_TYPE_OTHER, ERROR_TYPE_TIMEOUT, LOG_EVENT } from './names.js';
 import type { ObserverContext } from './ObserverContext.js';
+import { setBounded } from './setBounded.js';
 
 /**
  * Calls on every request: `switchyard.client.call.duration` and `switchyard.balancer.picks`.
  * Subscribed only while a metrics SDK records, so the no-op API costs no message per call.
  */
 export function observeCallMetrics(ctx: ObserverContext): Disposable[] {
+  // Subscribed once the instruments exist; they live as long as these subscriptions.
+  const { callDuration } = ctx.instruments;
   return [
     subscribe('callEnd', (message) => {
-      if (ctx.observes(message.client)) recordCall(ctx, message);
+      if (ctx.observes(message.client)) callDuration.record(message.durationMs / 1000, callAttributes(ctx, message));
     }),
     subscribe('pick', (message) => {
-      if (ctx.observes(message.client)) recordPick(ctx, message);
+      if (ctx.observes(message.client)) countPick(ctx, message);
     }),
   ];
 }
@@ -49,27 +53,39 @@ export function observeRetries(ctx: ObserverContext): Disposable[] {
 }
 
 /** `error.type` is set for every outcome but success and aborted. */
-function recordCall(ctx: ObserverContext, { service, outcome, error, durationMs }: CallEndMessage): void {
+function callAttributes(ctx: ObserverContext, { service, outcome, error }: CallEndMessage): Attributes {
   const failed = outcome !== 'success' && outcome !== 'aborted';
   const type = failed ? (outcome === 'timeout' ? ERROR_TYPE_TIMEOUT : errorTypeOrOther(error)) : undefined;
   const key = type === undefined ? outcome : `${outcome}|${type}`;
-  const attributes = ctx.attributes.custom('call', service, key, () => {
+  let attributes = ctx.attributes.lookup('call', service, key);
+  if (attributes === undefined) {
     const built: Record<string, string> = { [ATTR.service]: service, [ATTR.outcome]: outcome };
     if (type !== undefined) built[ATTR.errorType] = type;
-    return built;
-  });
-  ctx.instruments.callDuration.record(durationMs / 1000, attributes);
+    attributes = ctx.attributes.store('call', service, key, built);
+  }
+  return attributes;
 }
 
 function errorTypeOrOther(error: unknown): string {
   return error === undefined ? ERROR_TYPE_OTHER : errorTypeOf(error);
 }
 
-function recordPick(ctx: ObserverContext, { service, instance, balancer }: PickMessage): void {
-  const attributes = ctx.attributes.custom('pick', service, `${instance.id}\n${balancer}`, () => ({
+/** Counted in memory and read at collection; a new balancer for an instance starts a new series. */
+function countPick(ctx: ObserverContext, { service, instance, balancer }: PickMessage): void {
+  let byInstance = ctx.live.picks.get(service);
+  if (byInstance === undefined) {
+    byInstance = new Map();
+    setBounded(ctx.live.picks, service, byInstance);
+  }
+  const tally = byInstance.get(instance.id);
+  if (tally !== undefined && tally.attributes[ATTR.balancer] === balancer) {
+    tally.count++;
+    return;
+  }
+  const attributes = Object.freeze({
     [ATTR.service]: service,
     [ATTR.instanceId]: instance.id,
     [ATTR.balancer]: balancer,
-  }));
-  ctx.instruments.picks.add(1, attributes);
+  });
+  setBounded(byInstance, instance.id, { attributes, count: 1 });
 }

@@ -32,6 +32,7 @@ export interface RegistryEntry {
 
 /** The observable instruments the sources feed. */
 export interface LiveInstruments {
+  readonly picks: Observable;
   readonly breakerState: Observable;
   readonly ejected: Observable;
   readonly inFlight: Observable;
@@ -51,6 +52,8 @@ export class LiveSources {
   readonly bulkheads = new Map<object, BulkheadSource>();
   /** Per service: the ejected instances of each client, keyed `{client number}\n{instance id}`. */
   readonly ejected = new Map<string, { readonly base: Attributes; readonly ids: Set<string> }>();
+  /** Picks per service and instance, with the attribute set they are reported under. */
+  readonly picks = new Map<string, Map<string, { attributes: Attributes; count: number }>>();
   readonly registries = new Map<string, RegistryEntry>();
 
   breakerEntry(service: string, instanceId: string, breaker: BreakerLike): BreakerEntry {
@@ -88,6 +91,7 @@ export class LiveSources {
   }
 
   clear(): void {
+    this.picks.clear();
     this.breakers.clear();
     this.bulkheads.clear();
     this.ejected.clear();
@@ -97,6 +101,9 @@ export class LiveSources {
   /** One batch callback that reads every live source; `wallClock` dates registry staleness. */
   observer(instruments: LiveInstruments, wallClock: Clock): BatchObservableCallback {
     return (result) => {
+      for (const byInstance of this.picks.values()) {
+        for (const { attributes, count } of byInstance.values()) result.observe(instruments.picks, count, attributes);
+      }
       for (const entry of this.breakers.values()) {
         const current = read(() => entry.breaker.state);
         if (current === undefined) continue;

@@ -22,7 +22,7 @@ export interface ObserverContext {
 /** Frozen attribute sets, built once per key and bounded in size. */
 export class AttributeCache {
   private readonly byService = new Map<string, Attributes>();
-  private readonly nestedSets = new Map<string, Map<string, Attributes>>();
+  private readonly byKind = new Map<string, Map<string, Map<string, Attributes>>>();
 
   /** `{ switchyard.service }`. */
   service(service: string): Attributes {
@@ -36,33 +36,30 @@ export class AttributeCache {
 
   /** `{ switchyard.service, [key]: value }`, cached per (kind, service, value). */
   nested(kind: string, service: string, key: string, value: string): Attributes {
-    const outer = `${kind}\n${service}`;
-    let inner = this.nestedSets.get(outer);
-    if (inner === undefined) {
-      inner = new Map();
-      setBounded(this.nestedSets, outer, inner);
-    }
-    let attributes = inner.get(value);
-    if (attributes === undefined) {
-      attributes = Object.freeze({ [ATTR.service]: service, [key]: value });
-      setBounded(inner, value, attributes);
-    }
-    return attributes;
+    return (
+      this.lookup(kind, service, value) ?? this.store(kind, service, value, { [ATTR.service]: service, [key]: value })
+    );
   }
 
-  /** A cached set built by `build` for (kind, service, key). */
-  custom(kind: string, service: string, key: string, build: () => Attributes): Attributes {
-    const outer = `${kind}\n${service}`;
-    let inner = this.nestedSets.get(outer);
-    if (inner === undefined) {
-      inner = new Map();
-      setBounded(this.nestedSets, outer, inner);
+  /** The set cached for (kind, service, key); nested maps, so the hot path joins no strings. */
+  lookup(kind: string, service: string, key: string): Attributes | undefined {
+    return this.byKind.get(kind)?.get(service)?.get(key);
+  }
+
+  /** Freezes and caches `attributes` for (kind, service, key). */
+  store(kind: string, service: string, key: string, attributes: Attributes): Attributes {
+    let services = this.byKind.get(kind);
+    if (services === undefined) {
+      services = new Map();
+      this.byKind.set(kind, services);
     }
-    let attributes = inner.get(key);
-    if (attributes === undefined) {
-      attributes = Object.freeze(build());
-      setBounded(inner, key, attributes);
+    let keys = services.get(service);
+    if (keys === undefined) {
+      keys = new Map();
+      setBounded(services, service, keys);
     }
-    return attributes;
+    const frozen = Object.freeze(attributes);
+    setBounded(keys, key, frozen);
+    return frozen;
   }
 }

@@ -96,7 +96,12 @@ export const BREAKER_STATE_VALUES = {
   isolated: 'isolated',
 } as const;
 
-export type InstrumentKind = 'histogram' | 'counter' | 'observable_up_down_counter' | 'observable_gauge';
+export type InstrumentKind =
+  | 'histogram'
+  | 'counter'
+  | 'observable_counter'
+  | 'observable_up_down_counter'
+  | 'observable_gauge';
 
 /** One metric: its name, instrument, unit and what it means. */
 export interface MetricDefinition {
@@ -143,7 +148,12 @@ export const METRIC = {
     '{transition}',
     'Circuit breaker state changes.',
   ),
-  balancerPicks: metric('switchyard.balancer.picks', 'counter', '{pick}', 'Instances chosen by the load balancer.'),
+  balancerPicks: metric(
+    'switchyard.balancer.picks',
+    'observable_counter',
+    '{pick}',
+    'Instances chosen by the load balancer.',
+  ),
   instanceEjections: metric(
     'switchyard.instance.ejections',
     'counter',
