@@ -74,6 +74,7 @@ export function switchyard(options: SwitchyardOptions): SwitchyardMiddleware {
     telemetry: telemetryOptions,
     client,
     abortOnDisconnect: options.abortOnDisconnect,
+    beforeCall: (req) => routes.note(req),
   });
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
@@ -82,7 +83,7 @@ export function switchyard(options: SwitchyardOptions): SwitchyardMiddleware {
       next();
       return;
     }
-    const scope = requests.start(req, res, { beforeCall: () => routes.note(req) });
+    const scope = requests.start(req, res);
     req.switchyard = scope;
     otelContext.with(scope.context, next);
   };

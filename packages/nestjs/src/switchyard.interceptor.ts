@@ -39,7 +39,7 @@ export class SwitchyardTelemetryInterceptor implements NestInterceptor {
     const request = nodeRequest(http.getRequest());
     const response = nodeResponse(http.getResponse());
     if (request === undefined || response === undefined) return next.handle();
-    const scope = this.requests.start(request, response, { route: this.routeOf(http.getRequest(), context) });
+    const scope = this.requests.start(request, response, this.routeOf(http.getRequest(), context));
     // Nest binds the handler's async scope when `handle()` is called: call it inside the request's context.
     return otelContext
       .with(scope.context, () => next.handle())

@@ -13,10 +13,21 @@ import { writeProblem } from './writeProblem.js';
 /** `http.response.status_code` recorded for a client that went away before a response head was sent (nginx's "client closed request"). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
+/** An adapter's settings for its requests' calls, shared by all of them. */
+export interface ScopeSettings {
+  readonly client?: ServiceClient | undefined;
+  readonly abortOnDisconnect: boolean;
+  /** Runs before every bound call (Express notes the route then). */
+  readonly beforeCall?: ((request: unknown) => void) | undefined;
+}
+
 /** A signal that never aborts, for `abortOnDisconnect: false`. */
 const NEVER = new AbortController().signal;
 
-const scopes = new WeakMap<ServerResponse, ServerRequestScope>();
+/** Where a response keeps its scope: a property, not a WeakMap, whose ephemerons cost the GC per request. */
+const SCOPE = Symbol('switchyard.requestScope');
+
+type ScopedResponse = ServerResponse & { [SCOPE]?: ServerRequestScope };
 
 function disconnectReason(): DOMException {
   return new DOMException('The client closed the connection before the response was finished', 'AbortError');
@@ -37,21 +48,17 @@ export class ServerRequestScope implements ServerRequestContext {
 
   /** The scope of a response, if an adapter started one for it. */
   static of(res: ServerResponse): ServerRequestScope | undefined {
-    return scopes.get(res);
+    return (res as ScopedResponse)[SCOPE];
   }
 
   constructor(
+    private readonly request: unknown,
     readonly res: ServerResponse,
     readonly context: Context,
     private readonly telemetry: HttpServerRequestHandle | undefined,
-    private readonly calls: {
-      readonly client?: ServiceClient | undefined;
-      readonly abortOnDisconnect: boolean;
-      /** Runs before every bound call (Express notes the route then). */
-      readonly beforeCall?: (() => void) | undefined;
-    },
+    private readonly calls: ScopeSettings,
   ) {
-    scopes.set(res, this);
+    (res as ScopedResponse)[SCOPE] = this;
     // 'close' follows 'finish' for a finished response; alone, it means the client went away first.
     res.once('close', () => {
       if (!res.writableFinished) this.disconnect();
@@ -118,7 +125,7 @@ export class ServerRequestScope implements ServerRequestContext {
     options: O,
     send: (options: O) => Promise<T>,
   ): Promise<T> {
-    this.calls.beforeCall?.();
+    this.calls.beforeCall?.(this.request);
     let linked: LinkedSignal | undefined;
     let sent = options;
     if (this.calls.abortOnDisconnect) {

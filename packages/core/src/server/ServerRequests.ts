@@ -3,7 +3,7 @@ import { context as otelContext, propagation } from '@opentelemetry/api';
 import type { ServiceClient } from '../client/ServiceClient.js';
 import type { HttpServerRequestGetter } from './HttpServerRequestGetter.js';
 import { type HttpServerScope, HttpServerTelemetry, type HttpServerTelemetryOptions } from './HttpServerTelemetry.js';
-import { ServerRequestScope } from './ServerRequestScope.js';
+import { type ScopeSettings, ServerRequestScope } from './ServerRequestScope.js';
 import { TelemetryGuard } from './TelemetryGuard.js';
 
 export interface ServerRequestsOptions<R> {
@@ -17,6 +17,8 @@ export interface ServerRequestsOptions<R> {
   readonly client?: ServiceClient | undefined;
   /** Abort a request's calls when its client goes away first. Default true. */
   readonly abortOnDisconnect?: boolean | undefined;
+  /** Runs before every call bound to a request (Express notes the route then). */
+  readonly beforeCall?: ((request: R) => void) | undefined;
 }
 
 /**
@@ -25,23 +27,21 @@ export interface ServerRequestsOptions<R> {
  */
 export class ServerRequests<R> {
   private readonly telemetry: HttpServerTelemetry | undefined;
-  private readonly abortOnDisconnect: boolean;
+  /** Shared by every request's scope, so a request allocates no settings of its own. */
+  private readonly calls: ScopeSettings;
   private readonly guard = new TelemetryGuard('trace context extraction');
 
   /** Bad telemetry options throw a ConfigError (`telemetry.*`). */
   constructor(private readonly options: ServerRequestsOptions<R>) {
     this.telemetry =
       options.telemetry === false ? undefined : new HttpServerTelemetry(options.scope, options.telemetry ?? {});
-    this.abortOnDisconnect = options.abortOnDisconnect ?? true;
+    const beforeCall = options.beforeCall as ((request: unknown) => void) | undefined;
+    this.calls = { client: options.client, abortOnDisconnect: options.abortOnDisconnect ?? true, beforeCall };
   }
 
-  /** Starts `request`, answered on `res`; `route` when already known, `beforeCall` before every bound call. */
-  start(
-    request: R,
-    res: ServerResponse,
-    extras: { readonly route?: string | undefined; readonly beforeCall?: () => void } = {},
-  ): ServerRequestScope {
-    const handle = this.telemetry?.start(request, this.options.getter, extras.route);
+  /** Starts `request`, answered on `res`; `route` when already known. */
+  start(request: R, res: ServerResponse, route?: string): ServerRequestScope {
+    const handle = this.telemetry?.start(request, this.options.getter, route);
     const active = otelContext.active();
     const context =
       handle?.context ??
@@ -49,10 +49,6 @@ export class ServerRequests<R> {
         () => propagation.extract(active, this.options.getter.headers(request)),
         () => active,
       );
-    return new ServerRequestScope(res, context, handle, {
-      client: this.options.client,
-      abortOnDisconnect: this.abortOnDisconnect,
-      beforeCall: extras.beforeCall,
-    });
+    return new ServerRequestScope(request, res, context, handle, this.calls);
   }
 }
