@@ -95,7 +95,7 @@ describe('policy options are validated', () => {
   });
 
   it('accepts the defaults', () => {
-    expect(retry()).toMatchObject({
+    expect(retry().options).toMatchObject({
       maxAttempts: 3,
       initialDelayMs: 100,
       maxDelayMs: 10_000,
