@@ -31,8 +31,11 @@ export interface CallContext<T> {
  */
 export class Exchange<T> {
   instance: Instance | undefined = undefined;
+  /** Set by the breaker stage: the id of an instance whose breaker refused this attempt (nothing was sent). */
+  refused: string | undefined = undefined;
   traceHeaders: Record<string, string> | undefined = undefined;
   private urlCache: string | undefined = undefined;
+  private urlFor: Instance | undefined = undefined;
 
   constructor(
     readonly call: CallContext<T>,
@@ -56,7 +59,11 @@ export class Exchange<T> {
 
   /** For `client.fetch`: the request URL on the picked instance, built once per attempt. */
   get url(): string {
-    this.urlCache ??= (this.call.http as NonNullable<CallContext<T>['http']>).urlOf(this.picked);
+    // A re-pick changes the instance: the URL follows it.
+    if (this.urlCache === undefined || this.urlFor !== this.instance) {
+      this.urlFor = this.instance;
+      this.urlCache = (this.call.http as NonNullable<CallContext<T>['http']>).urlOf(this.picked);
+    }
     return this.urlCache;
   }
 }

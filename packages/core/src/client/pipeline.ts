@@ -3,7 +3,7 @@ import { wrap } from '../policy/wrap.js';
 import type { AttemptTracer } from './AttemptTracer.js';
 import { type CallContext, Exchange } from './Exchange.js';
 import type { ServiceRuntime } from './ServiceRuntime.js';
-import { attemptSpanStage, breakerStage, pickStage, type Stage } from './stages.js';
+import { attemptSpanStage, breakerStage, feedbackStage, pickStage, type Stage } from './stages.js';
 
 /** Runs one logical call through every stage. */
 export type Pipeline = <T>(call: CallContext<T>, idempotent: boolean) => Promise<T>;
@@ -11,7 +11,7 @@ export type Pipeline = <T>(call: CallContext<T>, idempotent: boolean) => Promise
 /**
  * The call path, in one ordered list:
  *
- *   bulkhead → retry (budget) → hedge → timeout → pick → instance breaker → attempt span → transport
+ *   bulkhead → retry (budget) → hedge → timeout → pick → instance breaker → feedback → attempt span → transport
  *
  * The first four are policies (they repeat, limit or time attempts) composed by `wrap`,
  * which numbers attempts and hands each its signal; the rest are stages run once per
@@ -22,7 +22,7 @@ export function buildPipeline(runtime: ServiceRuntime, tracer: AttemptTracer | u
   for (const policy of [runtime.bulkhead, runtime.retry, runtime.hedge, runtime.timeout]) {
     if (policy !== undefined) policies.push(policy);
   }
-  const stages: Stage[] = [pickStage, breakerStage];
+  const stages: Stage[] = [pickStage, breakerStage, feedbackStage];
   if (tracer !== undefined) stages.push(attemptSpanStage(tracer));
 
   let attempt = (exchange: Exchange<unknown>): Promise<unknown> => exchange.call.transport(exchange);

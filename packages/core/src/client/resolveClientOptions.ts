@@ -145,8 +145,15 @@ function breakerPlan(option: NonNullable<ServicePolicyOptions['breaker']>, clock
   if (option === false) return undefined;
   if (typeof option === 'function') return option;
   plainObject('breaker', option);
+  // The default backoff caps the open wait at 60 s: a longer wait the user asked for raises
+  // the cap, instead of an error naming an option they never set.
+  const wait = option.waitDurationInOpenState;
+  const defaultBackoff = CLIENT_BREAKER_DEFAULTS.openStateBackoff;
+  const openStateBackoff =
+    typeof wait === 'number' && wait > defaultBackoff.maxMs ? { ...defaultBackoff, maxMs: wait } : defaultBackoff;
   const merged: SlidingWindowBreakerOptions = {
     ...CLIENT_BREAKER_DEFAULTS,
+    openStateBackoff,
     ignore: ignoredByClientBreaker,
     clock,
     ...option,

@@ -3,6 +3,7 @@ import { isCallerAbort } from '../errors/classify.js';
 import { isHttpStatusError } from '../errors/HttpStatusError.js';
 import { channels } from '../events/channels.js';
 import { callAttempt } from '../policy/callAttempt.js';
+import type { Instance } from '../registry/Instance.js';
 import type { AttemptHandle, AttemptResult, AttemptTracer } from './AttemptTracer.js';
 import type { Exchange } from './Exchange.js';
 
@@ -10,13 +11,48 @@ import type { Exchange } from './Exchange.js';
 export type Stage = <T>(exchange: Exchange<T>, next: (exchange: Exchange<T>) => Promise<T>) => Promise<T>;
 
 /**
- * pick: the balancer chooses among the eligible instances (one not tried yet, if any),
- * gets its start/end feedback, and the pick and the attempt's end are published.
+ * pick: the balancer chooses among the eligible instances (one the call has not tried
+ * yet, if any), and the pick is published. A pick the instance's breaker refuses locally
+ * sent nothing: the stage picks again among the others within the same attempt, so a
+ * refusal costs no retry, no budget and no resend, until every instance has refused.
  */
-export const pickStage: Stage = (exchange, next) => {
+export const pickStage: Stage = <T>(exchange: Exchange<T>, next: (exchange: Exchange<T>) => Promise<T>): Promise<T> => {
+  const first = pickOne(exchange, undefined);
+  if (exchange.call.runtime.breakers === undefined) return next(exchange);
+  return next(exchange).catch((error: unknown) => repick(exchange, next, error, first));
+};
+
+/** Picks again after a local refusal, excluding every instance that refused this attempt. */
+async function repick<T>(
+  exchange: Exchange<T>,
+  next: (exchange: Exchange<T>) => Promise<T>,
+  error: unknown,
+  first: string,
+): Promise<T> {
+  if (exchange.refused !== first) throw error;
+  const refused = new Set<string>([first]);
+  let last = error;
+  // Bounded: each round excludes one more instance.
+  for (;;) {
+    const eligible = exchange.call.runtime.eligible().filter((i) => !refused.has(i.id));
+    // Everyone refused: the attempt fails as the last refusal (an open breaker's error).
+    if (eligible.length === 0) throw last;
+    exchange.refused = undefined;
+    const id = pickOne(exchange, eligible);
+    try {
+      return await next(exchange);
+    } catch (failure) {
+      if (exchange.refused !== id) throw failure;
+      refused.add(id);
+      last = failure;
+    }
+  }
+}
+
+function pickOne<T>(exchange: Exchange<T>, among: readonly Instance[] | undefined): string {
   const call = exchange.call;
   const runtime = call.runtime;
-  let instances = runtime.eligible();
+  let instances = among ?? runtime.eligible();
   const tried = call.tried;
   if (tried !== undefined && tried.size > 0 && instances.length > 1) {
     const fresh = instances.filter((i) => !tried.has(i.id));
@@ -29,16 +65,50 @@ export const pickStage: Stage = (exchange, next) => {
     call.tried ??= new Set();
     call.tried.add(instance.id);
   }
-  const service = runtime.service;
   if (channels.pick.hasSubscribers) {
     channels.pick.publish({
       client: call.client,
-      service,
+      service: runtime.service,
       instance,
       balancer: balancer.name,
       attempt: exchange.attempt,
     });
   }
+  return instance.id;
+}
+
+/**
+ * instance breaker: the picked instance's breaker admits the attempt or refuses it. A
+ * refusal (the attempt was never sent) is marked on the exchange for the pick stage. The
+ * breaker gets the caller's signal: a caller abort is not the instance's fault, while a
+ * timeout or a lost hedge shows in the error itself.
+ */
+export const breakerStage: Stage = (exchange, next) => {
+  const breakers = exchange.call.runtime.breakers;
+  if (breakers === undefined) return next(exchange);
+  let admitted = false;
+  const instance = exchange.picked;
+  return breakers
+    .get(instance)
+    .execute(() => {
+      admitted = true;
+      return next(exchange);
+    }, exchange.call.callerSignal)
+    .catch((error: unknown) => {
+      if (!admitted) exchange.refused = instance.id;
+      throw error;
+    });
+};
+
+/**
+ * feedback: an attempt that is really sent tells the balancer when it starts and ends
+ * (least-request counts it in flight, peak-EWMA learns its latency), and its end is published.
+ */
+export const feedbackStage: Stage = (exchange, next) => {
+  const call = exchange.call;
+  const runtime = call.runtime;
+  const balancer = runtime.balancer;
+  const instance = exchange.picked;
   balancer.onCallStart?.(instance);
   const onCallEnd = balancer.onCallEnd;
   const observed = channels.attemptEnd.hasSubscribers;
@@ -52,7 +122,7 @@ export const pickStage: Stage = (exchange, next) => {
     if (observed) {
       channels.attemptEnd.publish({
         client: call.client,
-        service,
+        service: runtime.service,
         instance,
         attempt: exchange.attempt,
         error,
@@ -70,17 +140,6 @@ export const pickStage: Stage = (exchange, next) => {
       throw error;
     },
   );
-};
-
-/**
- * instance breaker: the picked instance's breaker admits the attempt or refuses it. It
- * gets the caller's signal: a caller abort is not the instance's fault, while a timeout
- * or a lost hedge shows in the error itself.
- */
-export const breakerStage: Stage = (exchange, next) => {
-  const breakers = exchange.call.runtime.breakers;
-  if (breakers === undefined) return next(exchange);
-  return breakers.get(exchange.picked).execute(() => next(exchange), exchange.call.callerSignal);
 };
 
 /**

@@ -51,6 +51,22 @@ describe('client options', () => {
     expect(error.option).toBe('services.cart.retry.maxAttempts');
   });
 
+  // Regression (reliability issue, smaller divergences): an open wait over 60 s was refused
+  // with an error naming breaker.openStateBackoff.maxMs, an option the user never set.
+  it('takes an open wait over the default backoff cap, and names the user’s own option when it is bad', () => {
+    expect(() =>
+      createClient({ registry: registry(), telemetry: false, breaker: { waitDurationInOpenState: 120_000 } }),
+    ).not.toThrow();
+    const error = configErrorOf(() =>
+      createClient({
+        registry: registry(),
+        telemetry: false,
+        breaker: { waitDurationInOpenState: 120_000, openStateBackoff: { multiplier: 2, maxMs: 60_000 } },
+      }),
+    );
+    expect(error.option).toBe('breaker.openStateBackoff.maxMs');
+  });
+
   it('rejects an empty service name with a ConfigError', async () => {
     await expect(client().fetch('', '/')).rejects.toThrow(ConfigError);
   });
