@@ -31,6 +31,8 @@ export interface CallContext<T> {
  */
 export class Exchange<T> {
   instance: Instance | undefined = undefined;
+  /** Set by the breaker stage once the picked instance's breaker let the attempt through. */
+  admitted = false;
   /** Set by the breaker stage: the id of an instance whose breaker refused this attempt (nothing was sent). */
   refused: string | undefined = undefined;
   traceHeaders: Record<string, string> | undefined = undefined;

@@ -18,8 +18,10 @@ export type Stage = <T>(exchange: Exchange<T>, next: (exchange: Exchange<T>) => 
  */
 export const pickStage: Stage = <T>(exchange: Exchange<T>, next: (exchange: Exchange<T>) => Promise<T>): Promise<T> => {
   const first = pickOne(exchange, undefined);
-  if (exchange.call.runtime.breakers === undefined) return next(exchange);
-  return next(exchange).catch((error: unknown) => repick(exchange, next, error, first));
+  const sent = next(exchange);
+  // Admitted at once (the native breaker decides synchronously): no refusal to wait for.
+  if (exchange.admitted || exchange.call.runtime.breakers === undefined) return sent;
+  return sent.catch((error: unknown) => repick(exchange, next, error, first));
 };
 
 /** Picks again after a local refusal, excluding every instance that refused this attempt. */
@@ -38,6 +40,7 @@ async function repick<T>(
     // Everyone refused: the attempt fails as the last refusal (an open breaker's error).
     if (eligible.length === 0) throw last;
     exchange.refused = undefined;
+    exchange.admitted = false;
     const id = pickOne(exchange, eligible);
     try {
       return await next(exchange);
@@ -86,18 +89,16 @@ function pickOne<T>(exchange: Exchange<T>, among: readonly Instance[] | undefine
 export const breakerStage: Stage = (exchange, next) => {
   const breakers = exchange.call.runtime.breakers;
   if (breakers === undefined) return next(exchange);
-  let admitted = false;
   const instance = exchange.picked;
-  return breakers
-    .get(instance)
-    .execute(() => {
-      admitted = true;
-      return next(exchange);
-    }, exchange.call.callerSignal)
-    .catch((error: unknown) => {
-      if (!admitted) exchange.refused = instance.id;
-      throw error;
-    });
+  const running = breakers.get(instance).execute(() => {
+    exchange.admitted = true;
+    return next(exchange);
+  }, exchange.call.callerSignal);
+  if (exchange.admitted) return running;
+  return running.catch((error: unknown) => {
+    if (!exchange.admitted) exchange.refused = instance.id;
+    throw error;
+  });
 };
 
 /**
