@@ -37,7 +37,12 @@ export class EventEmitter<T> {
       try {
         (current[i] as (value: T) => void)(value);
       } catch (error) {
-        this.onListenerError(error);
+        try {
+          this.onListenerError(error);
+        } catch (handlerError) {
+          // The error handler failed too: warn, and go on with the other listeners.
+          reportListenerError(handlerError);
+        }
       }
     }
   }

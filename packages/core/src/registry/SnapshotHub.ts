@@ -80,7 +80,18 @@ export class SnapshotHub {
   constructor(options: SnapshotHubOptions = {}) {
     this.clock = options.clock ?? { now: Date.now };
     this.awaitFirstPublish = options.awaitFirstPublish ?? false;
-    this.onListenerError = options.onListenerError ?? reportListenerError;
+    const handler = options.onListenerError;
+    // A handler that throws itself must not break publishing or skip other watchers.
+    this.onListenerError =
+      handler === undefined
+        ? reportListenerError
+        : (error) => {
+            try {
+              handler(error);
+            } catch (handlerError) {
+              reportListenerError(handlerError);
+            }
+          };
     this.onWatchStart = options.onWatchStart;
     this.onWatchStop = options.onWatchStop;
     this.registry = options.registry;
@@ -259,8 +270,9 @@ function freezeList(instances: readonly Instance[]): readonly Instance[] {
 }
 
 function reportListenerError(error: unknown): void {
-  // A watcher's bug must not break the registry or crash the process.
+  // A watcher's bug must not break the registry or crash the process (read safely, now).
+  const text = describeError(error);
   queueMicrotask(() => {
-    process.emitWarning(`Switchyard snapshot listener threw: ${describeError(error)}`);
+    process.emitWarning(`Switchyard snapshot listener threw: ${text}`);
   });
 }
