@@ -171,6 +171,22 @@ describe('ConsulRegistry against a misbehaving agent', () => {
     expect(fresh.instances.map((i) => i.id)).toEqual(['a']);
   });
 
+  // Regression (reliability issue, case 3): the first answer with index 0 was taken for
+  // "nothing changed since index 0" and its entries were dropped: an empty, fresh snapshot.
+  it('keeps the entries of a first answer whose index is 0', async () => {
+    const { registry } = await setup((request, response) => {
+      if (!request.url.startsWith('/v1/health/')) {
+        response.end();
+        return;
+      }
+      healthAnswer(response, 0, [healthEntry('a', 1001)]);
+    });
+    // The watcher's first snapshot is the loop's first answer.
+    const first = await waitForSnapshot(registry, 'svc', () => true);
+    expect(first.stale).toBe(false);
+    expect(first.instances.map((i) => i.id)).toEqual(['a']);
+  });
+
   it('follows the index rules on the wire: 0 becomes 1, backwards resets; churn is rate limited', async () => {
     const answers = [0, 10, 3, 5, 6, 7, 8];
     const { registry, agent } = await setup(

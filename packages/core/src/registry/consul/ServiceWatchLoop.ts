@@ -43,6 +43,8 @@ export class ServiceWatchLoop {
   private readonly filter: ServerFilter | undefined;
   private readonly expression: string | undefined;
   private index = 0n;
+  /** Whether `index` is that of an answer this loop applied (not the 0 it starts and resets to). */
+  private applied = false;
   private failures = 0;
 
   constructor(
@@ -98,11 +100,14 @@ export class ServiceWatchLoop {
           if (signal.aborted) return;
           if (restored > 0) {
             this.index = 0n;
+            this.applied = false;
             continue;
           }
         }
         const received = options.clock.now();
-        const unchanged = answer.index === this.index;
+        // An answer at index 0 is still a first answer: only one after an applied answer can be unchanged.
+        const unchanged = this.applied && answer.index === this.index;
+        this.applied = true;
         this.index = nextIndex(this.index, answer.index);
         let changed = false;
         if (unchanged) {
@@ -121,6 +126,7 @@ export class ServiceWatchLoop {
         if (signal.aborted) return;
         this.failures += 1;
         this.index = 0n;
+        this.applied = false;
         hub.markStale(this.service);
         this.markReady();
         this.report(error);
