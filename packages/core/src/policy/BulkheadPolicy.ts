@@ -1,4 +1,5 @@
 import { EventEmitter } from '../common/Event.js';
+import { onAbort } from '../common/onAbort.js';
 import { integer, knownKeys, plainObject } from '../common/validate.js';
 import { BulkheadRejectedError } from '../errors/BulkheadRejectedError.js';
 import { callAttempt } from './callAttempt.js';
@@ -81,15 +82,17 @@ export class BulkheadPolicy implements Policy {
     }
     return new Promise<T>((resolve, reject) => {
       const start = (): void => {
-        signal?.removeEventListener('abort', onAbort);
+        unlisten?.();
         this.run(fn, signal).then(resolve, reject);
       };
-      const onAbort = (): void => {
-        this.waiters.delete(start);
-        reject(signal?.reason);
-      };
       this.waiters.add(start);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const unlisten =
+        signal === undefined
+          ? undefined
+          : onAbort(signal, () => {
+              this.waiters.delete(start);
+              reject(signal.reason);
+            });
     });
   }
 

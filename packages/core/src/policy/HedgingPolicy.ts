@@ -1,4 +1,5 @@
 import { EventEmitter } from '../common/Event.js';
+import { onAbort } from '../common/onAbort.js';
 import { booleanOption, finiteNumber, integer, knownKeys, plainObject } from '../common/validate.js';
 import { transientErrors } from '../errors/defaultFilters.js';
 import { type ErrorFilter, errorFilterOption, filterHandles } from '../errors/ErrorFilter.js';
@@ -96,7 +97,7 @@ export class HedgingPolicy implements Policy {
         if (settled) return false;
         settled = true;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onParentAbort);
+        unlisten?.();
         const reason =
           winner < 0
             ? signal?.reason
@@ -134,7 +135,7 @@ export class HedgingPolicy implements Policy {
           },
         );
       };
-      signal?.addEventListener('abort', onParentAbort, { once: true });
+      const unlisten = signal === undefined ? undefined : onAbort(signal, onParentAbort);
       launch('delay');
     });
   }

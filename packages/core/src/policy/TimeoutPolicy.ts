@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from '../common/Clock.js';
 import { EventEmitter } from '../common/Event.js';
+import { onAbort } from '../common/onAbort.js';
 import { finiteNumber, fn, knownKeys, plainObject } from '../common/validate.js';
 import { TimeoutError } from '../errors/TimeoutError.js';
 import { callAttempt } from './callAttempt.js';
@@ -58,7 +59,7 @@ export class TimeoutPolicy implements Policy {
         if (settled) return false;
         settled = true;
         this.deadlines.cancel(deadline);
-        signal?.removeEventListener('abort', onParentAbort);
+        unlisten?.();
         return true;
       };
       const onParentAbort = (): void => {
@@ -73,7 +74,7 @@ export class TimeoutPolicy implements Policy {
         this.timeoutEmitter.emit({ timeoutMs: this.timeoutMs });
         reject(error);
       });
-      signal?.addEventListener('abort', onParentAbort, { once: true });
+      const unlisten = signal === undefined ? undefined : onAbort(signal, onParentAbort);
       callAttempt(fn, new LazyAttemptContext(controller, 0)).then(
         (value) => {
           if (settle()) resolve(value);

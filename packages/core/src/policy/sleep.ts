@@ -1,3 +1,5 @@
+import { onAbort } from '../common/onAbort.js';
+
 /** The longest delay `setTimeout` honours; longer ones fire after 1 ms instead. */
 export const MAX_TIMER_DELAY_MS = 2_147_483_647;
 
@@ -10,17 +12,19 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   if (!(ms > 0)) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
     const timer = setTimeout(
       () => {
-        signal?.removeEventListener('abort', onAbort);
+        unlisten?.();
         resolve();
       },
       Math.min(ms, MAX_TIMER_DELAY_MS),
     );
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const unlisten =
+      signal === undefined
+        ? undefined
+        : onAbort(signal, () => {
+            clearTimeout(timer);
+            reject(signal.reason);
+          });
   });
 }
