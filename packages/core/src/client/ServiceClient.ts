@@ -31,6 +31,8 @@ export class ServiceClient {
   private readonly tracer: AttemptTracer | undefined;
   private readonly observation: Observation | undefined;
   private closed = false;
+  /** How many services may be kept before idle ones the registry knows nothing of are dropped. */
+  private sweepAt = UNKNOWN_SERVICES_SWEEP;
 
   constructor(options: ClientOptions) {
     // Fails fast on bad options, the defaults and every per-service override.
@@ -103,6 +105,7 @@ export class ServiceClient {
     nonEmptyString('service', service);
     let runtime = this.runtimes.get(service);
     if (runtime === undefined) {
+      if (this.runtimes.size >= this.sweepAt) this.evictUnknown();
       this.observation?.activate();
       runtime = new ServiceRuntime(service, this.options.plan(service), this.clock, this, this.tracer);
       runtime.follow(this.registry);
@@ -127,6 +130,7 @@ export class ServiceClient {
     const timed = channels.callEnd.hasSubscribers;
     const started = timed ? this.clock.now() : 0;
     if (channels.callStart.hasSubscribers) channels.callStart.publish({ client: this, service, idempotent });
+    runtime.inFlight++;
     try {
       if (!runtime.hasSnapshot) await runtime.firstSnapshot();
       const call: CallContext<T> = {
@@ -151,9 +155,29 @@ export class ServiceClient {
         channels.callEnd.publish({ client: this, service, outcome: outcomeOf(error, signal), error, durationMs });
       }
       throw error;
+    } finally {
+      runtime.inFlight--;
     }
   }
+
+  /**
+   * Bounds what calls to unknown service names leave behind: idle runtimes of services the
+   * registry knows no instance of are disposed (a later call makes them again). Runs when
+   * the count reaches a threshold, which doubles while most runtimes are of real services.
+   */
+  private evictUnknown(): void {
+    for (const [name, runtime] of this.runtimes) {
+      if (runtime.inFlight === 0 && runtime.knowsNothing) {
+        runtime.dispose();
+        this.runtimes.delete(name);
+      }
+    }
+    this.sweepAt = Math.max(UNKNOWN_SERVICES_SWEEP, this.runtimes.size * 2);
+  }
 }
+
+/** Services kept before the first sweep of unknown ones. */
+const UNKNOWN_SERVICES_SWEEP = 256;
 
 /** Creates a client; see `ClientOptions`. */
 export function createClient(options: ClientOptions): ServiceClient {

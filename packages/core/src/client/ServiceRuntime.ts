@@ -103,6 +103,14 @@ export class ServiceRuntime implements Disposable {
     return this.snapshot !== undefined;
   }
 
+  /** Calls of this service running now; the client evicts only idle runtimes. */
+  inFlight = 0;
+
+  /** The registry answered, and knows no instance of this service (a typo, a retired name). */
+  get knowsNothing(): boolean {
+    return this.snapshot !== undefined && this.snapshot.instances.length === 0;
+  }
+
   /** The instances to balance over now: known ones whose breaker admits calls (see InstanceBreakers). */
   eligible(): readonly Instance[] {
     const instances = this.snapshot?.instances ?? [];
