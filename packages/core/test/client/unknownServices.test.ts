@@ -6,6 +6,7 @@ import {
   type Disposable,
   type InstanceFilter,
   NoInstancesError,
+  type Registration,
   type ServiceRegistry,
   type ServiceSnapshot,
   type SnapshotListener,
@@ -35,6 +36,12 @@ class CountingRegistry implements ServiceRegistry {
         watch.dispose();
       },
     };
+  }
+  register(registration: Registration): Promise<string> {
+    return this.inner.register(registration);
+  }
+  deregister(id: string): Promise<void> {
+    return this.inner.deregister(id);
   }
   close(): Promise<void> {
     return this.inner.close();
