@@ -70,8 +70,8 @@ export class ServiceClient {
     const failed: Response[] = [];
     const http = this.http;
     const transport: Transport<Response> = (exchange) => {
-      // A new attempt means the previous failed response will not be returned: free its socket.
-      for (const response of failed.splice(0)) void response.body?.cancel().catch(() => {});
+      // A new attempt: only the latest failed answer may still be returned; free the others' sockets.
+      for (const response of failed.splice(0, failed.length - 1)) discard(response);
       return http.send(exchange, method, init).catch((error: unknown) => {
         if (isHttpStatusError(error)) failed.push(error.response);
         throw error;
@@ -79,11 +79,19 @@ export class ServiceClient {
     };
     const request = { method, urlOf: (instance: Instance) => http.urlOf(instance, path) };
     try {
-      return await this.run(service, transport, request, idempotent, init.key, init.signal ?? undefined);
+      const response = await this.run(service, transport, request, idempotent, init.key, init.signal ?? undefined);
+      for (const old of failed) discard(old);
+      return response;
     } catch (error) {
-      // Every attempt answered with a failure status: hand back the last answer, as fetch would.
-      if (isHttpStatusError(error) && failed.includes(error.response)) return error.response;
-      for (const response of failed) void response.body?.cancel().catch(() => {});
+      // An attempt got an answer (a failure status) and no later one did better: hand back
+      // the latest answer, as fetch would, even if a later attempt was refused or timed out.
+      // A caller who gave up gets the abort.
+      const answered = isHttpStatusError(error) && failed.includes(error.response) ? error.response : failed.at(-1);
+      if (answered !== undefined && init.signal?.aborted !== true) {
+        for (const old of failed) if (old !== answered) discard(old);
+        return answered;
+      }
+      for (const old of failed) discard(old);
       throw error;
     }
   }
@@ -185,3 +193,8 @@ export function createClient(options: ClientOptions): ServiceClient {
 }
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
+/** Frees the socket of a response nobody will read. */
+function discard(response: Response): void {
+  void response.body?.cancel().catch(() => {});
+}

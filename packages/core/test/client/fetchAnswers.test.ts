@@ -1,0 +1,69 @@
+// Regression (reliability issue, case 6): with every instance answering 500, a call whose
+// first attempt got a 500 and whose retry was then refused by the (now open) breakers
+// rejected with BrokenCircuitError, though docs/client.md says fetch rejects only when no
+// attempt got a response. It now resolves with the latest answer, as fetch would.
+import { BrokenCircuitError, createClient, StaticRegistry } from '@switchyard/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startServer, type TestServer } from './servers.js';
+
+let servers: TestServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  servers = [];
+});
+
+describe('client.fetch when every instance answers 500', () => {
+  it('resolves with the latest answer while any attempt got one, and rejects once none did', async () => {
+    const a = await startServer('a', { status: 500 });
+    const b = await startServer('b', { status: 500 });
+    servers.push(a, b);
+    const registry = new StaticRegistry({
+      services: {
+        cart: [
+          { id: 'a', host: '127.0.0.1', port: a.port },
+          { id: 'b', host: '127.0.0.1', port: b.port },
+        ],
+      },
+    });
+    const client = createClient({
+      registry,
+      telemetry: false,
+      balancer: 'round-robin',
+      retry: { maxAttempts: 2, initialDelayMs: 0, jitter: 'none', budget: false },
+      // One failure opens a breaker (a window of one call).
+      breaker: { slidingWindowSize: 1, minimumNumberOfCalls: 1, waitDurationInOpenState: 60_000 },
+    });
+    try {
+      // Attempt 0 gets a's 500 (a opens), attempt 1 gets b's 500 (b opens): the answer is b's.
+      const first = await client.fetch('cart', '/x');
+      expect(first.status).toBe(500);
+      expect(await first.json()).toMatchObject({ id: 'b' });
+      // Now every breaker is open: no attempt of this call gets an answer.
+      await expect(client.fetch('cart', '/x')).rejects.toBeInstanceOf(BrokenCircuitError);
+    } finally {
+      await client.close();
+      await registry.close();
+    }
+  });
+
+  it('resolves with the 500 when a retry after it is refused by a breaker that just opened', async () => {
+    const a = await startServer('a', { status: 500 });
+    servers.push(a);
+    const registry = new StaticRegistry({ services: { cart: [{ id: 'a', host: '127.0.0.1', port: a.port }] } });
+    const client = createClient({
+      registry,
+      telemetry: false,
+      retry: { maxAttempts: 3, initialDelayMs: 0, jitter: 'none', budget: false },
+      breaker: { slidingWindowSize: 1, minimumNumberOfCalls: 1, waitDurationInOpenState: 60_000 },
+    });
+    try {
+      // The 500 opens a's breaker; the retry is refused locally. The caller still gets the 500.
+      const response = await client.fetch('cart', '/x');
+      expect(response.status).toBe(500);
+      expect(a.hits).toBe(1);
+    } finally {
+      await client.close();
+      await registry.close();
+    }
+  });
+});
