@@ -87,7 +87,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   } else if (options.telemetry instanceof SwitchyardTelemetry) {
     telemetry = options.telemetry;
   } else {
-    telemetry = SwitchyardTelemetry.forOptions(options.telemetry);
+    telemetry = new SwitchyardTelemetry(options.telemetry);
     ownsTelemetry = true;
   }
 

@@ -1,4 +1,4 @@
-import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
+import { diag, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
 import { type LoggerProvider, logs } from '@opentelemetry/api-logs';
 import type { ServiceClient } from '../client/ServiceClient.js';
 import type { Clock } from '../common/Clock.js';
@@ -116,11 +116,6 @@ export class SwitchyardTelemetry implements Disposable {
     });
   }
 
-  /** A new telemetry for `options` (the global providers when undefined). */
-  static forOptions(options: SwitchyardTelemetryOptions | undefined): SwitchyardTelemetry {
-    return new SwitchyardTelemetry(options ?? {});
-  }
-
   /** False while metrics go to the API's no-op meter (no SDK registered). */
   get recordsMetrics(): boolean {
     return this.instruments.recording;
@@ -175,8 +170,17 @@ export class SwitchyardTelemetry implements Disposable {
     this.clients.clear();
     this.registries.clear();
     this.live.clear();
-    // A later use creates (the SDK dedupes) and registers again.
-    this.instrumentsInstance?.remove();
+    // A later use creates (the SDK dedupes) and registers again. A meter that throws here
+    // must not make `client.close()` reject.
+    try {
+      this.instrumentsInstance?.remove();
+    } catch (error) {
+      try {
+        diag.warn('Switchyard telemetry: removing the metrics callback failed', error);
+      } catch {
+        // Nothing left to tell.
+      }
+    }
     this.instrumentsInstance = undefined;
   }
 

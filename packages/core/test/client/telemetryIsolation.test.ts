@@ -170,6 +170,28 @@ describe('telemetry that throws never changes a call', () => {
   });
 });
 
+describe('closing a client whose telemetry throws', () => {
+  it('resolves even when the meter throws while its callback is removed', async () => {
+    const sdk = new SdkMeterProvider({ readers: [new TestMetricReader()] });
+    const meterProvider: MeterProvider = {
+      getMeter: (...args: Parameters<MeterProvider['getMeter']>) =>
+        new Proxy(sdk.getMeter(...args), {
+          get: (target, key, receiver) => {
+            if (key === 'removeBatchObservableCallback') return boom;
+            const value = Reflect.get(target, key, receiver) as unknown;
+            return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+          },
+        }),
+    };
+    const registry = new StaticRegistry({ services: { cart: [{ id: 'good', host: '127.0.0.1', port: good.port }] } });
+    const client = createClient({ registry, telemetry: { meterProvider } });
+    expect((await client.fetch('cart', '/')).status).toBe(200);
+    await expect(client.close()).resolves.toBeUndefined();
+    await registry.close();
+    await sdk.shutdown();
+  });
+});
+
 /** The SDK's meter, with instruments whose every recording throws. */
 function throwingMeter(meter: Meter): Meter {
   const throwing = <T extends object>(instrument: T): T =>
