@@ -1,6 +1,7 @@
 // The switchyard:* channels, seen from outside: what a real client, its breakers, its
 // policies and a registry publish, in order, with the documented message shapes.
 import * as diagnosticsChannel from 'node:diagnostics_channel';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   createClient,
   type Disposable,
@@ -8,10 +9,12 @@ import {
   SWITCHYARD_CHANNELS,
   type SwitchyardChannelKey,
   type SwitchyardMessages,
+  SwitchyardTelemetry,
   subscribe,
 } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../test/support/clock.js';
+import { TestMetricReader } from '../../../../test/support/otel.js';
 import { startServer, type TestServer } from '../client/servers.js';
 
 type Seen = { [K in SwitchyardChannelKey]: { key: K; message: SwitchyardMessages[K] } }[SwitchyardChannelKey];
@@ -230,5 +233,25 @@ describe('a registry observed after it published', () => {
     expect(seen.map((s) => s.key)).toEqual(['registrySnapshot']);
     const message = seen[0]?.message as SwitchyardMessages['registrySnapshot'] | undefined;
     expect(message?.snapshot.instances.map((i) => i.id)).toEqual(['a']);
+  });
+});
+
+describe('telemetry on the no-op metrics API', () => {
+  it('subscribes to no per-call channel, and does once a metrics SDK records', async () => {
+    const server = await startServer('a');
+    servers.push(server);
+    const registry = new StaticRegistry({ services: { cart: [{ id: 'a', host: '127.0.0.1', port: server.port }] } });
+    const noop = createClient({ registry, telemetry: new SwitchyardTelemetry({}) });
+    await noop.fetch('cart', '/');
+    const hot = () => [SWITCHYARD_CHANNELS.callEnd, SWITCHYARD_CHANNELS.pick].map(diagnosticsChannel.hasSubscribers);
+    expect(hot()).toEqual([false, false]);
+    const reader = new TestMetricReader();
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    const recording = createClient({ registry, telemetry: new SwitchyardTelemetry({ meterProvider }) });
+    await recording.fetch('cart', '/');
+    expect(hot()).toEqual([true, true]);
+    await recording.close();
+    await noop.close();
+    await meterProvider.shutdown();
   });
 });
