@@ -2,9 +2,9 @@
 // first attempt got a 500 and whose retry was then refused by the (now open) breakers
 // rejected with BrokenCircuitError, though docs/client.md says fetch rejects only when no
 // attempt got a response. It now resolves with the latest answer, as fetch would.
-import { BrokenCircuitError, createClient, StaticRegistry } from '@switchyard/core';
+import { BrokenCircuitError, createClient } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from './servers.js';
+import { cartRegistry, startServer, type TestServer } from './servers.js';
 
 let servers: TestServer[] = [];
 afterEach(async () => {
@@ -17,14 +17,7 @@ describe('client.fetch when every instance answers 500', () => {
     const a = await startServer('a', { status: 500 });
     const b = await startServer('b', { status: 500 });
     servers.push(a, b);
-    const registry = new StaticRegistry({
-      services: {
-        cart: [
-          { id: 'a', host: '127.0.0.1', port: a.port },
-          { id: 'b', host: '127.0.0.1', port: b.port },
-        ],
-      },
-    });
+    const registry = cartRegistry(a, b);
     const client = createClient({
       registry,
       telemetry: false,
@@ -49,7 +42,7 @@ describe('client.fetch when every instance answers 500', () => {
   it('resolves with the 500 when a retry after it is refused by a breaker that just opened', async () => {
     const a = await startServer('a', { status: 500 });
     servers.push(a);
-    const registry = new StaticRegistry({ services: { cart: [{ id: 'a', host: '127.0.0.1', port: a.port }] } });
+    const registry = cartRegistry(a);
     const client = createClient({
       registry,
       telemetry: false,

@@ -1,6 +1,8 @@
 // Real HTTP servers on 127.0.0.1 (port 0) whose behaviour a test changes as it goes.
+
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { StaticRegistry } from '@switchyard/core';
 
 export interface Behaviour {
   /** Status to answer with. Default 200. */
@@ -55,4 +57,11 @@ export async function refusedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** A StaticRegistry whose `cart` service is `servers`, in order, each under its own id. */
+export function cartRegistry(...servers: readonly TestServer[]): StaticRegistry {
+  return new StaticRegistry({
+    services: { cart: servers.map((s) => ({ id: s.id, host: '127.0.0.1', port: s.port })) },
+  });
 }

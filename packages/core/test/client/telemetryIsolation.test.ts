@@ -8,7 +8,6 @@ import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trac
 import {
   createClient,
   type Disposable,
-  StaticRegistry,
   SWITCHYARD_CHANNELS,
   type SwitchyardChannelKey,
   SwitchyardTelemetry,
@@ -16,7 +15,7 @@ import {
 } from '@switchyard/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TestMetricReader } from '../../../../test/support/otel.js';
-import { startServer, type TestServer } from './servers.js';
+import { cartRegistry, startServer, type TestServer } from './servers.js';
 
 interface Outcome {
   readonly statuses: number[];
@@ -42,14 +41,7 @@ afterEach(async () => {
 async function run(telemetry: SwitchyardTelemetry | false): Promise<Outcome> {
   good.requests.length = 0;
   bad.requests.length = 0;
-  const registry = new StaticRegistry({
-    services: {
-      cart: [
-        { id: 'good', host: '127.0.0.1', port: good.port },
-        { id: 'bad', host: '127.0.0.1', port: bad.port },
-      ],
-    },
-  });
+  const registry = cartRegistry(good, bad);
   const client = createClient({
     registry,
     telemetry,
@@ -183,7 +175,7 @@ describe('closing a client whose telemetry throws', () => {
           },
         }),
     };
-    const registry = new StaticRegistry({ services: { cart: [{ id: 'good', host: '127.0.0.1', port: good.port }] } });
+    const registry = cartRegistry(good);
     const client = createClient({ registry, telemetry: { meterProvider } });
     expect((await client.fetch('cart', '/')).status).toBe(200);
     await expect(client.close()).resolves.toBeUndefined();
