@@ -35,6 +35,7 @@ export type { Event } from './common/Event.js';
 export { BrokenCircuitError } from './errors/BrokenCircuitError.js';
 export { BulkheadRejectedError } from './errors/BulkheadRejectedError.js';
 export { ConfigError } from './errors/ConfigError.js';
+export { ConnectionError } from './errors/ConnectionError.js';
 export { ignoredByClientBreaker, retryableForClient, transientErrors } from './errors/defaultFilters.js';
 export type { ErrorFilter, ErrorType } from './errors/ErrorFilter.js';
 export { handleAll, handleType, handleWhen } from './errors/ErrorFilter.js';

@@ -2,6 +2,7 @@ import {
   BrokenCircuitError,
   BulkheadRejectedError,
   ConfigError,
+  ConnectionError,
   createInstance,
   HttpStatusError,
   IsolatedCircuitError,
@@ -45,6 +46,7 @@ describe('errors', () => {
       new TimeoutError(1),
       new BulkheadRejectedError(1, 0),
       new HttpStatusError(new Response(null, { status: 503 }), undefined),
+      new ConnectionError('cart', 'cart-1', '127.0.0.1:1', 'ECONNREFUSED'),
     ];
     expect(made.map((error) => error.code).sort()).toEqual([...SWITCHYARD_ERROR_CODES].sort());
     expect(SWITCHYARD_ERROR_CODES).not.toContain('SWITCHYARD_RETRY_BUDGET_EXHAUSTED');

@@ -10,11 +10,6 @@ export type BreakerFactory = (instance: Instance) => CircuitBreaker;
 
 export interface InstanceBreakersOptions {
   readonly factory: BreakerFactory;
-  /**
-   * Fraction of instances in (0, 1]: when more than this share is ejected, balance over
-   * all of them again (Envoy's panic threshold), so the few left are not overwhelmed.
-   */
-  readonly panicThreshold: number;
   readonly clock: Clock;
   /** Who the breakers' events are published for. */
   readonly client: ServiceClient;
@@ -30,7 +25,11 @@ interface Entry {
 
 /**
  * Outlier ejection: one breaker per instance; the balancer sees only instances whose
- * breaker admits calls. The eligible list is cached and rebuilt only when membership or
+ * breaker admits calls, however many are out. There is no panic mode and no cap on
+ * ejection (docs/client.md, "Ejection without panic"): a pick an open breaker refuses
+ * sends nothing, so balancing over ejected instances would move no load off the ones
+ * left; it would only cost re-picks. When none admits, every instance is returned, so the
+ * pick is refused at once with the breaker's own error. The eligible list is cached and rebuilt only when membership or
  * a breaker's state changes, or when an open breaker's wait ends (open → half-open
  * happens lazily, without an event), so the steady state costs one comparison per call.
  */
@@ -41,15 +40,9 @@ export class InstanceBreakers implements Disposable {
   private dirty = true;
   /** Clock time at which an open breaker may admit probes again. */
   private recheckAt = Number.POSITIVE_INFINITY;
-  private panicking = false;
   private noneAdmitted = false;
 
   constructor(private readonly options: InstanceBreakersOptions) {}
-
-  /** True while more than the panic threshold is ejected and every instance is balanced over. */
-  get inPanic(): boolean {
-    return this.panicking;
-  }
 
   /** True when, at the last look, no instance's breaker admitted calls: retrying is pointless. */
   get allEjected(): boolean {
@@ -80,7 +73,7 @@ export class InstanceBreakers implements Disposable {
 
   /**
    * The instances to balance over: those whose breaker admits calls, or all of them when
-   * too many are ejected. Returns the same array while nothing changed.
+   * none does. Returns the same array while nothing changed.
    */
   eligible(instances: readonly Instance[]): readonly Instance[] {
     if (
@@ -111,11 +104,9 @@ export class InstanceBreakers implements Disposable {
         recheckAt = Math.min(recheckAt, now + breaker.snapshot().retryAfterMs);
       }
     }
-    const ejected = instances.length - admitted.length;
-    this.panicking = instances.length > 0 && ejected / instances.length > this.options.panicThreshold;
     this.noneAdmitted = instances.length > 0 && admitted.length === 0;
     this.lastInput = instances;
-    this.lastEligible = this.panicking || admitted.length === instances.length ? instances : admitted;
+    this.lastEligible = admitted.length === 0 || admitted.length === instances.length ? instances : admitted;
     this.recheckAt = recheckAt;
     this.dirty = false;
     return this.lastEligible;

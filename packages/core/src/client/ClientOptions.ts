@@ -32,8 +32,6 @@ export interface ServicePolicyOptions {
    * Default: native, count window of 20 calls, 10 minimum, 50 % failures, 5 s open.
    */
   readonly breaker?: SlidingWindowBreakerOptions | ClientBreakerFactory | false;
-  /** Share of ejected instances in (0, 1] above which every instance is balanced over again. Default 0.5. */
-  readonly panicThreshold?: number;
   /** Retry options, or `false`. Default 3 attempts, full-jitter backoff from 50 ms, 20 % budget. */
   readonly retry?: ClientRetryOptions | false;
   /** Per-attempt timeout in ms, or `false`. Default 10000. */

@@ -1,4 +1,6 @@
 import { ConfigError } from '../errors/ConfigError.js';
+import { ConnectionError } from '../errors/ConnectionError.js';
+import { isAbortError, isFetchFailure, networkErrorCode } from '../errors/classify.js';
 import { HttpStatusError } from '../errors/HttpStatusError.js';
 import { type Instance, instanceAuthority } from '../registry/Instance.js';
 import type { FetchRequestInit } from './ClientOptions.js';
@@ -15,8 +17,8 @@ const PATH_BASE = 'http://service.invalid';
 
 /**
  * One HTTP attempt over fetch: the URL on the picked instance, the attempt's trace
- * headers added, and failure statuses turned into `HttpStatusError` so breakers and
- * retries see them.
+ * headers added, failure statuses turned into `HttpStatusError` so breakers and
+ * retries see them, and a request that got no response into `ConnectionError`.
  */
 export class HttpTransport {
   constructor(private readonly options: HttpTransportOptions) {}
@@ -56,10 +58,28 @@ export class HttpTransport {
     }
     const request: RequestInit = { ...init, method, signal: exchange.signal };
     if (headers !== undefined) request.headers = headers;
-    const response = await this.options.fetch(exchange.url, request);
+    let response: Response;
+    try {
+      response = await this.options.fetch(exchange.url, request);
+    } catch (error) {
+      throw connectionErrorOf(error, exchange);
+    }
     if (this.options.isFailureStatus(response.status)) {
       throw new HttpStatusError(response, parseRetryAfter(response.headers.get('retry-after')));
     }
     return response;
   }
+}
+
+/**
+ * fetch's network failure as a `ConnectionError` naming the service and instance; an
+ * abort (the caller's, a timeout's, a lost hedge's) and anything that is not a network
+ * failure (a bad header, a user fetch's own error) pass through unchanged.
+ */
+function connectionErrorOf(error: unknown, exchange: Exchange<Response>): unknown {
+  if (exchange.signal?.aborted === true || isAbortError(error) || !isFetchFailure(error)) return error;
+  const instance = exchange.picked;
+  return new ConnectionError(instance.service, instance.id, instanceAuthority(instance), networkErrorCode(error), {
+    cause: error,
+  });
 }

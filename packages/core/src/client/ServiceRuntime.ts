@@ -50,7 +50,6 @@ export class ServiceRuntime implements Disposable {
     if (breakerFactory !== undefined) {
       this.breakers = new InstanceBreakers({
         factory: (instance: Instance) => breakerFactory(service, instance),
-        panicThreshold: plan.panicThreshold,
         clock,
         client,
         service,

@@ -11,7 +11,6 @@ export const CLIENT_BREAKER_DEFAULTS = {
 
 export const CLIENT_DEFAULTS = {
   balancer: 'peak-ewma',
-  panicThreshold: 0.5,
   timeoutMs: 10_000,
   retry: { maxAttempts: 3, initialDelayMs: 50, maxDelayMs: 2_000, jitter: 'full' },
 } as const;

@@ -4,7 +4,7 @@ import type { CircuitBreaker } from '../breaker/CircuitBreaker.js';
 import { SlidingWindowBreaker } from '../breaker/SlidingWindowBreaker.js';
 import { resolveBreakerOptions, type SlidingWindowBreakerOptions } from '../breaker/SlidingWindowBreakerOptions.js';
 import { type Clock, systemClock } from '../common/Clock.js';
-import { finiteNumber, fn as functionOption, knownKeys, oneOf, plainObject } from '../common/validate.js';
+import { fn as functionOption, knownKeys, oneOf, plainObject } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { ignoredByClientBreaker, retryableForClient } from '../errors/defaultFilters.js';
 import { errorFilterOption, filterHandles, handleWhen } from '../errors/ErrorFilter.js';
@@ -25,7 +25,6 @@ export interface ServicePlan {
   readonly filter: InstanceFilter | undefined;
   /** Undefined when breakers are off. */
   readonly breaker: ((service: string, instance: Instance) => CircuitBreaker) | undefined;
-  readonly panicThreshold: number;
   /** `refused(error)`: no instance would admit another attempt now, so retrying is pointless. */
   readonly retry: ((refused: (error: unknown) => boolean) => RetryPolicy) | undefined;
   readonly timeout: (() => TimeoutPolicy) | undefined;
@@ -52,7 +51,6 @@ const SERVICE_KEYS = [
   'balancer',
   'filter',
   'breaker',
-  'panicThreshold',
   'retry',
   'timeoutMs',
   'bulkhead',
@@ -115,17 +113,10 @@ function planFor(service: string | undefined, options: ServicePolicyOptions, clo
 }
 
 function plan(options: ServicePolicyOptions, clock: Clock): ServicePlan {
-  const panicThreshold = finiteNumber(
-    'panicThreshold',
-    options.panicThreshold ?? CLIENT_DEFAULTS.panicThreshold,
-    Number.MIN_VALUE,
-    1,
-  );
   const result: ServicePlan = {
     balancer: balancerPlan(options.balancer ?? CLIENT_DEFAULTS.balancer, clock),
     filter: options.filter,
     breaker: breakerPlan(options.breaker ?? {}, clock),
-    panicThreshold,
     retry: retryPlan(options.retry, clock),
     timeout: timeoutPlan(options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs),
     bulkhead: options.bulkhead === undefined || options.bulkhead === false ? undefined : bulkheadPlan(options.bulkhead),

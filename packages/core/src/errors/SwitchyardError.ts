@@ -13,6 +13,7 @@ export const SWITCHYARD_ERROR_CODES = [
   'SWITCHYARD_TIMEOUT',
   'SWITCHYARD_BULKHEAD_REJECTED',
   'SWITCHYARD_HTTP_STATUS',
+  'SWITCHYARD_CONNECTION',
 ] as const;
 
 /** Stable machine-readable error codes. */

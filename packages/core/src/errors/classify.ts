@@ -91,6 +91,18 @@ export function isTransientError(error: unknown): boolean {
   if (typeof status === 'number') return TRANSIENT_STATUSES.has(status);
   const code = networkErrorCode(error);
   if (code !== undefined) return TRANSIENT_CODES.has(code);
+  return switchyardCode === 'SWITCHYARD_CONNECTION' || isBareFetchFailure(error);
+}
+
+/**
+ * A request that got no response from the network: an error carrying a system or undici
+ * code (on it or its `cause` chain), or undici's bare `TypeError('fetch failed')`.
+ */
+export function isFetchFailure(error: unknown): boolean {
+  return networkErrorCode(error) !== undefined || isBareFetchFailure(error);
+}
+
+function isBareFetchFailure(error: unknown): boolean {
   return isInstanceOf(error, TypeError) && readProperty(error, 'message') === 'fetch failed';
 }
 

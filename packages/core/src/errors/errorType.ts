@@ -1,5 +1,6 @@
 import { ERROR_TYPE_OTHER, ERROR_TYPE_TIMEOUT } from '../telemetry/names.js';
 import { findInCauseChain } from './causeChain.js';
+import { networkErrorCode } from './classify.js';
 import { HttpStatusError } from './HttpStatusError.js';
 import { switchyardCodeOf } from './SwitchyardError.js';
 import { readProperty } from './safeRead.js';
@@ -24,6 +25,8 @@ function typeOfLink(link: object): string | undefined {
   const switchyardCode = switchyardCodeOf(link);
   if (switchyardCode !== undefined) {
     if (switchyardCode === 'SWITCHYARD_TIMEOUT') return ERROR_TYPE_TIMEOUT;
+    // The network code says more than "no response": ECONNREFUSED, UND_ERR_SOCKET.
+    if (switchyardCode === 'SWITCHYARD_CONNECTION') return networkErrorCode(link) ?? switchyardCode;
     if (switchyardCode === 'SWITCHYARD_HTTP_STATUS') {
       const status = readProperty(link, 'status');
       const statusCode = typeof status === 'number' ? status : readProperty(link, 'statusCode');

@@ -46,6 +46,7 @@ const MESSAGES: Partial<Record<SwitchyardErrorCode, string>> = {
   SWITCHYARD_REGISTRY: 'Service discovery is unavailable',
   SWITCHYARD_TIMEOUT: 'An upstream service did not answer in time',
   SWITCHYARD_HTTP_STATUS: 'An upstream service answered with an error',
+  SWITCHYARD_CONNECTION: 'An upstream service could not be reached',
   SWITCHYARD_CONFIG: 'The server could not handle the request',
 };
 
@@ -65,7 +66,7 @@ const TITLES: Readonly<Record<number, string>> = {
  * | open breaker (`BrokenCircuitError`) | 503 + `Retry-After` (its `retryAfterMs` in seconds, at least 1) |
  * | isolated breaker, full bulkhead, no instances, registry unavailable | 503 |
  * | `TimeoutError`, or a `TimeoutError` DOMException | 504 |
- * | failing upstream status, other Switchyard errors, fetch's transport `TypeError` | 502 |
+ * | failing upstream status, `ConnectionError`, other Switchyard errors, fetch's transport `TypeError` | 502 |
  * | `ConfigError` (a bug in this service) | 500 |
  */
 export function switchyardProblem(error: unknown, options: ProblemOptions = {}): SwitchyardProblem | undefined {
@@ -76,7 +77,8 @@ export function switchyardProblem(error: unknown, options: ProblemOptions = {}):
   if (isSwitchyardError(error)) {
     ({ status, retryAfterSeconds } = httpStatusOf(error));
     message = MESSAGES[error.code] ?? 'An upstream call failed';
-    code = error.code;
+    // A connection failure is told by its network code (`ECONNREFUSED`), as its span's error.type is.
+    code = error.code === 'SWITCHYARD_CONNECTION' ? errorTypeOf(error) : error.code;
   } else {
     const kind = upstreamFailureOf(error);
     if (kind === undefined) return undefined;

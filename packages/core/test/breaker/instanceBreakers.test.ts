@@ -19,7 +19,7 @@ afterEach(() => {
   for (const subscription of subscriptions.splice(0)) subscription.dispose();
 });
 
-function setup(n: number, panicThreshold = 0.5) {
+function setup(n: number) {
   const clock = new FakeClock(0);
   // InstanceBreakers only names its client in the messages it publishes: any object will do.
   const client = {} as ServiceClient;
@@ -38,7 +38,6 @@ function setup(n: number, panicThreshold = 0.5) {
         waitDurationInOpenState: 1_000,
         clock,
       }),
-    panicThreshold,
     clock,
     client,
     service: 'svc',
@@ -66,19 +65,19 @@ describe('InstanceBreakers', () => {
     expect(eligible.map((i) => i.id)).toEqual(['i0', 'i2', 'i3']);
     expect(breakers.eligible(list)).toBe(eligible);
     expect(ejections).toEqual(['i1 out']);
-    expect(breakers.inPanic).toBe(false);
     expect(breakers.allEjected).toBe(false);
   });
 
-  it('balances over every instance again once more than the panic threshold is ejected', async () => {
-    const { breakers, list } = setup(4, 0.5);
+  it('keeps ejected instances out however many are ejected (no panic mode), and returns all once none admits', async () => {
+    const { breakers, list } = setup(4);
     await fail(breakers, list[0] as Instance);
     await fail(breakers, list[1] as Instance);
-    // Exactly half out: not more than the threshold, so the two left carry the traffic.
     expect(breakers.eligible(list).map((i) => i.id)).toEqual(['i2', 'i3']);
+    // Three of four out: the one left still carries every call (a refused pick moves no load).
     await fail(breakers, list[2] as Instance);
-    expect(breakers.eligible(list)).toBe(list);
-    expect(breakers.inPanic).toBe(true);
+    expect(breakers.eligible(list).map((i) => i.id)).toEqual(['i3']);
+    expect(breakers.allEjected).toBe(false);
+    // None admits: every instance again, so the pick is refused at once by its breaker.
     await fail(breakers, list[3] as Instance);
     expect(breakers.eligible(list)).toBe(list);
     expect(breakers.allEjected).toBe(true);

@@ -33,7 +33,7 @@ describe('client options', () => {
     [{ bulkhead: { maxConcurrent: 0 } }, 'bulkhead.maxConcurrent'],
     [{ hedge: { delayMs: -5 } }, 'hedge.delayMs'],
     [{ breaker: { failureRateThreshold: 150 } }, 'breaker.failureRateThreshold'],
-    [{ panicThreshold: 0 }, 'panicThreshold'],
+    [{ panicThreshold: 0.5 }, 'panicThreshold'],
     [{ scheme: 'ftp' }, 'scheme'],
     [{ fetch: 'not a function' }, 'fetch'],
   ])('%j → ConfigError naming %s', (options, option) => {

@@ -2,9 +2,11 @@
 // first attempt got a 500 and whose retry was then refused by the (now open) breakers
 // rejected with BrokenCircuitError, though docs/client.md says fetch rejects only when no
 // attempt got a response. It now resolves with the latest answer, as fetch would.
-import { BrokenCircuitError, createClient } from '@switchyard/core';
+// Second half: with `breaker: false` and every instance down, callers got undici's raw
+// `TypeError('fetch failed')`; they now get a `ConnectionError` naming the instance.
+import { BrokenCircuitError, ConnectionError, createClient, StaticRegistry } from '@switchyard/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cartRegistry, startServer, type TestServer } from './servers.js';
+import { cartRegistry, refusedPort, startServer, type TestServer } from './servers.js';
 
 let servers: TestServer[] = [];
 afterEach(async () => {
@@ -54,6 +56,72 @@ describe('client.fetch when every instance answers 500', () => {
       const response = await client.fetch('cart', '/x');
       expect(response.status).toBe(500);
       expect(a.hits).toBe(1);
+    } finally {
+      await client.close();
+      await registry.close();
+    }
+  });
+});
+
+describe('client.fetch when no attempt gets a response', () => {
+  it('rejects with a ConnectionError naming the service and instance, the platform error as its cause', async () => {
+    const ports = [await refusedPort(), await refusedPort()];
+    const registry = new StaticRegistry({
+      services: { cart: ports.map((port, i) => ({ id: `down-${i}`, host: '127.0.0.1', port })) },
+    });
+    const client = createClient({
+      registry,
+      telemetry: false,
+      balancer: 'round-robin',
+      breaker: false,
+      retry: { maxAttempts: 2, initialDelayMs: 0, jitter: 'none', budget: false },
+    });
+    try {
+      const error = await client.fetch('cart', '/items?token=s3cret').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ConnectionError);
+      const connection = error as ConnectionError;
+      expect(connection.code).toBe('SWITCHYARD_CONNECTION');
+      expect(connection.service).toBe('cart');
+      // The last attempt's instance: round-robin tried down-0, then down-1.
+      expect(connection.instanceId).toBe('down-1');
+      expect(connection.address).toBe(`127.0.0.1:${ports[1]}`);
+      expect(connection.networkCode).toBe('ECONNREFUSED');
+      expect(connection.cause).toBeInstanceOf(TypeError);
+      // No URL in the message: its path and query may carry secrets.
+      expect(connection.message).not.toContain('s3cret');
+      expect(connection.message).not.toContain('/items');
+    } finally {
+      await client.close();
+      await registry.close();
+    }
+  });
+
+  it('is retried elsewhere like the network error it wraps, a POST too (a refused connection sent nothing)', async () => {
+    const healthy = await startServer('healthy');
+    servers.push(healthy);
+    const registry = new StaticRegistry({
+      services: {
+        cart: [
+          { id: 'down', host: '127.0.0.1', port: await refusedPort() },
+          { id: 'healthy', host: '127.0.0.1', port: healthy.port },
+        ],
+      },
+    });
+    const client = createClient({
+      registry,
+      telemetry: false,
+      balancer: 'round-robin',
+      breaker: false,
+      retry: { maxAttempts: 2, initialDelayMs: 0, jitter: 'none', budget: false },
+    });
+    try {
+      // A POST is not idempotent, but a refused connection proves nothing was sent: retried.
+      const response = await client.fetch('cart', '/x', { method: 'POST', body: 'x' });
+      expect(response.status).toBe(200);
+      expect(healthy.hits).toBe(1);
     } finally {
       await client.close();
       await registry.close();

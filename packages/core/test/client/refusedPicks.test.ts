@@ -8,6 +8,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createInMemoryOtel } from '../../../../test/support/otel.js';
 import { startServer, type TestServer } from './servers.js';
 
+/** Admits by `admits()`, refuses in `execute`: the balancer cannot tell before picking it. */
+class OptimisticBreaker extends SlidingWindowBreaker {
+  override admits(): boolean {
+    return true;
+  }
+}
+
 let servers: TestServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.map((s) => s.close()));
@@ -40,11 +47,12 @@ describe('a pick refused by a breaker', () => {
       telemetry,
       balancer: 'round-robin',
       retry: { initialDelayMs: 0, jitter: 'none', budget: false },
-      // One of three ejected is past this threshold: the client balances over all three,
-      // isolated b included, so round-robin's second pick is b and its breaker refuses it.
-      panicThreshold: 0.2,
+      // b's breaker looks admitting to the balancer but refuses in execute, as a breaker
+      // that decides only at admission does (opossum's half-open, a taken probe permit): so
+      // round-robin's second pick is b and its breaker refuses it.
       breaker: (_service, instance) => {
-        const breaker = new SlidingWindowBreaker({ minimumNumberOfCalls: 100 });
+        const breaker =
+          instance.id === 'b' ? new OptimisticBreaker() : new SlidingWindowBreaker({ minimumNumberOfCalls: 100 });
         if (instance.id === 'b') breaker.isolate();
         return breaker;
       },
