@@ -42,7 +42,6 @@ export type OpossumBreakerOptions = Opossum.Options<FireArgs> & {
   readonly handle?: ErrorFilter;
 };
 
-
 /**
  * The `CircuitBreaker` interface over an opossum 9 breaker, for teams that already
  * tune opossum. Differences from `SlidingWindowBreaker`, all opossum's: one probe in
@@ -296,7 +295,10 @@ export class OpossumBreaker implements CircuitBreaker {
     }
     const halfOpen = Object.getOwnPropertyDescriptor(Opossum.prototype, 'halfOpen')?.get;
     if (halfOpen !== undefined) {
-      Object.defineProperty(breaker, 'halfOpen', { configurable: true, get: () => !this.late && halfOpen.call(breaker) });
+      Object.defineProperty(breaker, 'halfOpen', {
+        configurable: true,
+        get: () => !this.late && halfOpen.call(breaker),
+      });
     }
     // After opossum's own 'success' listeners (counting, close-if-half-open), before any added later.
     breaker.on('success', () => {

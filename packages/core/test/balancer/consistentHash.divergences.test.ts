@@ -48,7 +48,8 @@ describe('divergence: a Maglev table smaller than the fleet left instances witho
     const b = new ConsistentHashBalancer({ tableSize: 101 });
     b.retain(fleet.slice(0, 5));
     b.retain(fleet);
-    const route = (balancer: ConsistentHashBalancer) => keys.map((key) => balancer.pick(fleet, { service: 'svc', key }).id);
+    const route = (balancer: ConsistentHashBalancer) =>
+      keys.map((key) => balancer.pick(fleet, { service: 'svc', key }).id);
     expect(route(b)).toEqual(route(a));
   });
 

@@ -130,7 +130,11 @@ describe("divergence: opossum's undocumented differences from the native breaker
     await Promise.all(calls);
 
     // The native breaker counts finished calls only: one failure is below a minimum of 2.
-    const native = new SlidingWindowBreaker({ minimumNumberOfCalls: 2, failureRateThreshold: 40, clock: new FakeClock() });
+    const native = new SlidingWindowBreaker({
+      minimumNumberOfCalls: 2,
+      failureRateThreshold: 40,
+      clock: new FakeClock(),
+    });
     const pending = deferred<string>();
     const slow = native.execute(() => pending.promise);
     await fail(native, 1);

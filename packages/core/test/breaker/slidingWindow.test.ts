@@ -452,7 +452,13 @@ describe('SlidingWindowBreaker bookkeeping', () => {
     clock.advance(1_000);
     expect(breaker.state).toBe('half-open');
     breaker.isolate();
-    expect(events.list).toEqual(['open>isolated', 'isolated>closed', 'closed>open', 'open>half-open', 'half-open>isolated']);
+    expect(events.list).toEqual([
+      'open>isolated',
+      'isolated>closed',
+      'closed>open',
+      'open>half-open',
+      'half-open>isolated',
+    ]);
     expect(breaker.snapshot()).toMatchObject({ state: 'isolated', retryAfterMs: 0 });
   });
 });
