@@ -10,8 +10,9 @@ import { ServiceStates } from './ServiceStates.js';
 
 export interface ConsistentHashOptions {
   /**
-   * Slots in the Maglev table; must be a prime. Default 65 537. Keep it at least
-   * 100 × the number of instances for shares within about 1% of each other.
+   * Slots in the Maglev table; must be a prime. Default 65 537. A floor: a fleet of N
+   * instances gets at least the smallest prime >= 10 × N, so no instance goes without
+   * keys. Keep it at least 100 × N for shares within about 1% of each other.
    */
   readonly tableSize?: number;
 }
@@ -20,6 +21,11 @@ export const CONSISTENT_HASH_DEFAULT_TABLE_SIZE = 65_537;
 const MAX_TABLE_SIZE = 16_777_259; // the first prime above 2^24: 32-64 MB of table is enough for anyone
 /** Rehashes of a key whose slot belongs to an instance missing from the list, before walking the table. */
 const REHASHES = 4;
+/**
+ * Slots per instance the table never goes below: equal-weight shares differ by at most
+ * one slot, so 10 keep the busiest instance within 1.1 × the average.
+ */
+const MIN_SLOTS_PER_INSTANCE = 10;
 
 class HashState {
   /** The list last picked from, and its length, to notice a new one cheaply. */
@@ -30,6 +36,8 @@ class HashState {
   weights: number[] = [];
   indexById = new Map<string, number>();
   table: Uint16Array | Uint32Array | undefined;
+  /** `table.length`: the configured size, or more for a fleet that outgrew it. */
+  size = 0;
   /** Which backends are in the current list (`present[i] === generation`), and their objects from it. */
   present = new Int32Array(0);
   generation = 0;
@@ -54,6 +62,9 @@ class HashState {
  * is present, so only the missing instances' keys move, and they return when it does.
  * If fewer than half the table's instances are present, the table is rebuilt over the
  * list. A new array with the same members costs one map lookup per instance.
+ *
+ * The table has `tableSize` slots, or the smallest prime >= 10 × the instances when the
+ * fleet outgrows that, so every instance gets keys (a smaller table left some with none).
  *
  * Zero-weight instances get no keys unless every weight is 0. Calls without a key are
  * spread round-robin over the present instances in id order (deterministic, no hot
@@ -87,7 +98,7 @@ export class ConsistentHashBalancer implements Balancer {
       return state.members[state.presentList[k] as number] as Instance;
     }
     const table = state.table as Uint16Array | Uint32Array;
-    const size = this.tableSize;
+    const size = state.size;
     let slot = hashString(key, 0, size);
     let index = table[slot] as number;
     if (state.present[index] === state.generation) return state.members[index] as Instance;
@@ -101,7 +112,7 @@ export class ConsistentHashBalancer implements Balancer {
       index = table[slot] as number;
       if (state.present[index] === state.generation) return state.members[index] as Instance;
     }
-    // Only when the table is smaller than the instance count and no present one got a slot.
+    // No present instance owns a slot: only when those present have weights too small for one.
     this.build(state, instances);
     return this.pick(instances, ctx);
   }
@@ -114,15 +125,17 @@ export class ConsistentHashBalancer implements Balancer {
       if (list === undefined) byService.set(instance.service, [instance]);
       else list.push(instance);
     }
-    for (const [service, state] of [...this.services.entries()]) {
-      const members = byService.get(service);
-      if (members === undefined) {
-        this.services.delete(service);
-        continue;
+    for (const [service] of [...this.services.entries()]) {
+      if (!byService.has(service)) this.services.delete(service);
+    }
+    for (const [service, members] of byService) {
+      // Build now, off the pick path: for a service not picked from yet, or whose membership
+      // changed. Either way the marks now describe `live`, so the next pick maps its own
+      // list onto the table again. One instance needs no table (a pick returns it).
+      const state = this.services.get(service);
+      if (state.table === undefined ? members.length > 1 : !this.matchesTable(state, members, false)) {
+        this.build(state, members);
       }
-      // Build now, off the pick path, if the membership changed. Either way the marks now
-      // describe `live`, so the next pick maps its own list onto the table again.
-      if (state.table !== undefined && !this.matchesTable(state, members, false)) this.build(state, members);
       state.array = undefined;
     }
   }
@@ -186,7 +199,8 @@ export class ConsistentHashBalancer implements Balancer {
     state.members = ids.map((id) => chosen.get(id) as Instance);
     state.weights = state.members.map((instance) => (anyUsable ? instance.weight : 1));
     state.indexById = new Map(ids.map((id, index) => [id, index]));
-    state.table = buildMaglevTable(ids, state.weights, this.tableSize);
+    state.size = tableSizeFor(this.tableSize, ids.length);
+    state.table = buildMaglevTable(ids, state.weights, state.size);
     state.generation = 1;
     state.present = new Int32Array(ids.length).fill(1);
     state.presentList = Int32Array.from(ids, (_, index) => index);
@@ -204,6 +218,16 @@ function primeOption(option: string, value: unknown): number {
     throw new ConfigError(option, `a prime from 2 to ${MAX_TABLE_SIZE} (e.g. 65537)`, value);
   }
   return value;
+}
+
+/** `configured`, or the smallest prime >= 10 × `instances` when that is larger (capped at the maximum size). */
+function tableSizeFor(configured: number, instances: number): number {
+  const wanted = MIN_SLOTS_PER_INSTANCE * instances;
+  if (configured >= wanted) return configured;
+  if (wanted >= MAX_TABLE_SIZE) return MAX_TABLE_SIZE;
+  let size = wanted;
+  while (!isPrime(size)) size++;
+  return size;
 }
 
 function isPrime(n: number): boolean {

@@ -11,8 +11,19 @@ import type { BreakerSnapshot, CircuitBreaker, CircuitState, StateChange } from 
 import { neverAbortedSignal } from './neverAbortedSignal.js';
 
 type Guarded = (signal: AbortSignal) => Promise<unknown>;
-/** What we hand opossum's `fire()`: the guarded function, the caller's signal, the signal the function gets. */
-type FireArgs = [fn: Guarded, callerSignal: AbortSignal, fnSignal: AbortSignal];
+/**
+ * What we hand opossum's `fire()`: the guarded function, the caller's signal, the signal
+ * the function gets, and the adapter's generation when the call started (bumped by `reset()`).
+ */
+type FireArgs = [fn: Guarded, callerSignal: AbortSignal, fnSignal: AbortSignal, generation: number];
+type Counter = keyof Opossum.Bucket;
+/** The outcome counters opossum bumps when a call ends; a late call's bumps are dropped. */
+const OUTCOMES: ReadonlySet<string> = new Set<Counter>(['successes', 'failures', 'timeouts']);
+
+/** A success of a call started before `reset()`: sent through opossum as a filtered error so it counts nowhere, then unwrapped for its caller. */
+class LateSuccess {
+  constructor(readonly value: unknown) {}
+}
 
 /**
  * opossum's own options, passed through. Defaults that differ from opossum's:
@@ -31,13 +42,6 @@ export type OpossumBreakerOptions = Opossum.Options<FireArgs> & {
   readonly handle?: ErrorFilter;
 };
 
-// Nameless, so opossum names each breaker with a fresh id unless `name` is given.
-const runGuarded = Object.defineProperty(
-  (fn: Guarded, _callerSignal: AbortSignal, fnSignal: AbortSignal) => fn(fnSignal),
-  'name',
-  { value: '' },
-);
-
 /**
  * The `CircuitBreaker` interface over an opossum 9 breaker, for teams that already
  * tune opossum. Differences from `SlidingWindowBreaker`, all opossum's: one probe in
@@ -50,6 +54,10 @@ const runGuarded = Object.defineProperty(
  * recorded as a filtered success (opossum has no "ignore"). An aborted half-open probe
  * re-opens the circuit, because opossum cannot hand its single probe permit back and
  * closing on no evidence would be unsafe.
+ *
+ * Calls started before `reset()` are counted nowhere when they end, and never close or
+ * open the circuit; with `rollingPercentilesEnabled: false` no latency is kept (opossum 9
+ * itself keeps pushing every latency and only skips the percentiles).
  */
 export class OpossumBreaker implements CircuitBreaker {
   /** The underlying opossum breaker, for its own events, stats and metrics exporters. */
@@ -65,6 +73,10 @@ export class OpossumBreaker implements CircuitBreaker {
   private openedAt = 0;
   private inFlight = 0;
   private probeAborted = false;
+  /** Bumped by `reset()`; a call carries the generation it started in. */
+  private generation = 0;
+  /** Set while opossum reports the end of a call started before the latest `reset()`. */
+  private late = false;
 
   readonly onStateChange: Event<StateChange> = this.stateChanges.event;
 
@@ -90,6 +102,11 @@ export class OpossumBreaker implements CircuitBreaker {
       rollingPercentilesEnabled: false,
       ...opossumOptions,
       errorFilter: (error: unknown, ...args: unknown[]) => {
+        if (args[3] !== this.generation) {
+          // Filtered, so opossum emits 'success' next, synchronously: `late` hides it.
+          this.late = true;
+          return true;
+        }
         if (isCallerAbort(args[1] as AbortSignal | undefined)) {
           if (!this.opossum.halfOpen) return true;
           this.probeAborted = true;
@@ -105,8 +122,19 @@ export class OpossumBreaker implements CircuitBreaker {
       },
     };
     this.resetTimeout = this.settings.resetTimeout ?? 30_000;
-    const breaker = new Opossum<FireArgs, unknown>(runGuarded, this.settings);
+    // Nameless, so opossum names each breaker with a fresh id unless `name` is given.
+    const run = Object.defineProperty(
+      async (fn: Guarded, _callerSignal: AbortSignal, fnSignal: AbortSignal, generation: number) => {
+        const value = await fn(fnSignal);
+        if (generation !== this.generation) throw new LateSuccess(value);
+        return value;
+      },
+      'name',
+      { value: '' },
+    );
+    const breaker = new Opossum<FireArgs, unknown>(run, this.settings);
     this.opossum = breaker;
+    this.interceptCounting(breaker);
     breaker.on('open', () => {
       this.openedAt = Date.now();
       this.follow('open', this.openReason());
@@ -135,8 +163,9 @@ export class OpossumBreaker implements CircuitBreaker {
     const fnSignal = link?.signal ?? own ?? callerSignal;
     this.inFlight++;
     try {
-      return (await this.opossum.fire(fn, callerSignal, fnSignal)) as T;
+      return (await this.opossum.fire(fn, callerSignal, fnSignal, this.generation)) as T;
     } catch (error) {
+      if (error instanceof LateSuccess) return error.value as T;
       throw this.translate(error);
     } finally {
       this.inFlight--;
@@ -175,6 +204,7 @@ export class OpossumBreaker implements CircuitBreaker {
   }
 
   reset(): void {
+    this.generation++;
     this.isolated = false;
     this.muted = true;
     try {
@@ -241,6 +271,45 @@ export class OpossumBreaker implements CircuitBreaker {
     return error;
   }
 
+  /**
+   * Two changes to opossum's counting, on this instance only. While a late call (one
+   * started before `reset()`) ends, its outcome is not counted and `halfOpen` reads false,
+   * so opossum's "a success in half-open closes" does not fire for it. Without percentiles,
+   * a call's latency is not pushed into the bucket: opossum 9 pushes it whatever
+   * `rollingPercentilesEnabled` says, an array that grows with traffic until its bucket
+   * rotates. opossum emits 'success' (the late one too) synchronously after the error filter.
+   */
+  private interceptCounting(breaker: Opossum<FireArgs, unknown>): void {
+    const status = breaker.status as Opossum.Status & {
+      increment?: (property: Counter, latency?: number) => void;
+    };
+    const increment = status.increment;
+    if (typeof increment === 'function') {
+      const counters = this.settings.rollingPercentilesEnabled === false ? bucketsOf(status) : undefined;
+      status.increment = (property, latency) => {
+        if (this.late && OUTCOMES.has(property)) return;
+        const current = counters?.[0];
+        if (current === undefined) increment.call(status, property, latency);
+        else (current[property] as number)++;
+      };
+    }
+    const halfOpen = Object.getOwnPropertyDescriptor(Opossum.prototype, 'halfOpen')?.get;
+    if (halfOpen !== undefined) {
+      Object.defineProperty(breaker, 'halfOpen', {
+        configurable: true,
+        get: () => !this.late && halfOpen.call(breaker),
+      });
+    }
+    // After opossum's own 'success' listeners (counting, close-if-half-open), before any added later.
+    breaker.on('success', () => {
+      this.late = false;
+    });
+    // opossum's own timeout bumps `timeouts` before the error filter runs.
+    breaker.prependListener('timeout', (_error: unknown, _latency: unknown, args: unknown) => {
+      if (Array.isArray(args) && args[3] !== this.generation) this.late = true;
+    });
+  }
+
   /** Empties opossum's rolling window by rotating every bucket out, as its own timer does. */
   private clearWindow(): void {
     const rotate = (this.opossum.status as unknown as { rotateBucket?: unknown }).rotateBucket;
@@ -248,4 +317,12 @@ export class OpossumBreaker implements CircuitBreaker {
     const buckets = this.settings.rollingCountBuckets ?? 10;
     for (let i = 0; i < buckets; i++) (rotate as () => void)();
   }
+}
+
+/** opossum 9's bucket array (kept in place as buckets rotate), or undefined if its internals differ. */
+function bucketsOf(status: Opossum.Status): Opossum.Bucket[] | undefined {
+  const holder = status as unknown as Record<symbol, unknown>;
+  const key = Object.getOwnPropertySymbols(status).find((symbol) => symbol.description === 'window');
+  const window = key === undefined ? undefined : holder[key];
+  return Array.isArray(window) && window.length > 0 ? (window as Opossum.Bucket[]) : undefined;
 }

@@ -130,9 +130,9 @@ export class SlidingWindowBreaker implements CircuitBreaker {
   }
 
   isolate(): void {
-    const now = this.clock.now();
-    this.refresh(now);
-    if (this.mode !== ISOLATED) this.transition(ISOLATED, 'isolated by operator', now);
+    // No refresh first: an open circuit whose wait passed goes straight to isolated, with
+    // no half-open in between that nobody could probe.
+    if (this.mode !== ISOLATED) this.transition(ISOLATED, 'isolated by operator', this.clock.now());
   }
 
   reset(): void {
@@ -168,16 +168,19 @@ export class SlidingWindowBreaker implements CircuitBreaker {
     }
   }
 
-  /** The lazy, time-driven transitions: open → half-open, and a half-open that took too long → open. */
+  /**
+   * The lazy, time-driven transitions: open → half-open (dated when observed: half-open
+   * starts when a call can probe), and a half-open that took too long → open, dated when
+   * the max wait ran out, so the open period that follows ends when it would have had a
+   * timer fired. If that period is over too, half-open starts again now.
+   */
   private refresh(now: number): void {
-    if (this.mode === OPEN) {
-      if (now >= this.openUntil) this.toHalfOpen(now);
-    } else if (this.mode === HALF_OPEN) {
+    if (this.mode === HALF_OPEN) {
       const maxWait = this.opts.maxWaitDurationInHalfOpenState;
-      if (maxWait > 0 && now - this.halfOpenSince >= maxWait) {
-        this.toOpen(now, `no decision within ${maxWait} ms in half-open`);
-      }
+      if (maxWait <= 0 || now - this.halfOpenSince < maxWait) return;
+      this.toOpen(this.halfOpenSince + maxWait, `no decision within ${maxWait} ms in half-open`);
     }
+    if (this.mode === OPEN && now >= this.openUntil) this.toHalfOpen(now);
   }
 
   private settleError(generation: number, error: unknown, signal: AbortSignal | undefined, start: number): void {

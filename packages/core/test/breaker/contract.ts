@@ -190,6 +190,16 @@ export function circuitBreakerContract(spec: ContractSpec): void {
       expect(breaker.state).toBe('closed');
     });
 
+    it('reset() drops the outcomes of calls in flight across it: they neither count nor open the circuit', async () => {
+      const gates = Array.from({ length: spec.minimumCalls * 2 }, () => deferred<string>());
+      const calls = gates.map((gate) => breaker.execute(() => gate.promise).catch((e: unknown) => e));
+      breaker.reset();
+      await succeed(breaker, 1);
+      for (const gate of gates) gate.reject(new Error('late'));
+      for (const result of await Promise.all(calls)) expect(result).toMatchObject({ message: 'late' });
+      expect(breaker.snapshot()).toMatchObject({ state: 'closed', calls: 1, failures: 0 });
+    });
+
     it('does not count calls the caller aborted as failures', async () => {
       for (let i = 0; i < spec.minimumCalls * 2; i++) {
         const controller = new AbortController();

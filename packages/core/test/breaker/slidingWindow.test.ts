@@ -446,9 +446,19 @@ describe('SlidingWindowBreaker bookkeeping', () => {
     const { breaker, clock } = make({ minimumNumberOfCalls: 2 });
     await open(breaker);
     const events = transitions(breaker);
-    clock.advance(1_000);
     breaker.isolate();
-    expect(events.list).toEqual(['open>half-open', 'half-open>isolated']);
+    breaker.reset();
+    await open(breaker);
+    clock.advance(1_000);
+    expect(breaker.state).toBe('half-open');
+    breaker.isolate();
+    expect(events.list).toEqual([
+      'open>isolated',
+      'isolated>closed',
+      'closed>open',
+      'open>half-open',
+      'half-open>isolated',
+    ]);
     expect(breaker.snapshot()).toMatchObject({ state: 'isolated', retryAfterMs: 0 });
   });
 });
