@@ -160,12 +160,7 @@ export class LiveSources {
       departed.observe(result, instruments.registryInstances, critical, entry.byHealth.critical);
       departed.observe(result, instruments.registryStale, state.stale ? 1 : 0, entry.base);
       if (state.updatedAt > 0) {
-        departed.observe(
-          result,
-          instruments.registryStaleness,
-          Math.max(0, now - state.updatedAt) / 1000,
-          entry.base,
-        );
+        departed.observe(result, instruments.registryStaleness, Math.max(0, now - state.updatedAt) / 1000, entry.base);
       }
     }
   }

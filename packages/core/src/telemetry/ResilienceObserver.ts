@@ -16,7 +16,7 @@ import type { ObserverContext } from './ObserverContext.js';
  */
 export function observeResilience(ctx: ObserverContext): Disposable[] {
   return [
-    subscribe('breakerCreate', ({ client, service, instance, breaker }) => {
+    subscribe('breakerCreate', ({ client, service, breaker }) => {
       if (!ctx.observes(client)) return;
       readAtCollection(ctx);
       ctx.live.breakers.set(breaker, ctx.live.breakerEntry(service, breaker));
@@ -130,9 +130,14 @@ function recordEjection(ctx: ObserverContext, { client, service, instance, eject
   group.ids.add(key);
   group.recovering.add(key);
   ctx.instruments.ejections.add(1, group.base);
-  ctx.log.emit(SeverityNumber.WARN, LOG_EVENT.instanceEjected, `Instance ${service}/${instance.id} ejected: ${reason}`, {
-    [ATTR.service]: service,
-    [ATTR.instanceId]: instance.id,
-    [ATTR.ejectionReason]: reason,
-  });
+  ctx.log.emit(
+    SeverityNumber.WARN,
+    LOG_EVENT.instanceEjected,
+    `Instance ${service}/${instance.id} ejected: ${reason}`,
+    {
+      [ATTR.service]: service,
+      [ATTR.instanceId]: instance.id,
+      [ATTR.ejectionReason]: reason,
+    },
+  );
 }

@@ -1,7 +1,7 @@
 import {
   type BatchObservableCallback,
-  diag,
   type Counter,
+  diag,
   type Histogram,
   type Meter,
   type MeterProvider,

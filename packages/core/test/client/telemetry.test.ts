@@ -100,7 +100,9 @@ describe('client telemetry', () => {
 
     const picks = metricNamed(metrics, TELEMETRY_METRICS.balancerPicks.name);
     // Per service and balancer; the instance each attempt went to is on its span.
-    expect(pointsWhere<number>(picks, { 'switchyard.service': 'cart', 'switchyard.balancer': 'round-robin' })[0]?.value).toBe(2);
+    expect(
+      pointsWhere<number>(picks, { 'switchyard.service': 'cart', 'switchyard.balancer': 'round-robin' })[0]?.value,
+    ).toBe(2);
   });
 
   it('reports breakers per state, transitions and ejections per service, and names the instance in the log records', async () => {

@@ -3,6 +3,14 @@
 // Read back with the SDK's own readers, one cumulative (what Prometheus and most OTLP
 // pipelines use) and one delta, both on one MeterProvider, so every collection is seen the
 // way each kind of pipeline sees it.
+
+import {
+  AggregationTemporality,
+  type DataPoint,
+  MeterProvider,
+  type MetricData,
+  MetricReader,
+} from '@opentelemetry/sdk-metrics';
 import {
   createClient,
   createInstance,
@@ -12,13 +20,6 @@ import {
   SwitchyardTelemetry,
 } from '@switchyard/core';
 import { TELEMETRY_METRICS as M } from '@switchyard/core/semconv';
-import {
-  AggregationTemporality,
-  type DataPoint,
-  MeterProvider,
-  type MetricData,
-  MetricReader,
-} from '@opentelemetry/sdk-metrics';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../test/support/clock.js';
 import { channels } from '../../src/events/channels.js';

@@ -7,9 +7,9 @@ import { isBrokenCircuitError, isBulkheadRejectedError, isTimeoutError } from '@
 import { errorTypeOf, TELEMETRY_METRICS as M } from '@switchyard/core/semconv';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Deferred, deferred } from '../../../../test/support/deferred.js';
+import type { CircuitBreaker } from '../../src/breaker/CircuitBreaker.js';
 import { redactSecrets } from '../../src/common/redact.js';
 import { channels } from '../../src/events/channels.js';
-import type { CircuitBreaker } from '../../src/breaker/CircuitBreaker.js';
 import { startServer, type TestServer } from '../client/servers.js';
 import { createHarness, type Harness, type Histogram, metricNamed, onePoint } from './support.js';
 
@@ -255,7 +255,9 @@ describe('ejection', () => {
     let metrics = await h.metrics();
     expect(onePoint(metricNamed(metrics, M.instancesEjected.name), { 'switchyard.service': 'cart' }).value).toBe(2);
     // Per service: which instance was ejected is in the log record.
-    expect(onePoint(metricNamed(metrics, M.instanceEjections.name)).attributes).toEqual({ 'switchyard.service': 'cart' });
+    expect(onePoint(metricNamed(metrics, M.instanceEjections.name)).attributes).toEqual({
+      'switchyard.service': 'cart',
+    });
     expect(onePoint(metricNamed(metrics, M.instanceEjections.name)).value).toBe(2);
 
     // Back in the balancing set (half-open: probes only): the gauge drops, no "restored" yet.
@@ -273,7 +275,8 @@ describe('ejection', () => {
     });
 
     expect(
-      h.logs()
+      h
+        .logs()
         .filter((r) => r.eventName !== 'switchyard.circuit_breaker.state_change')
         .map((r) => [r.eventName, r.severityText, r.body]),
     ).toEqual([

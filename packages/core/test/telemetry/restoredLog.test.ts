@@ -60,7 +60,10 @@ describe('smaller divergences: "restored" is logged when a probe succeeded (half
     ]);
     const closed = records[6]!;
     const restored = records[7]!;
-    expect(restored.body).toBe(`Instance cart/cart-1 restored: ${closed.attributes['switchyard.circuit_breaker.reason']}`);
+    console.log('restored log record body:', restored.body);
+    expect(restored.body).toBe(
+      `Instance cart/cart-1 restored: ${closed.attributes['switchyard.circuit_breaker.reason']}`,
+    );
     expect(restored.attributes).toEqual({
       'switchyard.service': 'cart',
       'switchyard.instance.id': 'cart-1',
