@@ -144,9 +144,13 @@ export class LiveSources {
     }
     if (this.bulkheads.size > 0) observeBulkheads(this.bulkheads.values(), instruments, departed, result);
     const now = wallClock.now();
-    for (const entry of this.registries.values()) {
+    for (const [key, entry] of this.registries) {
       const state = entry.state;
-      if (state === undefined) continue;
+      // Only an attribute cache (a refresh or an error before any snapshot): made again on use.
+      if (state === undefined) {
+        this.registries.delete(key);
+        continue;
+      }
       let passing = 0;
       let warning = 0;
       let critical = 0;
