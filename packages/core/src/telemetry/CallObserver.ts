@@ -70,22 +70,21 @@ function errorTypeOrOther(error: unknown): string {
   return error === undefined ? ERROR_TYPE_OTHER : errorTypeOf(error);
 }
 
-/** Counted in memory and read at collection; a new balancer for an instance starts a new series. */
-function countPick(ctx: ObserverContext, { service, instance, balancer }: PickMessage): void {
-  let byInstance = ctx.live.picks.get(service);
-  if (byInstance === undefined) {
-    byInstance = new Map();
-    setBounded(ctx.live.picks, service, byInstance);
+/**
+ * Counted in memory and read at collection, per service and balancer: per instance, the
+ * series would grow with every instance ever picked (see `LiveSources`).
+ */
+function countPick(ctx: ObserverContext, { service, balancer }: PickMessage): void {
+  let byBalancer = ctx.live.picks.get(service);
+  if (byBalancer === undefined) {
+    byBalancer = new Map();
+    setBounded(ctx.live.picks, service, byBalancer);
   }
-  const tally = byInstance.get(instance.id);
-  if (tally !== undefined && tally.attributes[ATTR.balancer] === balancer) {
+  const tally = byBalancer.get(balancer);
+  if (tally !== undefined) {
     tally.count++;
     return;
   }
-  const attributes = Object.freeze({
-    [ATTR.service]: service,
-    [ATTR.instanceId]: instance.id,
-    [ATTR.balancer]: balancer,
-  });
-  setBounded(byInstance, instance.id, { attributes, count: 1 });
+  const attributes = Object.freeze({ [ATTR.service]: service, [ATTR.balancer]: balancer });
+  setBounded(byBalancer, balancer, { attributes, count: 1 });
 }

@@ -7,22 +7,28 @@ import { ATTR, LOG_EVENT } from './names.js';
 import type { ObserverContext } from './ObserverContext.js';
 
 /**
- * Breakers, ejection and bulkheads: `switchyard.circuit_breaker.state` (one series per
- * state, read at collection) for each live breaker, transitions counted and logged (WARN
- * when opening or isolated), ejections counted, gauged and logged, bulkhead sizes
- * gauged and refusals counted. A breaker or bulkhead that is disposed leaves the gauges.
+ * Breakers, ejection and bulkheads: `switchyard.circuit_breaker.state` (live breakers per
+ * service and state, read at collection), transitions counted and logged (WARN when
+ * opening or isolated), ejections counted, gauged and logged (restored once the breaker
+ * closes again), bulkhead sizes gauged and refusals counted. Metrics are per service; the
+ * instance is named in the log records. A breaker or bulkhead that is disposed leaves the
+ * gauges (reported as 0 once, see `DepartedSeries`).
  */
 export function observeResilience(ctx: ObserverContext): Disposable[] {
   return [
-    subscribe('breakerCreate', ({ client, service, instance, breaker }) => {
+    subscribe('breakerCreate', ({ client, service, breaker }) => {
       if (!ctx.observes(client)) return;
       readAtCollection(ctx);
-      ctx.live.breakers.set(breaker, ctx.live.breakerEntry(service, instance.id, breaker));
+      ctx.live.breakers.set(breaker, ctx.live.breakerEntry(service, breaker));
     }),
     subscribe('breakerDispose', ({ client, service, instance, breaker }) => {
       if (!ctx.observes(client)) return;
       ctx.live.breakers.delete(breaker);
-      ctx.live.ejected.get(service)?.ids.delete(ejectionKey(client, instance.id));
+      const group = ctx.live.ejected.get(service);
+      const key = ejectionKey(client, instance.id);
+      group?.ids.delete(key);
+      // Gone, not recovered: no "restored" record.
+      group?.recovering.delete(key);
     }),
     subscribe('breakerState', (message) => {
       if (ctx.observes(message.client)) recordTransition(ctx, message);
@@ -53,30 +59,43 @@ export function readAtCollection(ctx: ObserverContext): void {
   void ctx.instruments;
 }
 
-function recordTransition(ctx: ObserverContext, { service, instance, breaker, change }: BreakerStateMessage): void {
-  let entry = ctx.live.breakers.get(breaker);
-  if (entry === undefined) {
-    entry = ctx.live.breakerEntry(service, instance.id, breaker);
-    ctx.live.breakers.set(breaker, entry);
-  }
+function recordTransition(
+  ctx: ObserverContext,
+  { client, service, instance, breaker, change }: BreakerStateMessage,
+): void {
+  if (!ctx.live.breakers.has(breaker)) ctx.live.breakers.set(breaker, ctx.live.breakerEntry(service, breaker));
   const key = `${change.from}>${change.to}`;
-  let attributes = entry.transitions.get(key);
-  if (attributes === undefined) {
-    attributes = Object.freeze({
-      ...entry.base,
+  const attributes =
+    ctx.attributes.lookup('transition', service, key) ??
+    ctx.attributes.store('transition', service, key, {
+      [ATTR.service]: service,
       [ATTR.breakerPreviousState]: breakerStateValue(change.from),
       [ATTR.breakerState]: breakerStateValue(change.to),
     });
-    entry.transitions.set(key, attributes);
-  }
   ctx.instruments.breakerTransitions.add(1, attributes);
   const severe = change.to === 'open' || change.to === 'isolated';
   ctx.log.emit(
     severe ? SeverityNumber.WARN : SeverityNumber.INFO,
     LOG_EVENT.breakerStateChange,
     `Circuit breaker ${service}/${instance.id} ${change.from} -> ${change.to}: ${change.reason}`,
-    { ...attributes, [ATTR.breakerReason]: change.reason },
+    { ...attributes, [ATTR.instanceId]: instance.id, [ATTR.breakerReason]: change.reason },
   );
+  if (change.to === 'closed') recordRestored(ctx, client, service, instance.id, change.reason);
+}
+
+/**
+ * An ejected instance is restored when its breaker closes again: a probe succeeded (or it
+ * was reset). Rejoining the balancing set at half-open only lets probes through, which
+ * may still fail, so it is not logged as restored.
+ */
+function recordRestored(ctx: ObserverContext, client: object, service: string, id: string, reason: string): void {
+  const group = ctx.live.ejected.get(service);
+  if (group === undefined || !group.recovering.delete(ejectionKey(client, id))) return;
+  ctx.log.emit(SeverityNumber.INFO, LOG_EVENT.instanceRestored, `Instance ${service}/${id} restored: ${reason}`, {
+    [ATTR.service]: service,
+    [ATTR.instanceId]: id,
+    [ATTR.ejectionReason]: reason,
+  });
 }
 
 const clientNumbers = new WeakMap<object, number>();
@@ -96,26 +115,29 @@ function ejectionKey(client: object, instanceId: string): string {
   return `${number}\n${instanceId}`;
 }
 
-/** Repeats are ignored: an instance is ejected once (per client) until it rejoins. */
+/**
+ * Repeats are ignored: an instance is ejected once (per client) until it rejoins. Rejoining
+ * (half-open, or leaving the registry) only updates the gauge; see `recordRestored`.
+ */
 function recordEjection(ctx: ObserverContext, { client, service, instance, ejected, reason }: EjectionMessage): void {
-  let group = ctx.live.ejected.get(service);
-  if (group === undefined) {
-    group = { base: ctx.attributes.service(service), ids: new Set() };
-    ctx.live.ejected.set(service, group);
-  }
+  const group = ctx.live.ejectedGroup(service, ctx.attributes.service(service));
   const key = ejectionKey(client, instance.id);
   if (group.ids.has(key) === ejected) return;
-  const attributes = { [ATTR.service]: service, [ATTR.instanceId]: instance.id };
-  if (ejected) {
-    group.ids.add(key);
-    ctx.instruments.ejections.add(1, attributes);
-  } else {
+  if (!ejected) {
     group.ids.delete(key);
+    return;
   }
+  group.ids.add(key);
+  group.recovering.add(key);
+  ctx.instruments.ejections.add(1, group.base);
   ctx.log.emit(
-    ejected ? SeverityNumber.WARN : SeverityNumber.INFO,
-    ejected ? LOG_EVENT.instanceEjected : LOG_EVENT.instanceRestored,
-    `Instance ${service}/${instance.id} ${ejected ? 'ejected' : 'restored'}: ${reason}`,
-    { ...attributes, [ATTR.ejectionReason]: reason },
+    SeverityNumber.WARN,
+    LOG_EVENT.instanceEjected,
+    `Instance ${service}/${instance.id} ejected: ${reason}`,
+    {
+      [ATTR.service]: service,
+      [ATTR.instanceId]: instance.id,
+      [ATTR.ejectionReason]: reason,
+    },
   );
 }

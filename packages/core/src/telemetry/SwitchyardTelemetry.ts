@@ -170,10 +170,11 @@ export class SwitchyardTelemetry implements Disposable {
     this.clients.clear();
     this.registries.clear();
     this.live.clear();
-    // A later use creates (the SDK dedupes) and registers again. A meter that throws here
-    // must not make `client.close()` reject.
+    // A later use creates (the SDK dedupes) and registers again. The retired callback
+    // reports what it reported as gone at the next collection, then removes itself. A meter
+    // that throws here must not make `client.close()` reject.
     try {
-      this.instrumentsInstance?.remove();
+      this.instrumentsInstance?.retire();
     } catch (error) {
       try {
         diag.warn('Switchyard telemetry: removing the metrics callback failed', error);

@@ -1,6 +1,7 @@
 import {
   type BatchObservableCallback,
   type Counter,
+  diag,
   type Histogram,
   type Meter,
   type MeterProvider,
@@ -10,6 +11,7 @@ import {
   ValueType,
 } from '@opentelemetry/api';
 import type { Clock } from '../common/Clock.js';
+import { DepartedSeries } from './DepartedSeries.js';
 import { isNoopMeter } from './isNoopMeter.js';
 import type { LiveSources } from './LiveSources.js';
 import {
@@ -33,8 +35,11 @@ export interface Instruments {
   readonly bulkheadRejections: Counter;
   readonly watchErrors: Counter;
   readonly registryUpdateDuration: Histogram;
-  /** Stops the batch callback that reads the live sources. */
-  remove(): void;
+  /**
+   * Stops reading the live sources. The batch callback stays for one more collection, which
+   * reports every level series it reported as 0 (see `DepartedSeries`), then removes itself.
+   */
+  retire(): void;
 }
 
 /**
@@ -72,7 +77,26 @@ export function createInstruments(provider: MeterProvider, live: LiveSources, wa
     registryStaleness: gauge(METRIC.registryStaleness),
   };
   const observables: Observable[] = Object.values(observed);
-  const observe: BatchObservableCallback = live.observer(observed, wallClock);
+  // Counts of things present now; not the picks counter nor the staleness gauge.
+  const departed = new DepartedSeries(
+    new Set<Observable>([
+      observed.breakerState,
+      observed.ejected,
+      observed.inFlight,
+      observed.queued,
+      observed.registryInstances,
+      observed.registryStale,
+    ]),
+  );
+  let retired = false;
+  const unregister = (): void => meter.removeBatchObservableCallback(observe, observables);
+  const observe: BatchObservableCallback = (result) => {
+    if (!retired) live.observe(observed, departed, result, wallClock);
+    departed.finish(result);
+    // Removed after this collection has reported every series as gone; not from inside
+    // the SDK's loop over its callbacks, which a removal would make skip the next one.
+    if (retired) queueMicrotask(() => guarded(unregister));
+  };
   meter.addBatchObservableCallback(observe, observables);
 
   return {
@@ -86,6 +110,23 @@ export function createInstruments(provider: MeterProvider, live: LiveSources, wa
     bulkheadRejections: counter(METRIC.bulkheadRejections),
     watchErrors: counter(METRIC.registryWatchErrors),
     registryUpdateDuration: histogram(METRIC.registryUpdateDuration),
-    remove: () => meter.removeBatchObservableCallback(observe, observables),
+    retire: () => {
+      if (retired) return;
+      retired = true;
+      // With nothing reported there is nothing to take back: remove now.
+      if (!departed.reporting) unregister();
+    },
   };
+}
+
+function guarded(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    try {
+      diag.warn('Switchyard telemetry: removing the metrics callback failed', error);
+    } catch {
+      // Nothing left to tell.
+    }
+  }
 }

@@ -139,8 +139,8 @@ export const METRIC = {
   breakerState: metric(
     'switchyard.circuit_breaker.state',
     'observable_up_down_counter',
-    '1',
-    'Circuit breaker state: one series per state, 1 for the current state and 0 for the others.',
+    '{breaker}',
+    'Circuit breakers of a service in each state: one series per state, 0 included.',
   ),
   breakerTransitions: metric(
     'switchyard.circuit_breaker.transitions',

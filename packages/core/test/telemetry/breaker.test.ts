@@ -94,12 +94,15 @@ afterEach(async () => {
   await h.shutdown();
 });
 
-async function statesOf(instanceId: string): Promise<Record<string, number>> {
+/** Breakers of `service` per state, as the latest collection reports them (one series per state). */
+async function statesOf(service: string): Promise<Record<string, number>> {
   const metric = (await h.metrics()).get(STATE);
   const values: Record<string, number> = {};
   if (metric === undefined) return values;
-  for (const point of pointsWhere<number>(metric, { 'switchyard.instance.id': instanceId })) {
-    values[point.attributes['switchyard.circuit_breaker.state'] as string] = point.value;
+  for (const point of pointsWhere<number>(metric, { 'switchyard.service': service })) {
+    const state = point.attributes['switchyard.circuit_breaker.state'] as string;
+    expect(values[state], `one series for ${state}`).toBeUndefined();
+    values[state] = point.value;
   }
   return values;
 }
@@ -139,7 +142,7 @@ async function setup(
 }
 
 describe('circuit breaker telemetry', () => {
-  it('state is a status metric: one series per state, 1 for the current one', async () => {
+  it('state counts the breakers of a service per state: one series per state, 0 included', async () => {
     h = createHarness();
     const { client, registry, breakers } = await setup(
       ['cart-1'],
@@ -148,18 +151,18 @@ describe('circuit breaker telemetry', () => {
     try {
       const breaker = breakers.get('cart-1') as ConsecutiveFailureBreaker;
 
-      expect(await statesOf('cart-1')).toEqual({ closed: 1, open: 0, half_open: 0, isolated: 0 });
+      expect(await statesOf('cart')).toEqual({ closed: 1, open: 0, half_open: 0, isolated: 0 });
       await expect(client.call('cart', fail)).rejects.toThrow('boom');
       await expect(client.call('cart', fail)).rejects.toThrow('boom');
-      expect(await statesOf('cart-1')).toEqual({ closed: 0, open: 1, half_open: 0, isolated: 0 });
+      expect(await statesOf('cart')).toEqual({ closed: 0, open: 1, half_open: 0, isolated: 0 });
       breaker.isolate();
-      expect(await statesOf('cart-1')).toEqual({ closed: 0, open: 0, half_open: 0, isolated: 1 });
+      expect(await statesOf('cart')).toEqual({ closed: 0, open: 0, half_open: 0, isolated: 1 });
 
       const metric = metricNamed(await h.metrics(), STATE);
-      expect(metric.descriptor.unit).toBe('1');
+      expect(metric.descriptor.unit).toBe('{breaker}');
+      // Per service: which instance is isolated is in the state-change log record.
       expect(onePoint(metric, { 'switchyard.circuit_breaker.state': 'isolated' }).attributes).toEqual({
         'switchyard.service': 'cart',
-        'switchyard.instance.id': 'cart-1',
         'switchyard.circuit_breaker.state': 'isolated',
       });
     } finally {
@@ -224,7 +227,7 @@ describe('circuit breaker telemetry', () => {
     }
   });
 
-  it('an instance that leaves takes its state series with it, and its breaker counts no more', async () => {
+  it('an instance that leaves is no longer counted, and its breaker records no more', async () => {
     h = createHarness();
     const { client, registry, breakers } = await setup(['cart-1', 'cart-2']);
     try {
@@ -232,8 +235,7 @@ describe('circuit breaker telemetry', () => {
       registry.set('cart', [{ id: 'cart-2', host: '127.0.0.1', port: 1001 }]);
       one.isolate();
 
-      expect(await statesOf('cart-1')).toEqual({});
-      expect(await statesOf('cart-2')).toEqual({ closed: 1, open: 0, half_open: 0, isolated: 0 });
+      expect(await statesOf('cart')).toEqual({ closed: 1, open: 0, half_open: 0, isolated: 0 });
       expect((await h.metrics()).get(TRANSITIONS)?.dataPoints ?? []).toHaveLength(0);
       expect(h.logs()).toHaveLength(0);
     } finally {
@@ -248,10 +250,10 @@ describe('circuit breaker telemetry', () => {
     // (Not collected before: the SDK keeps exporting a cumulative series it saw once.)
     await client.close();
     await registry.close();
-    expect(await statesOf('cart-1')).toEqual({});
+    expect(await statesOf('cart')).toEqual({});
   });
 
-  it('a breaker whose state getter throws loses only its own series', async () => {
+  it('a breaker whose state getter throws is left out of the counts; the others are reported', async () => {
     h = createHarness();
     const { client, registry } = await setup(['bad', 'good'], (instance) => {
       const breaker = new ConsecutiveFailureBreaker(1, () => 0);
@@ -264,8 +266,7 @@ describe('circuit breaker telemetry', () => {
       return breaker;
     });
     try {
-      expect(await statesOf('bad')).toEqual({});
-      expect(await statesOf('good')).toEqual({ closed: 1, open: 0, half_open: 0, isolated: 0 });
+      expect(await statesOf('cart')).toEqual({ closed: 1, open: 0, half_open: 0, isolated: 0 });
     } finally {
       await client.close();
       await registry.close();

@@ -7,6 +7,7 @@ import { isBrokenCircuitError, isBulkheadRejectedError, isTimeoutError } from '@
 import { errorTypeOf, TELEMETRY_METRICS as M } from '@switchyard/core/semconv';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Deferred, deferred } from '../../../../test/support/deferred.js';
+import type { CircuitBreaker } from '../../src/breaker/CircuitBreaker.js';
 import { redactSecrets } from '../../src/common/redact.js';
 import { channels } from '../../src/events/channels.js';
 import { startServer, type TestServer } from '../client/servers.js';
@@ -200,7 +201,7 @@ describe('call metrics', () => {
     expect(records[0]!.body).toBe('Retry budget for cart exhausted: retries are being denied');
   });
 
-  it('balancer picks are counted per instance and balancer', async () => {
+  it('balancer picks are counted per service and balancer (never per instance: ids churn)', async () => {
     h = createHarness();
     const client = h.client({
       instances: {
@@ -217,10 +218,9 @@ describe('call metrics', () => {
 
     const metric = metricNamed(await h.metrics(), M.balancerPicks.name);
     expect(metric.descriptor.unit).toBe('{pick}');
-    expect(onePoint(metric, { 'switchyard.instance.id': 'cart-1' }).value).toBe(2);
-    expect(onePoint(metric, { 'switchyard.instance.id': 'cart-2' }).attributes).toEqual({
+    expect(onePoint(metric).value).toBe(3);
+    expect(onePoint(metric).attributes).toEqual({
       'switchyard.service': 'cart',
-      'switchyard.instance.id': 'cart-2',
       'switchyard.balancer': 'round-robin',
     });
   });
@@ -254,19 +254,35 @@ describe('ejection', () => {
     eject(cart2, true, 'breaker open');
     let metrics = await h.metrics();
     expect(onePoint(metricNamed(metrics, M.instancesEjected.name), { 'switchyard.service': 'cart' }).value).toBe(2);
-    expect(onePoint(metricNamed(metrics, M.instanceEjections.name), { 'switchyard.instance.id': 'cart-1' }).value).toBe(
-      1,
-    );
+    // Per service: which instance was ejected is in the log record.
+    expect(onePoint(metricNamed(metrics, M.instanceEjections.name)).attributes).toEqual({
+      'switchyard.service': 'cart',
+    });
+    expect(onePoint(metricNamed(metrics, M.instanceEjections.name)).value).toBe(2);
 
-    eject(cart1, false, 'breaker closed');
-    eject(cart1, false, 'breaker closed');
+    // Back in the balancing set (half-open: probes only): the gauge drops, no "restored" yet.
+    eject(cart1, false, 'breaker half-open');
+    eject(cart1, false, 'breaker half-open');
     metrics = await h.metrics();
     expect(onePoint(metricNamed(metrics, M.instancesEjected.name)).value).toBe(1);
+    // A probe succeeded: the breaker closes, and now the instance is restored.
+    channels.breakerState.publish({
+      client,
+      service: 'cart',
+      instance: cart1,
+      breaker: { state: 'closed', onStateChange: () => ({ dispose() {} }) } as unknown as CircuitBreaker,
+      change: { from: 'half-open', to: 'closed', reason: 'probe succeeded', at: 0 },
+    });
 
-    expect(h.logs().map((r) => [r.eventName, r.severityText, r.body])).toEqual([
+    expect(
+      h
+        .logs()
+        .filter((r) => r.eventName !== 'switchyard.circuit_breaker.state_change')
+        .map((r) => [r.eventName, r.severityText, r.body]),
+    ).toEqual([
       ['switchyard.instance.ejected', 'WARN', 'Instance cart/cart-1 ejected: breaker open'],
       ['switchyard.instance.ejected', 'WARN', 'Instance cart/cart-2 ejected: breaker open'],
-      ['switchyard.instance.restored', 'INFO', 'Instance cart/cart-1 restored: breaker closed'],
+      ['switchyard.instance.restored', 'INFO', 'Instance cart/cart-1 restored: probe succeeded'],
     ]);
     expect(h.logs()[0]!.attributes['switchyard.instance.ejection_reason']).toBe('breaker open');
   });
@@ -284,14 +300,11 @@ describe('ejection', () => {
     const metrics = await h.metrics();
     // cart-1 is still out of the second client's set, cart-2 too.
     expect(onePoint(metricNamed(metrics, M.instancesEjected.name)).value).toBe(2);
-    expect(onePoint(metricNamed(metrics, M.instanceEjections.name), { 'switchyard.instance.id': 'cart-1' }).value).toBe(
-      2,
-    );
+    expect(onePoint(metricNamed(metrics, M.instanceEjections.name)).value).toBe(3);
     expect(h.logs().map((r) => r.body)).toEqual([
       'Instance cart/cart-1 ejected: breaker open',
       'Instance cart/cart-1 ejected: breaker open',
       'Instance cart/cart-2 ejected: breaker open',
-      'Instance cart/cart-1 restored: breaker open',
     ]);
   });
 
@@ -310,7 +323,9 @@ describe('ejection', () => {
     });
     await expect(client.call('cart', () => Promise.reject(new Error('down')))).rejects.toThrow('down');
     expect(h.logs().map((r) => r.eventName)).toContain('switchyard.instance.ejected');
+    expect(onePoint(metricNamed(await h.metrics(), M.instancesEjected.name)).value).toBe(1);
     await client.close();
+    // Reported as gone (0) once, then no longer observed.
     const metrics = await h.metrics();
     expect(onePoint(metricNamed(metrics, M.instancesEjected.name)).value).toBe(0);
     expect(onePoint(metricNamed(metrics, M.instanceEjections.name)).value).toBe(1);
@@ -369,12 +384,13 @@ describe('bulkhead', () => {
     expect(onePoint(metricNamed(metrics, M.bulkheadInFlight.name)).value).toBe(2);
     expect(onePoint(metricNamed(metrics, M.bulkheadQueued.name)).value).toBe(0);
 
-    // A closed client's bulkhead leaves the gauges: draining it to 0 is no longer read.
+    // A closed client's bulkhead leaves the gauges: no longer read (its two calls are still
+    // running), its series is reported as gone, 0.
     await client.close();
+    metrics = await h.metrics();
+    expect(onePoint(metricNamed(metrics, M.bulkheadInFlight.name)).value).toBe(0);
     for (const gate of gates) gate.resolve('done');
     await Promise.all(calls);
-    metrics = await h.metrics();
-    expect(metrics.get(M.bulkheadInFlight.name)?.dataPoints.find((p) => p.value === 0)).toBeUndefined();
   });
 
   it('after dispose() nothing is observed, and observing again works', async () => {

@@ -86,7 +86,7 @@ describe('telemetry names', () => {
       else if (metric.instrument === 'counter') expect(metric.unit, metric.name).toMatch(/^\{[a-z_]+\}$/);
       else expect(metric.unit, metric.name).toMatch(/^(1|\{[a-z_]+\})$/);
     }
-    expect(TELEMETRY_METRICS.breakerState.unit).toBe('1');
+    expect(TELEMETRY_METRICS.breakerState.unit).toBe('{breaker}');
   });
 
   it('instrumentation scope carries the package name and version', () => {
