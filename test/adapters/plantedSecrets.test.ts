@@ -6,7 +6,7 @@
 import * as diagnosticsChannel from 'node:diagnostics_channel';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { Controller, Get, type INestApplication, Module, Query } from '@nestjs/common';
+import { Controller, Get, type INestApplication, type LoggerService, Module, Query } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -27,7 +27,6 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refusedPort, startServer, type TestServer } from '../../packages/core/test/client/servers.js';
 import { listen, send } from '../express/support.js';
-import { RecordingLogger } from '../nestjs/support.js';
 import { installGlobalContext, TestMetricReader } from '../support/otel.js';
 
 // The planted secrets: each distinct, so a hit names what leaked.
@@ -203,6 +202,18 @@ const clientOptions: Omit<ClientOptions, 'registry'> = {
   retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 1 },
 };
 
+/** A caller's own transport whose fetch refuses a URL with credentials and quotes it (undici does). */
+async function ownTransport(instance: { host: string; port: number }, attempt: { signal: AbortSignal }) {
+  try {
+    return await fetch(`http://${USER}:${PASSWORD}@${instance.host}:${instance.port}${SECRET_PATH}`, {
+      signal: attempt.signal,
+    });
+  } catch (error) {
+    if (typeof error === 'object' && error !== null) ownErrors.add(error);
+    throw error;
+  }
+}
+
 /** Every kind of call, with the secrets in the path, the headers and a caller's own transport. */
 async function driveCalls(client: ServiceClient, where: string): Promise<void> {
   const init = { headers: { authorization: AUTHORIZATION } };
@@ -211,25 +222,17 @@ async function driveCalls(client: ServiceClient, where: string): Promise<void> {
   await outcome(`${where} refused`, () => client.fetch('down', SECRET_PATH, init));
   await outcome(`${where} timeout`, () => client.fetch('slow', SECRET_PATH, init));
   await outcome(`${where} POST 500`, () => client.fetch('err', SECRET_PATH, { ...init, method: 'POST', body: 'x' }));
-  // A caller's own transport whose fetch refuses a URL with credentials and quotes it (undici does).
-  await outcome(`${where} own transport`, () =>
-    client.call('creds', async (instance, attempt) => {
-      try {
-        return await fetch(`http://${USER}:${PASSWORD}@${instance.host}:${instance.port}${SECRET_PATH}`, {
-          signal: attempt.signal,
-        });
-      } catch (error) {
-        if (typeof error === 'object' && error !== null) ownErrors.add(error);
-        throw error;
-      }
-    }),
-  );
+  await outcome(`${where} own transport`, () => client.call('creds', ownTransport));
 }
 
 async function startExpress(): Promise<{ url: string; close: () => Promise<void> }> {
   const app = express();
   const sy = switchyard({ clientOptions: { ...clientOptions, registry }, telemetry });
   app.use(sy);
+  // The handler's error (the caller's own transport's) goes to the error handler: a server span exception.
+  app.get('/proxy/creds', async (req, res) => {
+    res.send(await req.switchyard.call('creds', ownTransport));
+  });
   app.get('/proxy/:service', async (req, res) => {
     const upstream = await req.switchyard.fetch(req.params.service, SECRET_PATH, {
       headers: { authorization: AUTHORIZATION },
@@ -237,6 +240,10 @@ async function startExpress(): Promise<{ url: string; close: () => Promise<void>
     res.status(upstream.status).send(await upstream.text());
   });
   app.use(switchyardErrorHandler());
+  // The app's own last handler, as in production (Express's development page would print the stack).
+  app.use((_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    res.status(500).send('internal error');
+  });
   const listening = await listen(app);
   // No onError: the failure goes out as a process warning, as it does by default.
   const lifecycle = registerOnListen(listening.server, { registry, registration: { service: 'shop' }, loggerProvider });
@@ -251,11 +258,12 @@ async function startExpress(): Promise<{ url: string; close: () => Promise<void>
   };
 }
 
-async function startNest(): Promise<{ url: string; logger: RecordingLogger; app: INestApplication }> {
+async function startNest(): Promise<{ url: string; logger: ContextLogger; app: INestApplication }> {
   @Controller()
   class ProxyController {
     @Get('proxy')
     async proxy(@SwitchyardRequest() sy: ServerRequestContext, @Query('service') service: string): Promise<string> {
+      if (service === 'creds') return String(await sy.call('creds', ownTransport));
       const upstream = await sy.fetch(service, SECRET_PATH, { headers: { authorization: AUTHORIZATION } });
       return `${upstream.status} ${await upstream.text()}`;
     }
@@ -272,12 +280,32 @@ async function startNest(): Promise<{ url: string; logger: RecordingLogger; app:
     controllers: [ProxyController],
   })
   class AppModule {}
-  const logger = new RecordingLogger();
+  const logger = new ContextLogger();
   const app: INestApplication = await NestFactory.create(AppModule, { logger });
   await app.listen(0, '127.0.0.1');
   await outcome('nest registration', () => app.get(SwitchyardLifecycle).whenRegistered());
   const { port } = app.getHttpServer().address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, logger, app };
+}
+
+/** Nest log lines with their context; Nest's own `ExceptionsHandler` report of a handler's error is the app's, not Switchyard's. */
+class ContextLogger implements LoggerService {
+  readonly entries: Array<{ level: string; message: string; context: string }> = [];
+  log(message: unknown, ...rest: unknown[]): void {
+    this.push('log', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.push('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.push('warn', message, rest);
+  }
+  debug(): void {}
+  verbose(): void {}
+  private push(level: string, message: unknown, rest: unknown[]): void {
+    const context = rest.at(-1);
+    this.entries.push({ level, message: [message, ...rest].map(String).join(' '), context: String(context) });
+  }
 }
 
 /** Each planted secret's hits in every captured signal. */
@@ -294,6 +322,13 @@ function leaks(): string[] {
 
 describe('case 8: no planted secret reaches any signal', () => {
   it('client, Express and NestJS under answers, 500s, refused connections, timeouts and failed registrations', async () => {
+    // A watcher whose own error quotes a URL with credentials: Switchyard's process warning must not.
+    const watcher = registry.watch('ok', () => {
+      const failure = new Error(`listener could not reach http://${USER}:${PASSWORD}@127.0.0.1/?${SECRET_QUERY}`);
+      ownErrors.add(failure);
+      throw failure;
+    });
+
     // The client on its own.
     const client = createClient({ ...clientOptions, registry });
     await driveCalls(client, 'client');
@@ -314,7 +349,7 @@ describe('case 8: no planted secret reaches any signal', () => {
 
     // Express: requests whose own query carries secrets, proxied to each kind of upstream.
     const expressApp = await startExpress();
-    for (const service of ['ok', 'err', 'down', 'slow']) {
+    for (const service of ['ok', 'err', 'down', 'slow', 'creds']) {
       const answer = await send(`${expressApp.url}/proxy/${service}?${SECRET_QUERY}`, {
         headers: { authorization: AUTHORIZATION },
       }).response;
@@ -323,7 +358,7 @@ describe('case 8: no planted secret reaches any signal', () => {
 
     // NestJS: the same, through its module and lifecycle.
     const nest = await startNest();
-    for (const service of ['ok', 'err', 'down', 'slow']) {
+    for (const service of ['ok', 'err', 'down', 'slow', 'creds']) {
       const answer = await send(`${nest.url}/proxy?service=${service}&${SECRET_QUERY}`, {
         headers: { authorization: AUTHORIZATION },
       }).response;
@@ -335,8 +370,12 @@ describe('case 8: no planted secret reaches any signal', () => {
     await client.close();
     await consulClient.close();
     await consul.close();
+    watcher.dispose();
 
-    for (const entry of nest.logger.entries) capture(`nest logger ${entry.level}`, entry.message);
+    for (const entry of nest.logger.entries) {
+      if (entry.context !== 'ExceptionsHandler') capture(`nest logger ${entry.level}`, entry.message);
+    }
+    expect(nest.logger.entries.some((e) => e.context === 'Switchyard' && e.message.includes('register'))).toBe(true);
     for (const span of spanExporter.getFinishedSpans()) {
       capture(`span ${span.name}`, {
         name: span.name,
@@ -363,17 +402,16 @@ describe('case 8: no planted secret reaches any signal', () => {
     expect(spans.some((s) => s.events.some((e) => e.name === 'exception'))).toBe(true);
     expect(spans.some((s) => s.attributes['url.full'] !== undefined)).toBe(true);
     expect(spans.some((s) => s.attributes['url.query'] !== undefined)).toBe(true);
-    expect(captured.some((c) => c.signal === 'process warning' && c.text.includes('could not register'))).toBe(true);
+    const warnings = captured.filter((c) => c.signal === 'process warning').map((c) => c.text);
+    expect(warnings.some((text) => text.includes('could not register'))).toBe(true);
+    expect(warnings.some((text) => text.includes('snapshot listener threw'))).toBe(true);
+    expect(spans.some((s) => s.kind === 1 && s.events.some((e) => e.name === 'exception'))).toBe(true);
     expect(servers[1]?.requests.some((r) => r.url.includes(SECRETS['query token'] as string))).toBe(true);
     expect(servers[0]?.requests.some((r) => r.headers.authorization === AUTHORIZATION)).toBe(true);
     const logEvents = logExporter.getFinishedLogRecords().map((r) => r.eventName);
     expect(logEvents).toContain('switchyard.lifecycle.error');
     expect(logEvents).toContain('switchyard.registry.watch_error');
 
-    if (process.env.SECRETS_DUMP !== undefined) {
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(process.env.SECRETS_DUMP, captured.map((c) => `=== ${c.signal}\n${c.text}`).join('\n'));
-    }
     expect(leaks()).toEqual([]);
   });
 });
