@@ -329,6 +329,11 @@ describe('case 8: no planted secret reaches any signal', () => {
       throw failure;
     });
 
+    // A mistyped option holding a URL with credentials: the ConfigError quotes what it received.
+    await outcome('bad option', async () =>
+      createClient({ registry, scheme: `http://${USER}:${PASSWORD}@proxy/?token=${SECRETS['query token']}` as 'http' }),
+    );
+
     // The client on its own.
     const client = createClient({ ...clientOptions, registry });
     await driveCalls(client, 'client');
@@ -397,6 +402,9 @@ describe('case 8: no planted secret reaches any signal', () => {
     const signals = new Set(captured.map((c) => c.signal.split(' ')[0]));
     expect([...signals]).toEqual(
       expect.arrayContaining(['span', 'metric', 'log', 'event', 'process', 'nest', 'client', 'express']),
+    );
+    expect(captured.some((c) => c.signal === 'bad option: caller error' && c.text.includes('SWITCHYARD_CONFIG'))).toBe(
+      true,
     );
     const spans = spanExporter.getFinishedSpans();
     expect(spans.some((s) => s.events.some((e) => e.name === 'exception'))).toBe(true);
