@@ -32,7 +32,7 @@ import { installGlobalContext, TestMetricReader } from '../support/otel.js';
 // The planted secrets: each distinct, so a hit names what leaked.
 const USER = 'plantuser';
 const PASSWORD = 'pl4ntedPassw0rd';
-const SECRETS: Readonly<Record<string, string>> = {
+const SECRETS = {
   'user:password': `${USER}:${PASSWORD}`,
   password: PASSWORD,
   username: USER,
@@ -44,7 +44,7 @@ const SECRETS: Readonly<Record<string, string>> = {
   'query X-Amz-Signature': 'qsig-1a2b3c4d',
   'authorization header': 'hdrtok-5e7d29b6',
   'ACL token': '3f1c9e2a-7b4d-4e8f-a1c6-5d2b8e9f0a7c',
-};
+} as const;
 const SECRET_QUERY =
   `token=${SECRETS['query token']}&api_key=${SECRETS['query api_key']}` +
   `&access_token=${SECRETS['query access_token']}&password=${SECRETS['query password']}` +
@@ -414,7 +414,7 @@ describe('case 8: no planted secret reaches any signal', () => {
     expect(warnings.some((text) => text.includes('could not register'))).toBe(true);
     expect(warnings.some((text) => text.includes('snapshot listener threw'))).toBe(true);
     expect(spans.some((s) => s.kind === 1 && s.events.some((e) => e.name === 'exception'))).toBe(true);
-    expect(servers[1]?.requests.some((r) => r.url.includes(SECRETS['query token'] as string))).toBe(true);
+    expect(servers[1]?.requests.some((r) => r.url.includes(SECRETS['query token']))).toBe(true);
     expect(servers[0]?.requests.some((r) => r.headers.authorization === AUTHORIZATION)).toBe(true);
     const logEvents = logExporter.getFinishedLogRecords().map((r) => r.eventName);
     expect(logEvents).toContain('switchyard.lifecycle.error');
