@@ -117,11 +117,12 @@ function redactPart(part: string): string {
 }
 
 // Credentials in any URL in free text: `scheme://user:password@` or `scheme://user@`.
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
+// Bounded repeats keep a long run without `@` linear, not quadratic.
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]{0,30}:\/\/)[^\s/?#@"'<>]{1,256}@/gi;
 // `user:password@host` without a scheme (a host option, a connection string's tail).
-const BARE_USERINFO = /(^|[\s"'(<[=,])[^\s/?#@:"'<>()[\]=,]+:[^\s/?#@"'<>]+@(?=[a-z0-9[])/gi;
+const BARE_USERINFO = /(^|[\s"'(<[=,])[^\s/?#@:"'<>()[\]=,]{1,128}:[^\s/?#@"'<>]{1,256}@(?=[a-z0-9[])/gi;
 // `key=value` after `?`, `&`, `;` or `#`: query parameters inside text.
-const QUERY_PAIR = /([?&;#])([^=&;#\s"'<>]+)=([^&;#\s"'<>]*)/g;
+const QUERY_PAIR = /([?&;#])([^=?&;#\s"'<>]{1,128})=([^&;#\s"'<>]*)/g;
 // Header, JSON or option style `name: value` / `name=value` for names that are secrets.
 const NAMED_SECRET =
   /\b(authorization|proxy-authorization|x-consul-token|x-api-key|api[-_]?key|x-auth-token|cookie|set-cookie|token|access[-_]?token|refresh[-_]?token|client[-_]?secret|secret|password|passwd)(["']?\s*[:=]\s*["']?)(?:bearer\s+|basic\s+|token\s+)?[^\s"',;&})\]]+/gi;
@@ -134,22 +135,29 @@ const AUTH_SCHEME = /\b(bearer|basic)\s+[a-z0-9._~+/=-]{4,}/gi;
  * `REDACTED`. Not length-capped: for stacks and error messages.
  */
 export function redactText(text: string): string {
-  if (text === '') return text;
-  return text
-    .replace(URL_USERINFO, `$1${REDACTED}:${REDACTED}@`)
-    .replace(BARE_USERINFO, `$1${REDACTED}:${REDACTED}@`)
-    .replace(QUERY_PAIR, (pair: string, sep: string, key: string, value: string) =>
+  let scrubbed = text;
+  // Each pass only where its anchor character occurs: most messages need none of them.
+  if (scrubbed.includes('@')) {
+    scrubbed = scrubbed
+      .replace(URL_USERINFO, `$1${REDACTED}:${REDACTED}@`)
+      .replace(BARE_USERINFO, `$1${REDACTED}:${REDACTED}@`);
+  }
+  if (scrubbed.includes('=')) {
+    scrubbed = scrubbed.replace(QUERY_PAIR, (pair: string, sep: string, key: string, value: string) =>
       value !== REDACTED && isSensitiveKey(key) ? `${sep}${key}=${REDACTED}` : pair,
-    )
-    .replace(NAMED_SECRET, (match: string, name: string, sep: string) =>
-      match.endsWith(REDACTED) ? match : `${name}${sep}${REDACTED}`,
-    )
-    .replace(AUTH_SCHEME, (match: string, scheme: string) =>
-      match.endsWith(REDACTED) ? match : `${scheme} ${REDACTED}`,
     );
+  }
+  if (scrubbed.includes(':') || scrubbed.includes('=')) {
+    scrubbed = scrubbed.replace(NAMED_SECRET, (match: string, name: string, sep: string) =>
+      match.endsWith(REDACTED) ? match : `${name}${sep}${REDACTED}`,
+    );
+  }
+  return scrubbed.replace(AUTH_SCHEME, (match: string, scheme: string) =>
+    match.endsWith(REDACTED) ? match : `${scheme} ${REDACTED}`,
+  );
 }
 
-/** `redactText`, capped in length: for a log record's body or an `exception.message` attribute. */
+/** `redactText`, capped in length: for an error message quoted in a log record or a span status. */
 export function redactSecrets(text: string): string {
   const scrubbed = redactText(text);
   return scrubbed.length > MAX_LOG_TEXT ? `${scrubbed.slice(0, MAX_LOG_TEXT)}…` : scrubbed;

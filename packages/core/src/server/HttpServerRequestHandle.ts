@@ -1,6 +1,6 @@
 import { type Attributes, type Context, type Histogram, type Span, SpanStatusCode } from '@opentelemetry/api';
 import type { Clock } from '../common/Clock.js';
-import { redactException, redactText } from '../common/redact.js';
+import { redactException } from '../common/redact.js';
 import { httpServerErrorType } from '../errors/errorType.js';
 import { errorSnapshot, errorText, isInstanceOf } from '../errors/safeRead.js';
 import { ATTR, httpServerSpanName } from '../telemetry/names.js';
@@ -103,7 +103,8 @@ export class ServerRequestSpan<R> implements HttpServerRequestHandle {
       if (error !== undefined && (errorType !== undefined || aborted === true)) {
         // Read safely: a throwing getter must not break the response path.
         span.recordException(
-          isInstanceOf(error, Error) ? redactException(errorSnapshot(error)) : redactText(errorText(error)),
+          // `errorText` is scrubbed already.
+          isInstanceOf(error, Error) ? redactException(errorSnapshot(error)) : errorText(error),
         );
       }
       if (errorType !== undefined) {
