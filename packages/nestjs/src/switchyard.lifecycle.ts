@@ -10,6 +10,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { logs } from '@opentelemetry/api-logs';
 import type { ServiceClient, ServiceRegistry } from '@switchyard/core';
+import { redactText } from '@switchyard/core/semconv';
 import {
   type LifecyclePhase,
   registerOnListen,
@@ -107,6 +108,7 @@ const VERBS: Readonly<Record<LifecyclePhase, string>> = {
   close: 'close the registry of',
 };
 
+/** The error's message with secrets redacted: a registry's error can quote its URL or a token. */
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return redactText(error instanceof Error ? error.message : String(error));
 }

@@ -1,10 +1,11 @@
+import { redactText } from '../common/redact.js';
 import { brandedInstanceOf, hasErrorCode, SwitchyardError } from './SwitchyardError.js';
 
 /** An option was missing or invalid. Names the option, what is allowed, and what was given. */
 export class ConfigError extends SwitchyardError {
   readonly option: string;
   readonly allowed: string;
-  readonly received: unknown;
+  declare readonly received: unknown;
 
   constructor(option: string, allowed: string, received: unknown, options?: { cause?: unknown; detail?: string }) {
     const detail = options?.detail === undefined ? '' : ` (${options.detail})`;
@@ -15,7 +16,8 @@ export class ConfigError extends SwitchyardError {
     );
     this.option = option;
     this.allowed = allowed;
-    this.received = received;
+    // Not enumerable: a logged or inspected error shows the scrubbed message, not the raw value.
+    Object.defineProperty(this, 'received', { value: received, enumerable: false, writable: false });
   }
 
   /** By brand and code, so an error from another copy of the package matches too. */
@@ -31,7 +33,8 @@ export function isConfigError(value: unknown): value is ConfigError {
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  // Scrubbed: a mistyped option can be a URL with credentials or a token.
+  if (typeof value === 'string') return JSON.stringify(redactText(value));
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';

@@ -1,3 +1,4 @@
+import { redactUrl } from '../common/redact.js';
 import { brandedInstanceOf, hasErrorCode, SwitchyardError } from './SwitchyardError.js';
 
 /**
@@ -9,13 +10,19 @@ export class HttpStatusError extends SwitchyardError {
   readonly status: number;
   /** From the response's `Retry-After` header, when it had one. */
   readonly retryAfterMs: number | undefined;
-  readonly response: Response;
+  declare readonly response: Response;
 
   constructor(response: Response, retryAfterMs: number | undefined) {
-    super('SWITCHYARD_HTTP_STATUS', `HTTP ${response.status} from ${response.url || 'upstream'}`);
+    // The URL without credentials or secret query values: the message reaches logs and spans.
+    super(
+      'SWITCHYARD_HTTP_STATUS',
+      `HTTP ${response.status} from ${response.url ? redactUrl(response.url) : 'upstream'}`,
+    );
     this.status = response.status;
     this.retryAfterMs = retryAfterMs;
-    this.response = response;
+    // Not enumerable: a logged or inspected error must not dump the response (its URL with
+    // the query, its headers); reading `error.response` works as before.
+    Object.defineProperty(this, 'response', { value: response, enumerable: false, writable: false });
   }
 
   /** By brand and code, so an error from another copy of the package matches too. */

@@ -1,3 +1,5 @@
+import { redactText } from '../common/redact.js';
+
 // Reading an unknown error must never throw: a getter, a Proxy trap or a revoked Proxy
 // that throws is treated as if the property were absent, so classification and
 // telemetry cannot replace the caller's error with their own.
@@ -27,11 +29,15 @@ export function errorMessage(value: unknown): string {
   return typeof message === 'string' ? message : '';
 }
 
-/** `error.message` for an `Error`, else `String(value)`: the usual log text, without the usual throws. */
+/**
+ * `error.message` for an `Error`, else `String(value)`: the usual log text, without the
+ * usual throws, and with secrets (URL credentials, tokens) redacted, since it goes into
+ * messages Switchyard builds.
+ */
 export function errorText(value: unknown): string {
-  if (isInstanceOf(value, Error)) return errorMessage(value);
+  if (isInstanceOf(value, Error)) return redactText(errorMessage(value));
   try {
-    return String(value);
+    return redactText(String(value));
   } catch {
     return '';
   }
@@ -58,14 +64,14 @@ export function errorSnapshot(value: unknown): {
   };
 }
 
-/** Text for a warning or a log line: the stack, else the message, else `String(value)`, else a placeholder. */
+/** Text for a warning or a log line, secrets redacted: the stack, else the message, else `String(value)`, else a placeholder. */
 export function describeError(value: unknown): string {
   const stack = readProperty(value, 'stack');
-  if (typeof stack === 'string') return stack;
+  if (typeof stack === 'string') return redactText(stack);
   const message = errorMessage(value);
-  if (message !== '') return message;
+  if (message !== '') return redactText(message);
   try {
-    return String(value);
+    return redactText(String(value));
   } catch {
     return '(an error that cannot be described)';
   }

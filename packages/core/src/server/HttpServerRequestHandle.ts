@@ -1,5 +1,6 @@
 import { type Attributes, type Context, type Histogram, type Span, SpanStatusCode } from '@opentelemetry/api';
 import type { Clock } from '../common/Clock.js';
+import { redactException } from '../common/redact.js';
 import { httpServerErrorType } from '../errors/errorType.js';
 import { errorSnapshot, errorText, isInstanceOf } from '../errors/safeRead.js';
 import { ATTR, httpServerSpanName } from '../telemetry/names.js';
@@ -101,7 +102,10 @@ export class ServerRequestSpan<R> implements HttpServerRequestHandle {
       // The error the request failed with, or the one that met a client already gone.
       if (error !== undefined && (errorType !== undefined || aborted === true)) {
         // Read safely: a throwing getter must not break the response path.
-        span.recordException(isInstanceOf(error, Error) ? errorSnapshot(error) : errorText(error));
+        span.recordException(
+          // `errorText` is scrubbed already.
+          isInstanceOf(error, Error) ? redactException(errorSnapshot(error)) : errorText(error),
+        );
       }
       if (errorType !== undefined) {
         span.setAttribute(ATTR.errorType, errorType);

@@ -1,4 +1,5 @@
 import { type LoggerProvider, SeverityNumber } from '@opentelemetry/api-logs';
+import { redactText } from '../common/redact.js';
 import { errorTypeOf } from '../errors/errorType.js';
 import { ATTR, LOG_EVENT } from '../telemetry/names.js';
 import type { HttpServerScope } from './HttpServerTelemetry.js';
@@ -52,7 +53,8 @@ export class LifecycleEvents {
           eventName,
           severityNumber,
           severityText: severityNumber >= SeverityNumber.WARN ? 'WARN' : 'INFO',
-          body,
+          // Every body is scrubbed here, whoever built it.
+          body: redactText(body),
           attributes,
         }),
       () => undefined,

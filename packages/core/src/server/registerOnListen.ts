@@ -1,8 +1,10 @@
 import type { Server } from 'node:http';
 import { logs } from '@opentelemetry/api-logs';
+import { redactSecrets } from '../common/redact.js';
 import { booleanOption, finiteNumber, fn, knownKeys, nonEmptyString, plainObject } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { errorTypeOf } from '../errors/errorType.js';
+import { errorText } from '../errors/safeRead.js';
 import { createInstance, INSTANCE_INPUT_KEYS, type InstanceInput } from '../registry/Instance.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from '../telemetry/names.js';
 import { providerOption } from '../telemetry/providerOption.js';
@@ -48,7 +50,8 @@ export function registerOnListen(server: Server | undefined, options: ServerLife
     options.loggerProvider === false ? undefined : (options.loggerProvider ?? logs),
   );
   const report = (error: unknown, phase: LifecyclePhase): void => {
-    const message = error instanceof Error ? error.message : String(error);
+    // Scrubbed and capped: a registry's error can quote its URL (with credentials) or a token.
+    const message = redactSecrets(errorText(error));
     const body = `Switchyard could not ${WHAT_FAILED[phase]} ${service ?? 'the server'} (${errorTypeOf(error)}): ${message}`;
     events.failed(service, phase, error, body);
     try {

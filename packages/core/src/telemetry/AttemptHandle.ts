@@ -9,7 +9,7 @@ import {
 } from '@opentelemetry/api';
 import type { AttemptHandle, AttemptResult, HeaderCarrier } from '../client/AttemptTracer.js';
 import type { Clock } from '../common/Clock.js';
-import { redactSecrets } from '../common/redact.js';
+import { redactException, redactSecrets } from '../common/redact.js';
 import { isAbortError } from '../errors/classify.js';
 import { errorTypeOf } from '../errors/errorType.js';
 import { errorMessage, errorSnapshot, isInstanceOf } from '../errors/safeRead.js';
@@ -105,9 +105,10 @@ export class Attempt implements AttemptHandle {
         span.setAttribute(ATTR.attemptAborted, true);
       } else if (errorType !== undefined) {
         span.setAttribute(ATTR.errorType, errorType);
-        // Read safely: a throwing getter must not replace the caller's error.
+        // Read safely: a throwing getter must not replace the caller's error. Scrubbed:
+        // fetch and HttpStatusError messages (and so stacks) can hold the request URL.
         if (isInstanceOf(error, Error)) {
-          span.recordException(errorSnapshot(error));
+          span.recordException(redactException(errorSnapshot(error)));
           span.setStatus({ code: SpanStatusCode.ERROR, message: redactSecrets(errorMessage(error)) });
         } else {
           span.setStatus({ code: SpanStatusCode.ERROR });

@@ -1,8 +1,24 @@
 import { diag } from '@opentelemetry/api';
 import { type LogAttributes, type Logger, type LoggerProvider, SeverityNumber } from '@opentelemetry/api-logs';
 import type { Clock } from '../common/Clock.js';
+import { redactText } from '../common/redact.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './names.js';
 import { setBounded } from './setBounded.js';
+
+/** `attributes` with every string value scrubbed; the same object when nothing changed. */
+function redactAttributes(attributes: LogAttributes): LogAttributes {
+  let scrubbed: LogAttributes | undefined;
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (typeof value !== 'string') continue;
+    const redacted = redactText(value);
+    if (redacted !== value) {
+      scrubbed ??= { ...attributes };
+      scrubbed[key] = redacted;
+    }
+  }
+  return scrubbed ?? attributes;
+}
 
 /** Emits Switchyard's structured log records, and rate-limits the frequent kinds. */
 export class TelemetryLogger {
@@ -19,12 +35,13 @@ export class TelemetryLogger {
   emit(severityNumber: SeverityNumber, eventName: string, body: string, attributes: LogAttributes): void {
     try {
       this.logger ??= this.provider.getLogger(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
+      // Scrubbed here, once for every record: bodies quote error messages and names.
       this.logger.emit({
         eventName,
         severityNumber,
         severityText: severityNumber >= SeverityNumber.WARN ? 'WARN' : 'INFO',
-        body,
-        attributes,
+        body: redactText(body),
+        attributes: redactAttributes(attributes),
       });
     } catch (error) {
       // Telemetry must never break the call that reports it.

@@ -1,4 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
+import { redactQuery, redactUrl } from '../common/redact.js';
 import { ATTR, DEFAULT_KNOWN_HTTP_METHODS, HTTP_METHOD_OTHER } from './names.js';
 
 // Helpers that turn a request into stable HTTP semantic-convention attribute values.
@@ -50,53 +51,22 @@ export function urlSchemeOf(url: URL): string {
   return url.protocol.endsWith(':') ? url.protocol.slice(0, -1) : url.protocol;
 }
 
-/** Query keys whose values the conventions say to redact in `url.full` and `url.query` (case-sensitive). */
-const SENSITIVE_QUERY_KEYS = new Set([
-  'AWSAccessKeyId',
-  'Signature',
-  'sig',
-  'X-Goog-Signature',
-  'X-Amz-Signature',
-  'X-Amz-Credential',
-  'X-Amz-Security-Token',
-]);
-
 /**
  * `url.full` without secrets: credentials become `REDACTED:REDACTED@` and the values of
- * signature query parameters become `REDACTED`, as the conventions require.
+ * sensitive query parameters (the conventions' signature keys, tokens, keys, passwords)
+ * become `REDACTED`, as the conventions require. See `common/redact.ts`.
  */
 export function fullUrlOf(url: URL): string {
-  const hasCredentials = url.username !== '' || url.password !== '';
-  const search = url.search;
-  let redactedSearch = search;
-  if (search.length > 1) {
-    const query = search.slice(1);
-    const redacted = redactUrlQuery(query);
-    if (redacted !== query) redactedSearch = `?${redacted}`;
-  }
-  if (!hasCredentials && redactedSearch === search) return url.href;
-  const userinfo = hasCredentials ? 'REDACTED:REDACTED@' : '';
-  return `${url.protocol}//${userinfo}${url.host}${url.pathname}${redactedSearch}${url.hash}`;
+  return redactUrl(url);
 }
 
 /**
- * A query string (without `?`) with the values of the signature keys the conventions list
- * (`sig`, `Signature`, `X-Amz-Signature`, ...) replaced by `REDACTED`: what `url.query` and
- * the query of `url.full` carry. Returns `query` itself when nothing needed redacting.
+ * A query string (without `?`) with the values of sensitive keys (`sig`, `Signature`,
+ * `X-Amz-Signature`, `token`, `api_key`, `password`, ...) replaced by `REDACTED`: what
+ * `url.query` and the query of `url.full` carry. Returns `query` itself when nothing needed redacting.
  */
 export function redactUrlQuery(query: string): string {
-  if (!query.includes('=')) return query;
-  let changed = false;
-  const parts = query.split('&');
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i] as string;
-    const eq = part.indexOf('=');
-    if (eq !== -1 && SENSITIVE_QUERY_KEYS.has(part.slice(0, eq))) {
-      parts[i] = `${part.slice(0, eq)}=REDACTED`;
-      changed = true;
-    }
-  }
-  return changed ? parts.join('&') : query;
+  return redactQuery(query);
 }
 
 /**

@@ -413,9 +413,9 @@ describe('helpers', () => {
     expect(httpServerSpanName('POST', undefined)).toBe('POST');
   });
 
-  it('redactUrlQuery: only the listed keys, case-sensitive; the same string back when nothing changed', () => {
-    expect(redactUrlQuery('Signature=a&signature=b&AWSAccessKeyId=c&x=sig')).toBe(
-      'Signature=REDACTED&signature=b&AWSAccessKeyId=REDACTED&x=sig',
+  it("redactUrlQuery: secret keys in any case (the conventions' list and tokens, keys, passwords); the same string back when nothing changed", () => {
+    expect(redactUrlQuery('Signature=a&signature=b&AWSAccessKeyId=c&x=sig&access_token=d&page=2')).toBe(
+      'Signature=REDACTED&signature=REDACTED&AWSAccessKeyId=REDACTED&x=sig&access_token=REDACTED&page=2',
     );
     const clean = 'page=2&sort=asc';
     expect(redactUrlQuery(clean)).toBe(clean);

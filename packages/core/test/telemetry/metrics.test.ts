@@ -627,7 +627,7 @@ describe('redactSecrets', () => {
       'GET http://admin:hunter2@consul:8500/v1/health/service/cart?index=7&token=s3cr3t failed; X-Consul-Token: abc123, cookie=sid=1',
     );
     expect(text).toBe(
-      'GET http://REDACTED@consul:8500/v1/health/service/cart?index=7&token=REDACTED failed; X-Consul-Token: REDACTED, cookie=REDACTED',
+      'GET http://REDACTED:REDACTED@consul:8500/v1/health/service/cart?index=7&token=REDACTED failed; X-Consul-Token: REDACTED, cookie=REDACTED',
     );
     expect(redactSecrets('x'.repeat(1000)).length).toBeLessThanOrEqual(301);
   });
