@@ -1,3 +1,4 @@
+import { redactText } from '../common/redact.js';
 import { errorTypeOf } from '../errors/errorType.js';
 import { isSwitchyardError, type SwitchyardErrorCode } from '../errors/SwitchyardError.js';
 import { httpStatusOf } from './httpStatusOf.js';
@@ -9,7 +10,7 @@ export interface SwitchyardProblemBody {
   /** The status's reason phrase, as `about:blank` problems use. */
   readonly title: string;
   readonly status: number;
-  /** A fixed text per code, or the error's own message with `exposeMessages`. */
+  /** A fixed text per code, or the error's own message (secrets redacted) with `exposeMessages`. */
   readonly detail: string;
   /** The stable Switchyard code (`SWITCHYARD_BROKEN_CIRCUIT`, ...) or, for a transport failure, its `error.type` (`ECONNREFUSED`). */
   readonly error: string;
@@ -88,7 +89,8 @@ export function switchyardProblem(error: unknown, options: ProblemOptions = {}):
         ? [504, 'An upstream service did not answer in time']
         : [502, 'An upstream service could not be reached'];
   }
-  const detail = options.exposeMessages === true && error instanceof Error ? error.message : message;
+  // Even an exposed message goes out scrubbed: it may quote a URL with credentials or a token.
+  const detail = options.exposeMessages === true && error instanceof Error ? redactText(error.message) : message;
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
   if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
   return {

@@ -70,6 +70,16 @@ describe('switchyardProblem(): the one table both adapters answer with', () => {
     }
   });
 
+  it('sends an exposed message with its secrets redacted', () => {
+    const error = new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') });
+    error.message = 'request to http://svc:hunter2@10.0.0.1/x?token=tok-123 failed';
+    const detail = switchyardProblem(Object.assign(error, { code: 'ECONNREFUSED' }), { exposeMessages: true })?.body
+      .detail;
+    expect(detail).toContain('10.0.0.1');
+    expect(detail).not.toContain('hunter2');
+    expect(detail).not.toContain('tok-123');
+  });
+
   it('leaves other errors to the framework', () => {
     expect(switchyardProblem(new Error('x'))).toBeUndefined();
     expect(switchyardProblem(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBeUndefined();
