@@ -24,6 +24,7 @@ import type {
   ServiceSnapshot,
   SnapshotListener,
 } from './ServiceRegistry.js';
+import { registrationOptions } from './registrationOptions.js';
 import { SnapshotHub } from './SnapshotHub.js';
 
 /** A signal that never aborts, for the deregistrations `close()` still sends. */
@@ -127,6 +128,7 @@ export class ConsulRegistry implements ServiceRegistry {
    */
   async register(registration: Registration): Promise<string> {
     this.assertOpen();
+    registrationOptions(registration);
     const agentRegistration = toAgentRegistration(registration, this.options.zoneMetaKey);
     try {
       await this.own.add(agentRegistration);

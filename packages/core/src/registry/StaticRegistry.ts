@@ -20,6 +20,8 @@ import type {
   ServiceSnapshot,
   SnapshotListener,
 } from './ServiceRegistry.js';
+import { filterOption } from './matchesFilter.js';
+import { registrationOptions } from './registrationOptions.js';
 import { SnapshotHub } from './SnapshotHub.js';
 
 /** Instances per service name, e.g. `{ services: { cart: [{ host: '10.0.0.5', port: 8080 }] } }`. */
@@ -98,7 +100,7 @@ export class StaticRegistry implements ServiceRegistry {
   async resolve(service: string, filter?: InstanceFilter): Promise<ServiceSnapshot> {
     this.assertOpen();
     nonEmptyString('service', service);
-    return this.hub.snapshot(service, filter);
+    return this.hub.snapshot(service, filter === undefined ? undefined : filterOption('filter', filter));
   }
 
   /**
@@ -110,15 +112,13 @@ export class StaticRegistry implements ServiceRegistry {
     this.assertOpen();
     nonEmptyString('service', service);
     fn('listener', listener);
-    return this.hub.watch(service, listener, filter);
+    return this.hub.watch(service, listener, filter === undefined ? undefined : filterOption('filter', filter));
   }
 
   /** Adds the instance, or replaces the one with the same id in the same service. `check` is ignored. */
   async register(registration: Registration): Promise<string> {
     this.assertOpen();
-    plainObject('registration', registration);
-    const service = nonEmptyString('registration.service', registration.service);
-    const { check: _ignored, ...input } = registration;
+    const { service, input } = registrationOptions(registration);
     const instance = createInstance(input, service, 'registration');
     this.assertIdFree(instance.id, service, 'registration.id');
     const current = this.hub.instances(service);
@@ -212,12 +212,15 @@ function parseConfig(config: unknown): Map<string, Instance[]> {
 
 function parseInstances(service: string, list: unknown, option: string): Instance[] {
   if (!Array.isArray(list)) throw new ConfigError(option, 'an array of instances', list);
-  return list.map((item: unknown, i) => {
+  // A plain loop, not map(): map skips the holes of a sparse list, which must be refused too.
+  const instances: Instance[] = [];
+  for (let i = 0; i < list.length; i++) {
     const at = `${option}[${i}]`;
-    const input = plainObject(at, item);
+    const input = plainObject(at, list[i]);
     knownKeys(`${at}.`, input, Object.keys(INSTANCE_INPUT_KEYS));
-    return createInstance(input as unknown as InstanceInput, service, at);
-  });
+    instances.push(createInstance(input as unknown as InstanceInput, service, at));
+  }
+  return instances;
 }
 
 function serviceName(value: unknown, option: string): string {
