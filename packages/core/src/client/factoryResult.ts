@@ -28,8 +28,7 @@ export function checkedBalancer(option: string, value: unknown): Balancer {
 /** Same for a breaker factory's result. */
 export function checkedBreaker(option: string, value: unknown): CircuitBreaker {
   const b = value as Partial<Record<string, unknown>> | null;
-  const ok =
-    typeof b === 'object' && b !== null && BREAKER_METHODS.every((method) => typeof b[method] === 'function');
+  const ok = typeof b === 'object' && b !== null && BREAKER_METHODS.every((method) => typeof b[method] === 'function');
   if (!ok) throw new ConfigError(option, BREAKER_SHAPE, value);
   return value as CircuitBreaker;
 }

@@ -17,6 +17,7 @@ import { OwnRegistrations, type RegistrationEvent } from './consul/OwnRegistrati
 import { ServiceWatchLoop } from './consul/ServiceWatchLoop.js';
 import { toAgentRegistration } from './consul/toAgentRegistration.js';
 import { toInstances } from './consul/toInstance.js';
+import { registrationOptions } from './registrationOptions.js';
 import type {
   InstanceFilter,
   Registration,
@@ -24,7 +25,6 @@ import type {
   ServiceSnapshot,
   SnapshotListener,
 } from './ServiceRegistry.js';
-import { registrationOptions } from './registrationOptions.js';
 import { SnapshotHub } from './SnapshotHub.js';
 
 /** A signal that never aborts, for the deregistrations `close()` still sends. */

@@ -13,6 +13,8 @@ import {
   type Instance,
   type InstanceInput,
 } from './Instance.js';
+import { filterOption } from './matchesFilter.js';
+import { registrationOptions } from './registrationOptions.js';
 import type {
   InstanceFilter,
   Registration,
@@ -20,8 +22,6 @@ import type {
   ServiceSnapshot,
   SnapshotListener,
 } from './ServiceRegistry.js';
-import { filterOption } from './matchesFilter.js';
-import { registrationOptions } from './registrationOptions.js';
 import { SnapshotHub } from './SnapshotHub.js';
 
 /** Instances per service name, e.g. `{ services: { cart: [{ host: '10.0.0.5', port: 8080 }] } }`. */
