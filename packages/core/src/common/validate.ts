@@ -102,3 +102,8 @@ export function arrayOf(option: string, value: unknown, check: (option: string, 
   for (let i = 0; i < value.length; i++) check(`${option}[${i}]`, value[i]);
   return value;
 }
+
+/** `value`, or `fallback` when it is undefined. Unlike `??` it keeps a `null`, for the check to refuse. */
+export function orDefault<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
+}
