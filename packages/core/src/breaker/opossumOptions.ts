@@ -5,8 +5,10 @@ import {
   integer,
   knownKeys,
   nonEmptyString,
+  plainObject,
   withMethods,
 } from '../common/validate.js';
+
 import { ConfigError } from '../errors/ConfigError.js';
 
 /** The longest delay a timer takes; beyond it Node fires at once. */
@@ -52,7 +54,8 @@ const CHECKS: Readonly<Record<string, Check>> = {
 };
 
 /** Validates `OpossumBreaker` options: a typo or a wrong type is a ConfigError naming `opossum.<option>`. */
-export function checkOpossumOptions(options: Record<string, unknown>): void {
+export function checkOpossumOptions(value: unknown): void {
+  const options = plainObject('opossum', value);
   knownKeys('opossum.', options, Object.keys(CHECKS));
   for (const [key, value] of Object.entries(options)) {
     if (value !== undefined) (CHECKS[key] as Check)(`opossum.${key}`, value);
