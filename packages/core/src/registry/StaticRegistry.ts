@@ -37,6 +37,7 @@ export interface StaticRegistryOptions {
 }
 
 const CONFIG_KEYS = ['services'];
+const OPTION_KEYS: readonly (keyof StaticRegistryOptions)[] = ['clock', 'onListenerError'];
 
 /**
  * A registry whose instances come from configuration (an object or a JSON file) and
@@ -56,7 +57,7 @@ export class StaticRegistry implements ServiceRegistry {
   private readonly owners = new Map<string, string>();
 
   constructor(config: StaticRegistryConfig = { services: {} }, options: StaticRegistryOptions = {}) {
-    plainObject('options', options);
+    knownKeys('options.', plainObject('options', options), OPTION_KEYS);
     if (options.clock !== undefined) fn('options.clock.now', plainObject('options.clock', options.clock).now);
     if (options.onListenerError !== undefined) fn('options.onListenerError', options.onListenerError);
     // Validate everything before publishing anything: a bad config leaves no half-built registry.
