@@ -12,6 +12,7 @@ import {
   SlidingWindowBreaker,
   StaticRegistry,
 } from '@switchyard/core';
+import { isConfigError } from '@switchyard/core/internal';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -233,6 +234,12 @@ describe('case 13: what balancer and breaker factories return', () => {
   );
 
   it('junk from a factory rejects the call with a ConfigError naming the option, default or per service', async () => {
+    // Breakers are made as the client's watch sees instances: that listener's error is reported here, not as a warning.
+    const listenerErrors: unknown[] = [];
+    const watched = new StaticRegistry(
+      { services: { cart: [{ host: '127.0.0.1', port: 1 }] } },
+      { onListenerError: (error) => listenerErrors.push(error) },
+    );
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('balancer', 'breaker'),
@@ -245,7 +252,7 @@ describe('case 13: what balancer and breaker factories return', () => {
               ? { balancer: () => balancerJunk as Balancer }
               : { breaker: () => breakerJunk as CircuitBreaker };
           const client = createClient({
-            registry,
+            registry: watched,
             telemetry: false,
             retry: false,
             ...(perService ? { services: { cart: factory } } : factory),
@@ -260,6 +267,8 @@ describe('case 13: what balancer and breaker factories return', () => {
       ),
       { seed: SEED, numRuns: 40 },
     );
+    await watched.close();
+    for (const error of listenerErrors) expect(isConfigError(error)).toBe(true);
   });
 
   it('what a working factory returns is used', async () => {
