@@ -90,7 +90,11 @@ describe('case 13: registerOnListen (server lifecycle) options', () => {
       at(['closeRegistry'], junk('boolean'), 'closeRegistry'),
       at(['onShutdown'], junk('function'), 'onShutdown'),
       at(['onError'], junk('function'), 'onError'),
-      at(['loggerProvider'], notProvider.filter((v) => v !== false), 'loggerProvider'),
+      at(
+        ['loggerProvider'],
+        notProvider.filter((v) => v !== false),
+        'loggerProvider',
+      ),
       at(['scope'], junk('object'), 'scope'),
       at(['scope', 'name'], fc.oneof(junk('string'), fc.constant('')), 'scope.name'),
       unknownKeyAt([], LIFECYCLE_KEYS, ''),
