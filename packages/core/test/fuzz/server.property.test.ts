@@ -59,12 +59,14 @@ describe('case 13: registerOnListen (server lifecycle) options', () => {
       { requiredKeys: [] },
     )
     // A port each, so registrations never replace one another; no delay when shutting down here.
-    .map((o) => ({
-      ...o,
-      registry,
-      deregisterDelayMs: 0,
-      ...(o.registration === undefined ? {} : { registration: { ...o.registration, service: 'cart', port: ++port } }),
-    }));
+    .map(
+      ({ registration, ...o }): ServerLifecycleOptions => ({
+        ...o,
+        registry,
+        deregisterDelayMs: 0,
+        ...(registration === undefined ? {} : { registration: { ...registration, service: 'cart', port: ++port } }),
+      }),
+    );
   optionProperties({
     valid,
     // No server: the lifecycle registers at once and shuts down without draining anything.
@@ -121,7 +123,7 @@ describe('case 13: HttpServerTelemetry (server telemetry) options', () => {
   );
   optionProperties({
     valid,
-    build: (o) => new HttpServerTelemetry({ name: 'fuzz' }, o),
+    build: (o) => new HttpServerTelemetry({ name: 'fuzz', version: '1' }, o),
     invalid: fc.oneof(
       at([], junk('object'), 'telemetry'),
       at(['tracerProvider'], notProvider, 'telemetry.tracerProvider'),

@@ -122,13 +122,15 @@ export function withValue<T>(root: T, path: Path, value: unknown): T {
   if (path.length === 0) return value as T;
   const [head, ...rest] = path as [string | number, ...(string | number)[]];
   const base = root as unknown;
-  const copy: Record<string | number, unknown> = Array.isArray(base)
-    ? [...base]
-    : typeof base === 'object' && base !== null
-      ? { ...(base as Record<string, unknown>) }
-      : typeof head === 'number'
-        ? []
-        : {};
+  const copy = (
+    Array.isArray(base)
+      ? [...base]
+      : typeof base === 'object' && base !== null
+        ? { ...(base as Record<string, unknown>) }
+        : typeof head === 'number'
+          ? []
+          : {}
+  ) as Record<string | number, unknown>;
   copy[head] = withValue(copy[head], rest, value);
   return copy as T;
 }
