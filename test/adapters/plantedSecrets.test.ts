@@ -68,6 +68,8 @@ const meterProvider = new MeterProvider({ readers: [metricReader] });
 const logExporter = new InMemoryLogRecordExporter();
 const loggerProvider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: logExporter })] });
 const telemetry = { tracerProvider, meterProvider, loggerProvider, httpInstrumentation: 'switchyard' as const };
+// Express's middleware takes the server telemetry; its lifecycle (registerOnListen) takes the logger provider.
+const serverTelemetry = { tracerProvider, meterProvider, httpInstrumentation: 'switchyard' as const };
 
 /** Text of an error and its cause chain, stopping at errors the caller's own code threw. */
 function describeCallerError(error: unknown): string {
@@ -227,7 +229,7 @@ async function driveCalls(client: ServiceClient, where: string): Promise<void> {
 
 async function startExpress(): Promise<{ url: string; close: () => Promise<void> }> {
   const app = express();
-  const sy = switchyard({ clientOptions: { ...clientOptions, registry }, telemetry });
+  const sy = switchyard({ clientOptions: { ...clientOptions, registry }, telemetry: serverTelemetry });
   app.use(sy);
   // The handler's error (the caller's own transport's) goes to the error handler: a server span exception.
   app.get('/proxy/creds', async (req, res) => {

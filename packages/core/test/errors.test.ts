@@ -73,7 +73,11 @@ describe('createInstance', () => {
   it.each([
     [{ host: '127.0.0.1', port: 0 }, 'instance.port', 'an integer from 1 to 65535'],
     [{ host: '127.0.0.1', port: 70000 }, 'instance.port', 'an integer from 1 to 65535'],
-    [{ host: '', port: 80 }, 'instance.host', 'a non-empty string'],
+    [
+      { host: '', port: 80 },
+      'instance.host',
+      'a DNS name (letters, digits and "-" in dot-separated labels of 1 to 63, at most 253 in all), an IPv4 address (1.2.3.4) or an IPv6 address without brackets or zone (::1)',
+    ],
     [{ host: 'a', port: 80, weight: -1 }, 'instance.weight', 'a finite number >= 0'],
     [{ host: 'a', port: 80, health: 'sick' }, 'instance.health', 'one of "passing", "warning", "critical"'],
     [{ host: 'a', port: 80, tags: [1] }, 'instance.tags', 'an array of strings'],

@@ -1,4 +1,4 @@
-import { ConfigError } from '@switchyard/core';
+import { ConfigError, createClient, type ServiceRegistry, SwitchyardTelemetry } from '@switchyard/core';
 import {
   booleanOption,
   finiteNumber,
@@ -38,6 +38,7 @@ export function validateOptions(value: unknown): SwitchyardModuleOptions {
     const client = plainObject('client', options.client);
     if ('registry' in client)
       throw new ConfigError('client.registry', 'omitted (the module passes `registry`)', client.registry);
+    validateClientOptions(client, options.registry as ServiceRegistry);
   }
   for (const key of ['closeRegistry', 'exposeMessages']) {
     if (options[key] !== undefined) booleanOption(key, options[key]);
@@ -64,4 +65,24 @@ export function validateOptions(value: unknown): SwitchyardModuleOptions {
 export function validateStaticOptions(options: SwitchyardModuleStaticOptions): void {
   if (options.global !== undefined) booleanOption('global', options.global);
   if (options.exceptionFilter !== undefined) booleanOption('exceptionFilter', options.exceptionFilter);
+}
+
+/**
+ * Client options are used only when the client provider runs: check them now, by building
+ * a client that is closed at once (no telemetry, no call made), so a mistake names
+ * `client.<option>` at startup like the module's own options do.
+ */
+function validateClientOptions(client: Record<string, unknown>, registry: ServiceRegistry): void {
+  const { telemetry, ...rest } = client;
+  try {
+    void createClient({ ...rest, registry, telemetry: false }).close();
+    if (typeof telemetry === 'object' && telemetry !== null && !(telemetry instanceof SwitchyardTelemetry)) {
+      new SwitchyardTelemetry(telemetry).dispose();
+    } else if (telemetry !== undefined && telemetry !== false && !(telemetry instanceof SwitchyardTelemetry)) {
+      throw new ConfigError('telemetry', 'a SwitchyardTelemetry, its options, or false', telemetry);
+    }
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(`client.${error.option}`, error.allowed, error.received, { cause: error });
+  }
 }

@@ -33,6 +33,9 @@ class WeightedState {
  * (weights 5, 1, 1 give a a b a c a a). Zero-weight instances get nothing unless every
  * weight is 0, when all count as 1 (plain round-robin).
  *
+ * Any finite weights work: when their total passes 2^53 (two of 1e308 overflow to
+ * Infinity) they are scaled down by the largest, which keeps every share.
+ *
  * A pick is O(n) over typed arrays aligned with the list; the state is kept by
  * instance id and re-aligned only when the list (array reference or length)
  * changes. A duplicated id counts as two entries, so it gets the sum of its weights.
@@ -70,6 +73,26 @@ export class SmoothWeightedBalancer implements Balancer {
   }
 }
 
+/**
+ * Above this the sums of a pick lose precision (past 2^53 `current + weight` rounds) and,
+ * near Number.MAX_VALUE, overflow to Infinity, so no `current` compares larger and a pick
+ * finds nothing. Larger totals are scaled down, keeping every share.
+ */
+const MAX_TOTAL_WEIGHT = 2 ** 53;
+
+/** Divides the weights by the largest one (each ends in (0, 1], the sum at most n); returns the new total. */
+function rescale(weights: Float64Array, n: number): number {
+  let max = 0;
+  for (let i = 0; i < n; i++) max = Math.max(max, weights[i] as number);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const weight = (weights[i] as number) / max;
+    weights[i] = weight;
+    total += weight;
+  }
+  return total;
+}
+
 function align(state: WeightedState, instances: readonly Instance[]): void {
   // Save the phase of the old alignment by id, so instances that stay keep it.
   for (let i = 0; i < state.slots.length; i++) (state.slots[i] as Slot).current = state.currents[i] as number;
@@ -105,6 +128,7 @@ function align(state: WeightedState, instances: readonly Instance[]): void {
     state.weights[i] = weight;
     total += weight;
   }
+  if (!(total <= MAX_TOTAL_WEIGHT)) total = rescale(state.weights, n);
   // Instances that left take their phase with them; one that returns starts from 0, as in nginx after a reload.
   for (const [id, slot] of state.byId) if (slot.seen !== generation) state.byId.delete(id);
   state.array = instances;

@@ -9,6 +9,7 @@ import { readProperty } from '../errors/safeRead.js';
 import { anySignal } from '../policy/anySignal.js';
 import type { BreakerSnapshot, CircuitBreaker, CircuitState, StateChange } from './CircuitBreaker.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
+import { checkOpossumOptions } from './opossumOptions.js';
 
 type Guarded = (signal: AbortSignal) => Promise<unknown>;
 /**
@@ -89,6 +90,7 @@ export class OpossumBreaker implements CircuitBreaker {
     if (raw.ignore !== undefined) {
       throw new ConfigError('opossum.ignore', 'no value: opossum has no "ignore" outcome (use handle)', raw.ignore);
     }
+    checkOpossumOptions(raw);
     const { handle: handleOption, ...opossumOptions } = options;
     const handle = handleOption === undefined ? undefined : errorFilterOption('opossum.handle', handleOption);
     const userFilter = options.errorFilter;

@@ -142,6 +142,7 @@ export function resolveBreakerOptions(options: SlidingWindowBreakerOptions = {})
   let backoffMaxMs = wait;
   if (o.openStateBackoff !== undefined) {
     const b = plainObject('breaker.openStateBackoff', o.openStateBackoff);
+    knownKeys('breaker.openStateBackoff.', b, ['multiplier', 'maxMs']);
     backoffMultiplier = finiteNumber('breaker.openStateBackoff.multiplier', b.multiplier, 1);
     backoffMaxMs = finiteNumber('breaker.openStateBackoff.maxMs', b.maxMs, wait);
   }

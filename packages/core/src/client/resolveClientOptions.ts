@@ -14,10 +14,12 @@ import { RetryBudget, resolveRetryBudgetOptions } from '../policy/RetryBudget.js
 import { RetryPolicy, resolveRetryOptions } from '../policy/RetryPolicy.js';
 import { TimeoutPolicy, timeoutMsOption } from '../policy/TimeoutPolicy.js';
 import type { Instance } from '../registry/Instance.js';
+import { filterOption } from '../registry/matchesFilter.js';
 import type { InstanceFilter, ServiceRegistry } from '../registry/ServiceRegistry.js';
 import { SwitchyardTelemetry } from '../telemetry/SwitchyardTelemetry.js';
 import type { ClientOptions, ServicePolicyOptions } from './ClientOptions.js';
 import { CLIENT_BREAKER_DEFAULTS, CLIENT_DEFAULTS } from './defaults.js';
+import { checkedBalancer, checkedBreaker } from './factoryResult.js';
 
 /** Builds one service's policies; each call makes fresh state (budget, bulkhead slots, breakers). */
 export interface ServicePlan {
@@ -71,11 +73,11 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
   const clock = o.clock === undefined ? systemClock : clockOption(o.clock);
   const services = o.services === undefined ? {} : plainObject('services', o.services);
 
-  const defaults = planFor(undefined, options, clock);
+  const defaults = planFor(undefined, o as ServicePolicyOptions, clock);
   const plans = new Map<string, ServicePlan>();
   for (const [service, override] of Object.entries(services)) {
     knownKeys(`services.${service}.`, plainObject(`services.${service}`, override), SERVICE_KEYS);
-    plans.set(service, planFor(service, { ...options, ...(override as ServicePolicyOptions) }, clock));
+    plans.set(service, planFor(service, { ...o, ...(override as ServicePolicyOptions) }, clock));
   }
 
   let telemetry: SwitchyardTelemetry | undefined;
@@ -103,38 +105,54 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
 
 /** One service's plan; errors of an override are renamed to `services.<name>.<option>`. */
 function planFor(service: string | undefined, options: ServicePolicyOptions, clock: Clock): ServicePlan {
-  if (service === undefined) return plan(options, clock);
+  if (service === undefined) return plan(options, clock, '');
   try {
-    return plan(options, clock);
+    return plan(options, clock, `services.${service}.`);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new ConfigError(`services.${service}.${error.option}`, error.allowed, error.received, { cause: error });
   }
 }
 
-function plan(options: ServicePolicyOptions, clock: Clock): ServicePlan {
+/**
+ * `undefined` takes the default; any other value, `null` included, must be valid.
+ * `prefix` names the options of factories' results, which are checked only when called.
+ */
+function plan(options: ServicePolicyOptions, clock: Clock, prefix: string): ServicePlan {
   const result: ServicePlan = {
-    balancer: balancerPlan(options.balancer ?? CLIENT_DEFAULTS.balancer, clock),
-    filter: options.filter,
-    breaker: breakerPlan(options.breaker ?? {}, clock),
+    balancer: balancerPlan(
+      options.balancer === undefined ? CLIENT_DEFAULTS.balancer : options.balancer,
+      clock,
+      `${prefix}balancer`,
+    ),
+    filter: options.filter === undefined ? undefined : filterOption('filter', options.filter),
+    breaker: breakerPlan(options.breaker === undefined ? {} : options.breaker, clock, `${prefix}breaker`),
     retry: retryPlan(options.retry, clock),
-    timeout: timeoutPlan(options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs),
+    timeout: timeoutPlan(options.timeoutMs === undefined ? CLIENT_DEFAULTS.timeoutMs : options.timeoutMs),
     bulkhead: options.bulkhead === undefined || options.bulkhead === false ? undefined : bulkheadPlan(options.bulkhead),
     hedge: options.hedge === undefined || options.hedge === false ? undefined : hedgePlan(options.hedge),
   };
   return result;
 }
 
-function balancerPlan(option: ServicePolicyOptions['balancer'], clock: Clock): (service: string) => Balancer {
-  if (typeof option === 'function') return option;
+function balancerPlan(
+  option: ServicePolicyOptions['balancer'],
+  clock: Clock,
+  optionName: string,
+): (service: string) => Balancer {
+  if (typeof option === 'function') return (service) => checkedBalancer(optionName, option(service));
   const name = oneOf('balancer', option, BALANCER_NAMES);
   // Peak-EWMA decays by its clock what the client measured on this one: they must be the same.
   return name === 'peak-ewma' ? () => createBalancer('peak-ewma', { clock }) : () => createBalancer(name);
 }
 
-function breakerPlan(option: NonNullable<ServicePolicyOptions['breaker']>, clock: Clock): ServicePlan['breaker'] {
+function breakerPlan(
+  option: NonNullable<ServicePolicyOptions['breaker']>,
+  clock: Clock,
+  name: string,
+): ServicePlan['breaker'] {
   if (option === false) return undefined;
-  if (typeof option === 'function') return option;
+  if (typeof option === 'function') return (service, instance) => checkedBreaker(name, option(service, instance));
   plainObject('breaker', option);
   // The default backoff caps the open wait at 60 s: a longer wait the user asked for raises
   // the cap, instead of an error naming an option they never set.
@@ -166,7 +184,16 @@ function retryPlan(option: ServicePolicyOptions['retry'], clock: Clock): Service
     budgetOption === false
       ? undefined
       : { clock, ...(budgetOption === undefined ? {} : plainObject('retry.budget', budgetOption)) };
-  if (budgetOptions !== undefined) resolveRetryBudgetOptions(budgetOptions);
+  if (budgetOptions !== undefined) {
+    try {
+      resolveRetryBudgetOptions(budgetOptions);
+    } catch (error) {
+      // The budget's own names say `retryBudget.`; here it is given as `retry.budget`.
+      if (!(error instanceof ConfigError) || !error.option.startsWith('retryBudget')) throw error;
+      const option = `retry.budget${error.option.slice('retryBudget'.length)}`;
+      throw new ConfigError(option, error.allowed, error.received, { cause: error });
+    }
+  }
   const retryOptionsWithDefaults = { ...CLIENT_DEFAULTS.retry, ...retryOptions };
   resolveRetryOptions({ ...retryOptionsWithDefaults, handle });
   return (refused) => {

@@ -86,3 +86,24 @@ export function knownKeys(
     }
   }
 }
+
+/** An object (any class) with these methods, checked by shape so objects from another copy of a package pass. */
+export function withMethods(option: string, value: unknown, methods: readonly string[], allowed?: string): void {
+  const record = value as Record<string, unknown> | null;
+  if (typeof record !== 'object' || record === null || !methods.every((m) => typeof record[m] === 'function')) {
+    throw new ConfigError(option, allowed ?? `an object with ${methods.map((m) => `${m}()`).join(', ')}`, value);
+  }
+}
+
+/** An array whose items each pass `check`, which gets `${option}[i]` to name them. */
+export function arrayOf(option: string, value: unknown, check: (option: string, item: unknown) => void): unknown[] {
+  if (!Array.isArray(value)) throw new ConfigError(option, 'an array', value);
+  // Indexes, not forEach: a sparse array's holes must be checked too.
+  for (let i = 0; i < value.length; i++) check(`${option}[${i}]`, value[i]);
+  return value;
+}
+
+/** `value`, or `fallback` when it is undefined. Unlike `??` it keeps a `null`, for the check to refuse. */
+export function orDefault<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
+}

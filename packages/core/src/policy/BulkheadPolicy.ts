@@ -1,6 +1,6 @@
 import { EventEmitter } from '../common/Event.js';
 import { onAbort } from '../common/onAbort.js';
-import { integer, knownKeys, plainObject } from '../common/validate.js';
+import { integer, knownKeys, orDefault, plainObject } from '../common/validate.js';
 import { BulkheadRejectedError } from '../errors/BulkheadRejectedError.js';
 import { callAttempt } from './callAttempt.js';
 import { attemptContext } from './LazyAbort.js';
@@ -27,7 +27,7 @@ export function resolveBulkheadOptions(options: BulkheadOptions): Required<Bulkh
   knownKeys('bulkhead.', plainObject('bulkhead', options), BULKHEAD_OPTIONS);
   return {
     maxConcurrent: integer('bulkhead.maxConcurrent', options.maxConcurrent, 1),
-    maxQueue: integer('bulkhead.maxQueue', options.maxQueue ?? 0, 0),
+    maxQueue: integer('bulkhead.maxQueue', orDefault(options.maxQueue, 0), 0),
   };
 }
 

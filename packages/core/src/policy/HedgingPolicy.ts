@@ -1,6 +1,6 @@
 import { EventEmitter } from '../common/Event.js';
 import { onAbort } from '../common/onAbort.js';
-import { booleanOption, finiteNumber, integer, knownKeys, plainObject } from '../common/validate.js';
+import { booleanOption, finiteNumber, integer, knownKeys, orDefault, plainObject } from '../common/validate.js';
 import { transientErrors } from '../errors/defaultFilters.js';
 import { type ErrorFilter, errorFilterOption, filterHandles } from '../errors/ErrorFilter.js';
 import { callAttempt } from './callAttempt.js';
@@ -43,8 +43,8 @@ export function resolveHedgeOptions(options: HedgeOptions): ResolvedHedgeOptions
   knownKeys('hedge.', plainObject('hedge', options), HEDGE_OPTIONS);
   return {
     delayMs: finiteNumber('hedge.delayMs', options.delayMs, 0, MAX_TIMER_DELAY_MS),
-    maxHedges: integer('hedge.maxHedges', options.maxHedges ?? 1, 0, 16),
-    idempotent: booleanOption('hedge.idempotent', options.idempotent ?? true),
+    maxHedges: integer('hedge.maxHedges', orDefault(options.maxHedges, 1), 0, 16),
+    idempotent: booleanOption('hedge.idempotent', orDefault(options.idempotent, true)),
     handle: options.handle === undefined ? transientErrors : errorFilterOption('hedge.handle', options.handle),
   };
 }

@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../common/Clock.js';
-import { finiteNumber, fn, integer, knownKeys, plainObject } from '../common/validate.js';
+import { finiteNumber, fn, integer, knownKeys, orDefault, plainObject } from '../common/validate.js';
 
 export interface RetryBudgetOptions {
   /** Retries allowed per call made, over the window. Default 0.2 (20 %). */
@@ -26,10 +26,10 @@ export function resolveRetryBudgetOptions(options: RetryBudgetOptions = {}): Req
   knownKeys('retryBudget.', plainObject('retryBudget', options), BUDGET_OPTIONS);
   if (options.clock !== undefined) fn('retryBudget.clock.now', plainObject('retryBudget.clock', options.clock).now);
   return {
-    ratio: finiteNumber('retryBudget.ratio', options.ratio ?? 0.2, 0, 1000),
-    minRetriesPerSecond: finiteNumber('retryBudget.minRetriesPerSecond', options.minRetriesPerSecond ?? 10, 0),
-    ttlMs: finiteNumber('retryBudget.ttlMs', options.ttlMs ?? 10_000, 1, 3_600_000),
-    buckets: integer('retryBudget.buckets', options.buckets ?? 10, 1, 1000),
+    ratio: finiteNumber('retryBudget.ratio', orDefault(options.ratio, 0.2), 0, 1000),
+    minRetriesPerSecond: finiteNumber('retryBudget.minRetriesPerSecond', orDefault(options.minRetriesPerSecond, 10), 0),
+    ttlMs: finiteNumber('retryBudget.ttlMs', orDefault(options.ttlMs, 10_000), 1, 3_600_000),
+    buckets: integer('retryBudget.buckets', orDefault(options.buckets, 10), 1, 1000),
     clock: options.clock ?? systemClock,
   };
 }

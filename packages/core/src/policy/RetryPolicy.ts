@@ -7,6 +7,7 @@ import {
   integer,
   knownKeys,
   oneOf,
+  orDefault,
   plainObject,
 } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
@@ -94,21 +95,26 @@ export interface ResolvedRetryOptions {
 /** Validates retry options (every problem a ConfigError naming `retry.<option>`) and fills in the defaults. */
 export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOptions {
   knownKeys('retry.', plainObject('retry', options), RETRY_OPTIONS);
-  const maxAttempts = integer('retry.maxAttempts', options.maxAttempts ?? 3, 1);
-  const initialDelayMs = finiteNumber('retry.initialDelayMs', options.initialDelayMs ?? 100, 0, MAX_TIMER_DELAY_MS);
+  const maxAttempts = integer('retry.maxAttempts', orDefault(options.maxAttempts, 3), 1);
+  const initialDelayMs = finiteNumber(
+    'retry.initialDelayMs',
+    orDefault(options.initialDelayMs, 100),
+    0,
+    MAX_TIMER_DELAY_MS,
+  );
   const maxDelayMs = finiteNumber(
     'retry.maxDelayMs',
-    options.maxDelayMs ?? Math.max(10_000, initialDelayMs),
+    orDefault(options.maxDelayMs, Math.max(10_000, initialDelayMs)),
     initialDelayMs,
     MAX_TIMER_DELAY_MS,
   );
-  const multiplier = finiteNumber('retry.multiplier', options.multiplier ?? 2, 1);
-  const jitter = oneOf('retry.jitter', options.jitter ?? 'full', ['full', 'equal', 'decorrelated', 'none']);
-  const idempotent = booleanOption('retry.idempotent', options.idempotent ?? true);
-  const retryNonIdempotent = booleanOption('retry.retryNonIdempotent', options.retryNonIdempotent ?? false);
+  const multiplier = finiteNumber('retry.multiplier', orDefault(options.multiplier, 2), 1);
+  const jitter = oneOf('retry.jitter', orDefault(options.jitter, 'full'), ['full', 'equal', 'decorrelated', 'none']);
+  const idempotent = booleanOption('retry.idempotent', orDefault(options.idempotent, true));
+  const retryNonIdempotent = booleanOption('retry.retryNonIdempotent', orDefault(options.retryNonIdempotent, false));
   const maxRetryAfterMs = finiteNumber(
     'retry.maxRetryAfterMs',
-    options.maxRetryAfterMs ?? 30_000,
+    orDefault(options.maxRetryAfterMs, 30_000),
     0,
     MAX_TIMER_DELAY_MS,
   );

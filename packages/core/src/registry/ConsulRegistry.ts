@@ -17,6 +17,7 @@ import { OwnRegistrations, type RegistrationEvent } from './consul/OwnRegistrati
 import { ServiceWatchLoop } from './consul/ServiceWatchLoop.js';
 import { toAgentRegistration } from './consul/toAgentRegistration.js';
 import { toInstances } from './consul/toInstance.js';
+import { registrationOptions } from './registrationOptions.js';
 import type {
   InstanceFilter,
   Registration,
@@ -127,6 +128,7 @@ export class ConsulRegistry implements ServiceRegistry {
    */
   async register(registration: Registration): Promise<string> {
     this.assertOpen();
+    registrationOptions(registration);
     const agentRegistration = toAgentRegistration(registration, this.options.zoneMetaKey);
     try {
       await this.own.add(agentRegistration);

@@ -1,5 +1,6 @@
 import { finiteNumber, integer, nonEmptyString, oneOf, stringArray, stringRecord } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
+import { HOST_ALLOWED, isHostName } from './hostName.js';
 
 /** Health as Consul reports it: `warning` instances still take traffic, `critical` ones do not. */
 export type Health = 'passing' | 'warning' | 'critical';
@@ -49,6 +50,9 @@ export const INSTANCE_INPUT_KEYS: Readonly<Record<keyof InstanceInput, true>> = 
 
 export const DEFAULT_WEIGHT = 1;
 
+/** Values `meta.scheme` may take; without it the client's `scheme` option applies. */
+export const SCHEMES = ['http', 'https'] as const;
+
 /**
  * Validates an instance description and returns a frozen `Instance`.
  * `option` prefixes error messages (e.g. `services.cart[2]`).
@@ -57,11 +61,14 @@ export function createInstance(input: InstanceInput, service: string, option = '
   if (typeof input !== 'object' || input === null) throw new ConfigError(option, 'an object', input);
   const svc = nonEmptyString(`${option}.service`, input.service ?? service);
   if (svc !== service) throw new ConfigError(`${option}.service`, `"${service}" or omitted`, input.service);
-  const host = nonEmptyString(`${option}.host`, input.host);
+  const host = input.host;
+  if (typeof host !== 'string' || !isHostName(host)) throw new ConfigError(`${option}.host`, HOST_ALLOWED, host);
   const port = integer(`${option}.port`, input.port, 1, 65535);
   const weight = input.weight === undefined ? DEFAULT_WEIGHT : finiteNumber(`${option}.weight`, input.weight, 0);
   const tags = input.tags === undefined ? [] : stringArray(`${option}.tags`, input.tags);
   const meta = input.meta === undefined ? {} : stringRecord(`${option}.meta`, input.meta);
+  // The client puts `meta.scheme` in the URL: anything but http(s) would be sent elsewhere or fail late.
+  if (meta.scheme !== undefined) oneOf(`${option}.meta.scheme`, meta.scheme, SCHEMES);
   const health = input.health === undefined ? 'passing' : oneOf(`${option}.health`, input.health, HEALTH_VALUES);
   const id = input.id === undefined ? `${svc}-${host}:${port}` : nonEmptyString(`${option}.id`, input.id);
   const zone = input.zone === undefined ? undefined : nonEmptyString(`${option}.zone`, input.zone);

@@ -13,6 +13,8 @@ import {
   type Instance,
   type InstanceInput,
 } from './Instance.js';
+import { filterOption } from './matchesFilter.js';
+import { registrationOptions } from './registrationOptions.js';
 import type {
   InstanceFilter,
   Registration,
@@ -35,6 +37,7 @@ export interface StaticRegistryOptions {
 }
 
 const CONFIG_KEYS = ['services'];
+const OPTION_KEYS: readonly (keyof StaticRegistryOptions)[] = ['clock', 'onListenerError'];
 
 /**
  * A registry whose instances come from configuration (an object or a JSON file) and
@@ -54,7 +57,7 @@ export class StaticRegistry implements ServiceRegistry {
   private readonly owners = new Map<string, string>();
 
   constructor(config: StaticRegistryConfig = { services: {} }, options: StaticRegistryOptions = {}) {
-    plainObject('options', options);
+    knownKeys('options.', plainObject('options', options), OPTION_KEYS);
     if (options.clock !== undefined) fn('options.clock.now', plainObject('options.clock', options.clock).now);
     if (options.onListenerError !== undefined) fn('options.onListenerError', options.onListenerError);
     // Validate everything before publishing anything: a bad config leaves no half-built registry.
@@ -98,7 +101,7 @@ export class StaticRegistry implements ServiceRegistry {
   async resolve(service: string, filter?: InstanceFilter): Promise<ServiceSnapshot> {
     this.assertOpen();
     nonEmptyString('service', service);
-    return this.hub.snapshot(service, filter);
+    return this.hub.snapshot(service, filter === undefined ? undefined : filterOption('filter', filter));
   }
 
   /**
@@ -110,15 +113,13 @@ export class StaticRegistry implements ServiceRegistry {
     this.assertOpen();
     nonEmptyString('service', service);
     fn('listener', listener);
-    return this.hub.watch(service, listener, filter);
+    return this.hub.watch(service, listener, filter === undefined ? undefined : filterOption('filter', filter));
   }
 
   /** Adds the instance, or replaces the one with the same id in the same service. `check` is ignored. */
   async register(registration: Registration): Promise<string> {
     this.assertOpen();
-    plainObject('registration', registration);
-    const service = nonEmptyString('registration.service', registration.service);
-    const { check: _ignored, ...input } = registration;
+    const { service, input } = registrationOptions(registration);
     const instance = createInstance(input, service, 'registration');
     this.assertIdFree(instance.id, service, 'registration.id');
     const current = this.hub.instances(service);
@@ -212,12 +213,15 @@ function parseConfig(config: unknown): Map<string, Instance[]> {
 
 function parseInstances(service: string, list: unknown, option: string): Instance[] {
   if (!Array.isArray(list)) throw new ConfigError(option, 'an array of instances', list);
-  return list.map((item: unknown, i) => {
+  // A plain loop, not map(): map skips the holes of a sparse list, which must be refused too.
+  const instances: Instance[] = [];
+  for (let i = 0; i < list.length; i++) {
     const at = `${option}[${i}]`;
-    const input = plainObject(at, item);
+    const input = plainObject(at, list[i]);
     knownKeys(`${at}.`, input, Object.keys(INSTANCE_INPUT_KEYS));
-    return createInstance(input as unknown as InstanceInput, service, at);
-  });
+    instances.push(createInstance(input as unknown as InstanceInput, service, at));
+  }
+  return instances;
 }
 
 function serviceName(value: unknown, option: string): string {

@@ -20,7 +20,11 @@ import {
   setServerAddressFromHost,
 } from '../telemetry/httpAttributes.js';
 import { httpRpcMetadataOf, reportRouteLazily } from '../telemetry/httpRpcMetadata.js';
-import { type HttpInstrumentationMode, resolveHttpTelemetryOptions } from '../telemetry/httpTelemetryOptions.js';
+import {
+  HTTP_TELEMETRY_KEYS,
+  type HttpInstrumentationMode,
+  resolveHttpTelemetryOptions,
+} from '../telemetry/httpTelemetryOptions.js';
 import { isNoopMeter } from '../telemetry/isNoopMeter.js';
 import { ATTR, DURATION_BUCKETS_SECONDS, httpServerSpanName, METRIC } from '../telemetry/names.js';
 import type { HttpServerRequestGetter } from './HttpServerRequestGetter.js';
@@ -79,7 +83,7 @@ export class HttpServerTelemetry {
     options: HttpServerTelemetryOptions = {},
   ) {
     nonEmptyString('scope.name', scope.name);
-    const shared = resolveHttpTelemetryOptions(options);
+    const shared = resolveHttpTelemetryOptions(options, HTTP_TELEMETRY_KEYS);
     this.mode = shared.mode;
     this.tracerProvider = shared.tracerProvider;
     this.meterProvider = shared.meterProvider;

@@ -1,6 +1,6 @@
 import { type MeterProvider, metrics, type TracerProvider, trace } from '@opentelemetry/api';
 import { type Clock, systemClock } from '../common/Clock.js';
-import { oneOf, plainObject, stringArray } from '../common/validate.js';
+import { knownKeys, oneOf, plainObject, stringArray } from '../common/validate.js';
 import { knownHttpMethods } from './httpAttributes.js';
 import { providerOption } from './providerOption.js';
 
@@ -22,6 +22,15 @@ export interface HttpTelemetryOptions {
   readonly clock?: Clock | undefined;
 }
 
+/** Every key of `HttpTelemetryOptions`: all a server's telemetry takes. */
+export const HTTP_TELEMETRY_KEYS: readonly (keyof HttpTelemetryOptions)[] = [
+  'tracerProvider',
+  'meterProvider',
+  'httpInstrumentation',
+  'knownHttpMethods',
+  'clock',
+];
+
 export interface ResolvedHttpTelemetryOptions {
   readonly mode: HttpInstrumentationMode;
   readonly tracerProvider: TracerProvider;
@@ -30,9 +39,16 @@ export interface ResolvedHttpTelemetryOptions {
   readonly clock: Clock;
 }
 
-/** Checks the shared options (a ConfigError names them as `telemetry.*`) and fills in the defaults. */
-export function resolveHttpTelemetryOptions(options: HttpTelemetryOptions): ResolvedHttpTelemetryOptions {
+/**
+ * Checks the shared options (a ConfigError names them as `telemetry.*`) and fills in the
+ * defaults. With `known`, any other key is refused too (a caller with more options checks its own).
+ */
+export function resolveHttpTelemetryOptions(
+  options: HttpTelemetryOptions,
+  known?: readonly string[],
+): ResolvedHttpTelemetryOptions {
   plainObject('telemetry', options);
+  if (known !== undefined) knownKeys('telemetry.', options as Record<string, unknown>, known);
   const methods = options.knownHttpMethods;
   return {
     mode:

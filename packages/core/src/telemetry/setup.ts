@@ -45,7 +45,20 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { finiteNumber, integer, nonEmptyString, oneOf, plainObject, stringRecord } from '../common/validate.js';
+import {
+  arrayOf,
+  booleanOption,
+  finiteNumber,
+  integer,
+  knownKeys,
+  nonEmptyString,
+  oneOf,
+  plainObject,
+  stringRecord,
+  withMethods,
+} from '../common/validate.js';
+import { ConfigError } from '../errors/ConfigError.js';
+import { HOST_ALLOWED, isHostName } from '../registry/hostName.js';
 
 /** Where a signal goes. `prometheus` serves metrics for scraping; for traces and logs it means `none`. */
 export type ExporterKind = 'console' | 'otlp' | 'prometheus' | 'none';
@@ -97,6 +110,26 @@ export interface StartTelemetryOptions {
   readonly registerGlobals?: boolean;
 }
 
+/** Every key of `StartTelemetryOptions`, to refuse typos; typed so a new option fails to compile here. */
+const OPTION_KEYS: Readonly<Record<keyof StartTelemetryOptions, true>> = {
+  serviceName: true,
+  serviceVersion: true,
+  serviceInstanceId: true,
+  resourceAttributes: true,
+  exporter: true,
+  otlp: true,
+  prometheus: true,
+  metricExportIntervalMs: true,
+  sampler: true,
+  spanProcessors: true,
+  metricReaders: true,
+  logRecordProcessors: true,
+  diagLogLevel: true,
+  registerGlobals: true,
+};
+/** The longest interval a timer takes; beyond it Node fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface TelemetryHandle {
   readonly tracerProvider: TracerProvider;
   readonly meterProvider: ApiMeterProvider;
@@ -115,14 +148,34 @@ export interface TelemetryHandle {
  * first Switchyard call. Export failures are logged through `diag` and never crash the process.
  */
 export async function startTelemetry(options: StartTelemetryOptions): Promise<TelemetryHandle> {
-  plainObject('options', options);
+  knownKeys('', plainObject('options', options), Object.keys(OPTION_KEYS));
   const serviceName = nonEmptyString('serviceName', options.serviceName);
+  if (options.serviceVersion !== undefined) nonEmptyString('serviceVersion', options.serviceVersion);
+  if (options.serviceInstanceId !== undefined) nonEmptyString('serviceInstanceId', options.serviceInstanceId);
+  if (options.resourceAttributes !== undefined) resourceAttributesOption(options.resourceAttributes);
+  if (options.sampler !== undefined) withMethods('sampler', options.sampler, ['shouldSample']);
+  if (options.spanProcessors !== undefined) {
+    arrayOf('spanProcessors', options.spanProcessors, (at, item) =>
+      withMethods(at, item, ['onStart', 'onEnd', 'forceFlush', 'shutdown']),
+    );
+  }
+  if (options.metricReaders !== undefined) {
+    arrayOf('metricReaders', options.metricReaders, (at, item) =>
+      withMethods(at, item, ['setMetricProducer', 'collect', 'forceFlush', 'shutdown'], 'a MetricReader'),
+    );
+  }
+  if (options.logRecordProcessors !== undefined) {
+    arrayOf('logRecordProcessors', options.logRecordProcessors, (at, item) =>
+      withMethods(at, item, ['onEmit', 'forceFlush', 'shutdown']),
+    );
+  }
+  if (options.registerGlobals !== undefined) booleanOption('registerGlobals', options.registerGlobals);
   const kinds = exporterKinds(options.exporter);
   const diagLevel = options.diagLogLevel === undefined ? 'warn' : oneOf('diagLogLevel', options.diagLogLevel, levels());
   const intervalMs =
     options.metricExportIntervalMs === undefined
       ? 60_000
-      : finiteNumber('metricExportIntervalMs', options.metricExportIntervalMs, 1);
+      : finiteNumber('metricExportIntervalMs', options.metricExportIntervalMs, 1, MAX_TIMER_MS);
   const otlp = otlpOptions(options.otlp);
   const prometheus = prometheusOptions(options.prometheus);
 
@@ -234,7 +287,7 @@ function exporterKinds(
     const kind = oneOf('exporter', exporter, EXPORTER_KINDS);
     return { traces: kind, metrics: kind, logs: kind };
   }
-  plainObject('exporter', exporter);
+  knownKeys('exporter.', plainObject('exporter', exporter), ['traces', 'metrics', 'logs']);
   const pick = (signal: 'traces' | 'metrics' | 'logs'): ExporterKind =>
     exporter[signal] === undefined ? 'none' : oneOf(`exporter.${signal}`, exporter[signal], EXPORTER_KINDS);
   return { traces: pick('traces'), metrics: pick('metrics'), logs: pick('logs') };
@@ -248,13 +301,14 @@ interface OtlpSettings {
 
 function otlpOptions(value: StartTelemetryOptions['otlp']): OtlpSettings {
   if (value === undefined) return { endpoint: undefined, headers: undefined, timeoutMillis: undefined };
-  plainObject('otlp', value);
+  knownKeys('otlp.', plainObject('otlp', value), ['endpoint', 'headers', 'timeoutMillis']);
   return {
-    endpoint:
-      value.endpoint === undefined ? undefined : nonEmptyString('otlp.endpoint', value.endpoint).replace(/\/+$/, ''),
+    endpoint: value.endpoint === undefined ? undefined : endpointOption(value.endpoint).replace(/\/+$/, ''),
     headers: value.headers === undefined ? undefined : { ...stringRecord('otlp.headers', value.headers) },
     timeoutMillis:
-      value.timeoutMillis === undefined ? undefined : finiteNumber('otlp.timeoutMillis', value.timeoutMillis, 1),
+      value.timeoutMillis === undefined
+        ? undefined
+        : finiteNumber('otlp.timeoutMillis', value.timeoutMillis, 1, MAX_TIMER_MS),
   };
 }
 
@@ -273,13 +327,45 @@ interface PrometheusSettings {
 }
 
 function prometheusOptions(value: StartTelemetryOptions['prometheus']): PrometheusSettings {
-  if (value !== undefined) plainObject('prometheus', value);
+  if (value !== undefined) knownKeys('prometheus.', plainObject('prometheus', value), ['host', 'port', 'endpoint']);
+  const host = value?.host;
+  if (host !== undefined && (typeof host !== 'string' || !isHostName(host))) {
+    throw new ConfigError('prometheus.host', HOST_ALLOWED, host);
+  }
   const endpoint = value?.endpoint === undefined ? '/metrics' : nonEmptyString('prometheus.endpoint', value.endpoint);
   return {
-    host: value?.host === undefined ? '127.0.0.1' : nonEmptyString('prometheus.host', value.host),
+    host: host ?? '127.0.0.1',
     port: value?.port === undefined ? 9464 : integer('prometheus.port', value.port, 0, 65535),
     endpoint: endpoint.startsWith('/') ? endpoint : `/${endpoint}`,
   };
+}
+
+function endpointOption(value: unknown): string {
+  const text = nonEmptyString('otlp.endpoint', value);
+  const allowed = 'an http:// or https:// base URL such as "http://localhost:4318"';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError('otlp.endpoint', allowed, value);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('otlp.endpoint', allowed, value);
+  return text;
+}
+
+/** OpenTelemetry attribute values: strings, finite numbers, booleans, or arrays of one of them. */
+function resourceAttributesOption(value: unknown): void {
+  const allowed = 'a string, number, boolean or an array of one of them';
+  for (const [key, v] of Object.entries(plainObject('resourceAttributes', value))) {
+    const ok = isAttributeScalar(v) || (Array.isArray(v) && v.every((item) => item == null || isAttributeScalar(item)));
+    if (!ok) throw new ConfigError(`resourceAttributes.${key}`, allowed, v);
+  }
+}
+
+function isAttributeScalar(value: unknown): boolean {
+  return (
+    typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+  );
 }
 
 async function spanExporter(kind: ExporterKind, otlp: OtlpSettings): Promise<SpanExporter | undefined> {

@@ -29,7 +29,7 @@ describe('client options', () => {
     [{ balancer: 'fastest' }, 'balancer'],
     [{ timeoutMs: 0 }, 'timeoutMs'],
     [{ retry: { maxAttempts: 0 } }, 'retry.maxAttempts'],
-    [{ retry: { budget: { ratio: -1 } } }, 'retryBudget.ratio'],
+    [{ retry: { budget: { ratio: -1 } } }, 'retry.budget.ratio'],
     [{ bulkhead: { maxConcurrent: 0 } }, 'bulkhead.maxConcurrent'],
     [{ hedge: { delayMs: -5 } }, 'hedge.delayMs'],
     [{ breaker: { failureRateThreshold: 150 } }, 'breaker.failureRateThreshold'],

@@ -49,7 +49,12 @@ describe('StaticRegistry config validation', () => {
       'services.cart[0].weight',
       'a finite number >= 0',
     ],
-    ['empty host', { services: { cart: [{ host: '', port: 1 }] } }, 'services.cart[0].host', 'a non-empty string'],
+    [
+      'empty host',
+      { services: { cart: [{ host: '', port: 1 }] } },
+      'services.cart[0].host',
+      'a DNS name (letters, digits and "-" in dot-separated labels of 1 to 63, at most 253 in all), an IPv4 address (1.2.3.4) or an IPv6 address without brackets or zone (::1)',
+    ],
     [
       'unknown health',
       { services: { cart: [{ host: 'h', port: 1, health: 'ok' }] } },

@@ -129,6 +129,10 @@ const OPTION_KEYS: Readonly<Record<keyof ConsulRegistryOptions, true>> = {
 };
 
 const MAX_WAIT_MS = 600_000;
+/** Longer delays overflow Node's timers, which then fire at once (a TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A request timer adds the blocking wait to this, so it is kept well below the timer limit. */
+const MAX_REQUEST_TIMEOUT_MS = 86_400_000;
 
 /** Validates `options`; every problem is a ConfigError naming the option. */
 export function resolveConsulOptions(options: ConsulRegistryOptions): ResolvedConsulOptions {
@@ -143,11 +147,11 @@ export function resolveConsulOptions(options: ConsulRegistryOptions): ResolvedCo
     }
   }
   const minRetryMs =
-    o.minRetryMs === undefined ? CONSUL_DEFAULTS.minRetryMs : finiteNumber('minRetryMs', o.minRetryMs, 1);
+    o.minRetryMs === undefined ? CONSUL_DEFAULTS.minRetryMs : finiteNumber('minRetryMs', o.minRetryMs, 1, MAX_TIMER_MS);
   const maxRetryMs =
     o.maxRetryMs === undefined
       ? Math.max(CONSUL_DEFAULTS.maxRetryMs, minRetryMs)
-      : finiteNumber('maxRetryMs', o.maxRetryMs, minRetryMs);
+      : finiteNumber('maxRetryMs', o.maxRetryMs, minRetryMs, MAX_TIMER_MS);
   return {
     host: o.host === undefined ? CONSUL_DEFAULTS.host : nonEmptyString('host', o.host),
     port: o.port === undefined ? CONSUL_DEFAULTS.port : integer('port', o.port, 1, 65535),
@@ -158,7 +162,7 @@ export function resolveConsulOptions(options: ConsulRegistryOptions): ResolvedCo
     requestTimeoutMs:
       o.requestTimeoutMs === undefined
         ? CONSUL_DEFAULTS.requestTimeoutMs
-        : finiteNumber('requestTimeoutMs', o.requestTimeoutMs, 1),
+        : finiteNumber('requestTimeoutMs', o.requestTimeoutMs, 1, MAX_REQUEST_TIMEOUT_MS),
     minRetryMs,
     maxRetryMs,
     rateLimit: rateLimit(o.rateLimit),
@@ -167,7 +171,7 @@ export function resolveConsulOptions(options: ConsulRegistryOptions): ResolvedCo
         ? CONSUL_DEFAULTS.syncIntervalMs
         : o.syncIntervalMs === false
           ? false
-          : finiteNumber('syncIntervalMs', o.syncIntervalMs, 1),
+          : finiteNumber('syncIntervalMs', o.syncIntervalMs, 1, MAX_TIMER_MS),
     serverFilters: serverFilters(o.serverFilters),
     zoneMetaKey: o.zoneMetaKey === undefined ? CONSUL_DEFAULTS.zoneMetaKey : metaKey('zoneMetaKey', o.zoneMetaKey),
     name: o.name === undefined ? CONSUL_DEFAULTS.name : nonEmptyString('name', o.name),
@@ -204,7 +208,7 @@ function rateLimit(value: unknown): Required<ConsulRateLimit> | false {
     intervalMs:
       r.intervalMs === undefined
         ? CONSUL_DEFAULTS.rateLimit.intervalMs
-        : finiteNumber('rateLimit.intervalMs', r.intervalMs, 0),
+        : finiteNumber('rateLimit.intervalMs', r.intervalMs, 0, MAX_TIMER_MS),
     burst: r.burst === undefined ? CONSUL_DEFAULTS.rateLimit.burst : integer('rateLimit.burst', r.burst, 1),
   };
 }
