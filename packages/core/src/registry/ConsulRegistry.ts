@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import Consul from 'consul';
 import type { Disposable } from '../common/Disposable.js';
 import type { Event } from '../common/Event.js';
@@ -8,7 +9,7 @@ import { channels } from '../events/channels.js';
 import { ConsulApi, type ConsulClientLike } from './consul/ConsulApi.js';
 import {
   type ConsulRegistryOptions,
-  type ResolvedConsulOptions,
+  type PublicOptions,
   resolveConsulOptions,
 } from './consul/ConsulRegistryOptions.js';
 import { ConsulRequestError, toConsulRequestError } from './consul/ConsulRequestError.js';
@@ -52,8 +53,9 @@ export class ConsulRegistry implements ServiceRegistry {
   readonly name: string;
   /** Re-registrations and registration failures that happened in the background. */
   readonly onRegistrationEvent: Event<RegistrationEvent>;
-  private readonly options: Omit<ResolvedConsulOptions, 'token'>;
-  private readonly client: ConsulClientLike;
+  private readonly options: PublicOptions;
+  /** Private for real: its sockets hold in-flight requests' headers, the ACL token among them. */
+  readonly #client: ConsulClientLike;
   private readonly ownsClient: boolean;
   private readonly api: ConsulApi;
   private readonly hub: SnapshotHub;
@@ -65,18 +67,19 @@ export class ConsulRegistry implements ServiceRegistry {
 
   constructor(options: ConsulRegistryOptions = {}) {
     // The token goes to the API layer only, never into a field anyone could log.
-    const { token, ...resolved } = resolveConsulOptions(options);
+    // Nor does the client: a given one is kept out of `options` too.
+    const { token, consul, ...resolved } = resolveConsulOptions(options);
     this.options = resolved;
     this.name = resolved.name;
-    this.ownsClient = resolved.consul === undefined;
-    this.client =
-      resolved.consul ??
+    this.ownsClient = consul === undefined;
+    this.#client =
+      consul ??
       (new Consul({
         host: resolved.host,
         port: resolved.port,
         secure: resolved.secure,
       }) as unknown as ConsulClientLike);
-    this.api = new ConsulApi(this.client, {
+    this.api = new ConsulApi(this.#client, {
       token,
       datacenter: resolved.datacenter,
       requestTimeoutMs: resolved.requestTimeoutMs,
@@ -179,7 +182,7 @@ export class ConsulRegistry implements ServiceRegistry {
       ),
     );
     this.own.clearListeners();
-    if (this.ownsClient) this.client.destroy?.();
+    if (this.ownsClient) this.#client.destroy?.();
   }
 
   private startLoop(service: string): void {
@@ -245,6 +248,14 @@ export class ConsulRegistry implements ServiceRegistry {
         });
       }
     }
+  }
+
+  /** What `util.inspect` shows: the registry's identity and state, nothing of its connections. */
+  [inspect.custom](): string {
+    const { host, port, secure } = this.options;
+    const where = this.ownsClient ? `${secure ? 'https' : 'http'}://${host}:${port}` : 'a given consul client';
+    const state = this.closing === undefined ? 'open' : 'closed';
+    return `ConsulRegistry { name: ${JSON.stringify(this.name)}, agent: ${where}, watched: ${this.loops.size}, ${state} }`;
   }
 
   private registryError(what: string, error: unknown): RegistryError {

@@ -92,6 +92,9 @@ export interface ResolvedConsulOptions {
   readonly onListenerError: ((error: unknown) => void) | undefined;
 }
 
+/** The options the registry's parts share: without the token and the client, which only the API layer holds. */
+export type PublicOptions = Omit<ResolvedConsulOptions, 'token' | 'consul'>;
+
 export const CONSUL_DEFAULTS = Object.freeze({
   host: '127.0.0.1',
   port: 8500,

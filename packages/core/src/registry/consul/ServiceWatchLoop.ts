@@ -3,7 +3,7 @@ import { backoffDelay } from '../../policy/backoffDelay.js';
 import type { ServiceRegistry } from '../ServiceRegistry.js';
 import type { SnapshotHub } from '../SnapshotHub.js';
 import type { ConsulApi } from './ConsulApi.js';
-import type { ResolvedConsulOptions } from './ConsulRegistryOptions.js';
+import type { PublicOptions } from './ConsulRegistryOptions.js';
 import { toConsulRequestError } from './ConsulRequestError.js';
 import { filterExpression, type ServerFilter } from './filterExpression.js';
 import { nextIndex } from './nextIndex.js';
@@ -15,7 +15,7 @@ export interface WatchLoopContext {
   readonly hub: SnapshotHub;
   /** The registry whose events this loop publishes. */
   readonly registry: ServiceRegistry;
-  readonly options: Omit<ResolvedConsulOptions, 'token'>;
+  readonly options: PublicOptions;
   /**
    * Called when a query succeeds after one or more failures (the agent may have restarted
    * with empty state); resolves with how many of the registry's own services it had to
