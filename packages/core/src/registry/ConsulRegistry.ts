@@ -6,6 +6,7 @@ import { fn, nonEmptyString } from '../common/validate.js';
 import { RegistryError } from '../errors/RegistryError.js';
 import { errorText } from '../errors/safeRead.js';
 import { channels } from '../events/channels.js';
+import { AgentIdentity } from './consul/AgentIdentity.js';
 import { ConsulApi, type ConsulClientLike } from './consul/ConsulApi.js';
 import {
   type ConsulRegistryOptions,
@@ -58,6 +59,7 @@ export class ConsulRegistry implements ServiceRegistry {
   readonly #client: ConsulClientLike;
   private readonly ownsClient: boolean;
   private readonly api: ConsulApi;
+  private readonly identity: AgentIdentity;
   private readonly hub: SnapshotHub;
   private readonly own: OwnRegistrations;
   private readonly loops = new Map<string, ServiceWatchLoop>();
@@ -84,6 +86,7 @@ export class ConsulRegistry implements ServiceRegistry {
       datacenter: resolved.datacenter,
       requestTimeoutMs: resolved.requestTimeoutMs,
     });
+    this.identity = new AgentIdentity(this.api, this.controller.signal);
     this.hub = new SnapshotHub({
       clock: resolved.wallClock,
       awaitFirstPublish: true,
@@ -189,6 +192,7 @@ export class ConsulRegistry implements ServiceRegistry {
     if (this.closing !== undefined || this.loops.has(service)) return;
     const loop = new ServiceWatchLoop(service, {
       api: this.api,
+      identity: this.identity,
       hub: this.hub,
       registry: this,
       options: this.options,

@@ -34,7 +34,12 @@ export interface ConsulClientLike {
     ): Promise<unknown>;
   };
   readonly agent: {
-    readonly check: { pass(options: RequestOptions & { id: string }): Promise<unknown> };
+    /** Optional in this type only so that a minimal client still validates; every `consul@2` client has it. */
+    self?(options: RequestOptions): Promise<unknown>;
+    readonly check: {
+      pass(options: RequestOptions & { id: string }): Promise<unknown>;
+      list?(options: RequestOptions): Promise<unknown>;
+    };
     readonly service: {
       deregister(options: RequestOptions & { id: string }): Promise<unknown>;
       list(options: RequestOptions): Promise<unknown>;
@@ -143,6 +148,7 @@ export class ConsulApi {
   async healthService(
     service: string,
     index: bigint,
+    /** How long a blocking query may wait: `wait`, or less (a restart grace that ends sooner). */
     waitMs: number,
     filter: string | undefined,
     signal: AbortSignal,
@@ -222,6 +228,45 @@ export class ConsulApi {
       throw new ConsulRequestError(operation, 'invalid_response', `expected a JSON object, got ${describe(body)}`);
     }
     return new Set(Object.keys(body));
+  }
+
+  /**
+   * The local agent's `Config.NodeID` (`GET /v1/agent/self`, which needs `agent:read`). A
+   * dev agent, or one whose data dir was wiped, gets a new one when it restarts.
+   */
+  async agentNodeId(signal: AbortSignal): Promise<string> {
+    const operation = 'GET /v1/agent/self';
+    const self = this.#client.agent.self;
+    if (self === undefined) throw new ConsulRequestError(operation, 'internal', 'the consul client has no agent.self');
+    const body = await this.call(operation, signal, false, (ctx) =>
+      self.call(this.#client.agent, { ...this.common(this.options.requestTimeoutMs), ctx }),
+    );
+    const id = (body as { Config?: { NodeID?: unknown } } | null)?.Config?.NodeID;
+    if (typeof id !== 'string' || id === '') {
+      throw new ConsulRequestError(operation, 'invalid_response', 'no Config.NodeID in the answer');
+    }
+    return id;
+  }
+
+  /** The status of each of the local agent's checks, by check id (`GET /v1/agent/checks`). */
+  async agentCheckStatuses(signal: AbortSignal): Promise<Map<string, string>> {
+    const operation = 'GET /v1/agent/checks';
+    const check = this.#client.agent.check;
+    if (check.list === undefined)
+      throw new ConsulRequestError(operation, 'internal', 'the consul client has no agent.check.list');
+    const list = check.list;
+    const body = await this.call(operation, signal, false, (ctx) =>
+      list.call(check, { ...this.common(this.options.requestTimeoutMs), ctx }),
+    );
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new ConsulRequestError(operation, 'invalid_response', `expected a JSON object, got ${describe(body)}`);
+    }
+    const statuses = new Map<string, string>();
+    for (const [id, value] of Object.entries(body)) {
+      const status = (value as { Status?: unknown } | null)?.Status;
+      if (typeof status === 'string') statuses.set(id, status);
+    }
+    return statuses;
   }
 
   private common(timeout: number): RequestOptions {
