@@ -1,0 +1,165 @@
+// Case 2 of the reliability issue: a Consul dev agent restarted with empty state (same
+// ports) while the instances stay alive, under steady call load. Callers got
+// NoInstancesError for up to 27 s: the watch served the restarted agent's empty answer,
+// other processes re-registered only at their 30 s re-sync, and re-registered HTTP checks
+// started critical. Everything here is real: a Consul agent, one registry per "server
+// process" registering a real HTTP server on 127.0.0.1, and a client calling through a
+// registry of its own.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createClient, type HealthCheck } from '@switchyard/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ConsulAgent, startConsul } from '../../../../test/support/consulAgent.js';
+import { ConsulRegistry } from '../../src/consul.js';
+import { agentApi, describeSnapshot, trackUnhandledRejections, uniqueName, waitForSnapshot } from './support.js';
+
+const INSTANCES = 3;
+/** One call every 10 ms: ~100 calls per second. */
+const CALL_EVERY_MS = 10;
+/** Bounds the load whatever happens (~40 s at 100/s). */
+const MAX_CALLS = 4_000;
+
+let agent: ConsulAgent;
+const rejections = trackUnhandledRejections();
+
+beforeAll(async () => {
+  agent = await startConsul();
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  rejections.dispose();
+  expect(rejections.reasons).toEqual([]);
+});
+
+async function startServer(): Promise<{ server: Server; port: number }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** Resolves once `condition()` holds, polling on each macrotask; rejects after `timeoutMs`. */
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (let i = 0; i < 1_000_000; i++) {
+    if (await condition()) return;
+    if (performance.now() > deadline) throw new Error(`${what} not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+interface Load {
+  ok(): number;
+  failures(): string[];
+  stop(): Promise<number>;
+}
+
+/** Calls `service` every CALL_EVERY_MS until stopped (or MAX_CALLS); counts what failed. */
+function startLoad(call: () => Promise<Response>): Load {
+  let ok = 0;
+  const failures: string[] = [];
+  const calls: Promise<void>[] = [];
+  const timer = setInterval(() => {
+    if (calls.length >= MAX_CALLS) return;
+    calls.push(
+      call().then(
+        async (response) => {
+          await response.text();
+          if (response.status === 200) ok += 1;
+          else failures.push(`HTTP ${response.status}`);
+        },
+        (error: unknown) => {
+          failures.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+        },
+      ),
+    );
+  }, CALL_EVERY_MS);
+  return {
+    ok: () => ok,
+    failures: () => failures,
+    async stop() {
+      clearInterval(timer);
+      await Promise.all(calls);
+      return calls.length;
+    },
+  };
+}
+
+async function restartUnderLoad(check: (port: number) => HealthCheck): Promise<void> {
+  const service = uniqueName('restart');
+  const servers = await Promise.all(Array.from({ length: INSTANCES }, startServer));
+  // One registry per server process, each registering its own instance.
+  const owners = servers.map(() => new ConsulRegistry({ port: agent.port, minRetryMs: 50, maxRetryMs: 1_000 }));
+  const ids = await Promise.all(
+    servers.map(({ port }, i) =>
+      owners[i]?.register({ service, id: `${service}-${i}`, host: '127.0.0.1', port, check: check(port) }),
+    ),
+  );
+  const watcher = new ConsulRegistry({ port: agent.port, minRetryMs: 50, maxRetryMs: 1_000 });
+  const client = createClient({ registry: watcher, telemetry: false });
+  const seen: string[] = [];
+  const handle = watcher.watch(service, (s) => seen.push(describeSnapshot(s)));
+  try {
+    await waitForSnapshot(watcher, service, (s) => !s.stale && s.instances.length === INSTANCES, {
+      timeoutMs: 15_000,
+      what: 'with every instance passing',
+    });
+    const load = startLoad(() => client.fetch(service, '/work'));
+    // 1.5 s of steady load first (the owners' 1 s anti-entropy has seen their checks pass).
+    await until(() => load.ok() >= 150, 5_000, '150 calls before the restart');
+
+    seen.length = 0;
+    await agent.restart();
+    const backAt = performance.now();
+    let recovered = true;
+    // The agent lists every instance again and the client's view is fresh: then 1 s more of calls.
+    await until(
+      async () => {
+        const listed = Object.keys((await agentApi(agent.url, 'GET', '/v1/agent/services')) as object);
+        const view = await watcher.resolve(service);
+        return ids.every((id) => listed.includes(id as string)) && !view.stale && view.instances.length === INSTANCES;
+      },
+      15_000,
+      'every instance registered again and passing in a fresh view',
+    ).catch(() => {
+      recovered = false;
+    });
+    const reregisteredMs = Math.round(performance.now() - backAt);
+    const okBefore = load.ok();
+    await until(() => load.ok() >= okBefore + 100, 5_000, '100 calls after the recovery').catch(() => {});
+    const total = await load.stop();
+    const failures = load.failures();
+    const byError = [...new Set(failures)].map((f) => `${failures.filter((x) => x === f).length}× ${f}`);
+    console.info(
+      `case 2 (${check(1).type} checks): ${failures.length} of ${total} calls failed across the restart; ` +
+        `${recovered ? `every instance back and fresh ${reregisteredMs} ms after the agent` : 'NOT recovered within 15 s'}` +
+        `${byError.length > 0 ? `; ${byError.join('; ')}` : ''}`,
+    );
+    if (process.env.RESTART_DEBUG) console.info(seen.join('\n'));
+    expect(failures).toEqual([]);
+    expect(recovered).toBe(true);
+    // Re-registered within about a second of the agent's return (plus the catalog's own sync).
+    expect(reregisteredMs).toBeLessThan(3_000);
+    // The watcher never saw the service empty, nor short of an instance.
+    expect(seen.filter((s) => s.split('(passing').length - 1 < INSTANCES)).toEqual([]);
+  } finally {
+    handle.dispose();
+    await client.close();
+    await watcher.close();
+    await Promise.all(owners.map((owner) => owner.close()));
+    await Promise.all(servers.map(({ server }) => new Promise((resolve) => server.close(resolve))));
+  }
+}
+
+describe('case 2: Consul agent restarted with empty state', () => {
+  it('no call fails across the restart with HTTP checks (re-registered from their last status)', async () => {
+    await restartUnderLoad((port) => ({ type: 'http', url: `http://127.0.0.1:${port}/health`, interval: '3s' }));
+  });
+
+  it('no call fails across the restart with TTL checks', async () => {
+    await restartUnderLoad(() => ({ type: 'ttl', ttl: '3s' }));
+  });
+});
