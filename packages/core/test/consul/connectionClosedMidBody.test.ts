@@ -42,7 +42,9 @@ function collectErrors(service: string): ConsulRequestError[] {
     if (m.service === service) errors.push(m.error);
   };
   subscribe(SWITCHYARD_CHANNELS.registryError, listener);
-  cleanups.push(() => unsubscribe(SWITCHYARD_CHANNELS.registryError, listener));
+  cleanups.push(() => {
+    unsubscribe(SWITCHYARD_CHANNELS.registryError, listener);
+  });
   return errors;
 }
 

@@ -7,7 +7,7 @@ import { configErrorOf } from '../../../../test/support/configError.js';
 import { ConsulRegistry } from '../../src/consul.js';
 import { heldInstances } from '../../src/registry/consul/heldInstances.js';
 import { createInstance } from '../../src/registry/Instance.js';
-import { healthAnswer, healthEntry, startFakeAgent, waitForSnapshot } from './support.js';
+import { healthAnswer, healthEntry, startFakeAgent } from './support.js';
 
 interface Stage {
   /** NodeID answered by /v1/agent/self after the failure (before it: 'node-a'); undefined: 403. */
