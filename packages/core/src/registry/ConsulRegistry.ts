@@ -41,14 +41,18 @@ const NEVER = new AbortController().signal;
  * checks included; `Weights` become instance weights. When the agent cannot be reached
  * or answers badly, watchers keep the last known instances marked `stale`, the failure is
  * reported to telemetry, and the loop backs off with jitter until the agent answers again.
+ * An agent that comes back restarted (new NodeID) with fewer instances does not empty the
+ * view: what it lost is held, stale, until it is back or `restartGraceMs` passes.
  *
  * Registration: `register()` sends the service with its weights and check to the local
  * agent; TTL checks are heartbeated every ttl/3; services the agent loses (a restart, an
- * unknown TTL check, or missing at the periodic anti-entropy check) are registered again,
- * and `close()` deregisters them.
+ * unknown TTL check, or missing at the anti-entropy check every `syncIntervalMs`) are
+ * registered again, HTTP/TCP checks with their last known status, and `close()`
+ * deregisters them.
  *
  * The ACL token is sent only as the `X-Consul-Token` header; it never appears in errors,
- * logs or telemetry. After `close()` every method but `close()` throws a RegistryError.
+ * logs, telemetry or the registry's inspection. After `close()` every method but `close()`
+ * throws a RegistryError.
  */
 export class ConsulRegistry implements ServiceRegistry {
   readonly name: string;
