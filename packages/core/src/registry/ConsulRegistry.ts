@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import Consul from 'consul';
 import type { Disposable } from '../common/Disposable.js';
 import type { Event } from '../common/Event.js';
@@ -5,10 +6,11 @@ import { fn, nonEmptyString } from '../common/validate.js';
 import { RegistryError } from '../errors/RegistryError.js';
 import { errorText } from '../errors/safeRead.js';
 import { channels } from '../events/channels.js';
+import { AgentIdentity } from './consul/AgentIdentity.js';
 import { ConsulApi, type ConsulClientLike } from './consul/ConsulApi.js';
 import {
   type ConsulRegistryOptions,
-  type ResolvedConsulOptions,
+  type PublicOptions,
   resolveConsulOptions,
 } from './consul/ConsulRegistryOptions.js';
 import { ConsulRequestError, toConsulRequestError } from './consul/ConsulRequestError.js';
@@ -40,23 +42,29 @@ const NEVER = new AbortController().signal;
  * checks included; `Weights` become instance weights. When the agent cannot be reached
  * or answers badly, watchers keep the last known instances marked `stale`, the failure is
  * reported to telemetry, and the loop backs off with jitter until the agent answers again.
+ * An agent that comes back restarted (new NodeID) with fewer instances does not empty the
+ * view: what it lost is held, stale, until it is back or `restartGraceMs` passes.
  *
  * Registration: `register()` sends the service with its weights and check to the local
  * agent; TTL checks are heartbeated every ttl/3; services the agent loses (a restart, an
- * unknown TTL check, or missing at the periodic anti-entropy check) are registered again,
- * and `close()` deregisters them.
+ * unknown TTL check, or missing at the anti-entropy check every `syncIntervalMs`) are
+ * registered again, HTTP/TCP checks with their last known status, and `close()`
+ * deregisters them.
  *
  * The ACL token is sent only as the `X-Consul-Token` header; it never appears in errors,
- * logs or telemetry. After `close()` every method but `close()` throws a RegistryError.
+ * logs, telemetry or the registry's inspection. After `close()` every method but `close()`
+ * throws a RegistryError.
  */
 export class ConsulRegistry implements ServiceRegistry {
   readonly name: string;
   /** Re-registrations and registration failures that happened in the background. */
   readonly onRegistrationEvent: Event<RegistrationEvent>;
-  private readonly options: Omit<ResolvedConsulOptions, 'token'>;
-  private readonly client: ConsulClientLike;
+  private readonly options: PublicOptions;
+  /** Private for real: its sockets hold in-flight requests' headers, the ACL token among them. */
+  readonly #client: ConsulClientLike;
   private readonly ownsClient: boolean;
   private readonly api: ConsulApi;
+  private readonly identity: AgentIdentity;
   private readonly hub: SnapshotHub;
   private readonly own: OwnRegistrations;
   private readonly loops = new Map<string, ServiceWatchLoop>();
@@ -66,22 +74,24 @@ export class ConsulRegistry implements ServiceRegistry {
 
   constructor(options: ConsulRegistryOptions = {}) {
     // The token goes to the API layer only, never into a field anyone could log.
-    const { token, ...resolved } = resolveConsulOptions(options);
+    // Nor does the client: a given one is kept out of `options` too.
+    const { token, consul, ...resolved } = resolveConsulOptions(options);
     this.options = resolved;
     this.name = resolved.name;
-    this.ownsClient = resolved.consul === undefined;
-    this.client =
-      resolved.consul ??
+    this.ownsClient = consul === undefined;
+    this.#client =
+      consul ??
       (new Consul({
         host: resolved.host,
         port: resolved.port,
         secure: resolved.secure,
       }) as unknown as ConsulClientLike);
-    this.api = new ConsulApi(this.client, {
+    this.api = new ConsulApi(this.#client, {
       token,
       datacenter: resolved.datacenter,
       requestTimeoutMs: resolved.requestTimeoutMs,
     });
+    this.identity = new AgentIdentity(this.api, this.controller.signal);
     this.hub = new SnapshotHub({
       clock: resolved.wallClock,
       awaitFirstPublish: true,
@@ -181,13 +191,14 @@ export class ConsulRegistry implements ServiceRegistry {
       ),
     );
     this.own.clearListeners();
-    if (this.ownsClient) this.client.destroy?.();
+    if (this.ownsClient) this.#client.destroy?.();
   }
 
   private startLoop(service: string): void {
     if (this.closing !== undefined || this.loops.has(service)) return;
     const loop = new ServiceWatchLoop(service, {
       api: this.api,
+      identity: this.identity,
       hub: this.hub,
       registry: this,
       options: this.options,
@@ -247,6 +258,14 @@ export class ConsulRegistry implements ServiceRegistry {
         });
       }
     }
+  }
+
+  /** What `util.inspect` shows: the registry's identity and state, nothing of its connections. */
+  [inspect.custom](): string {
+    const { host, port, secure } = this.options;
+    const where = this.ownsClient ? `${secure ? 'https' : 'http'}://${host}:${port}` : 'a given consul client';
+    const state = this.closing === undefined ? 'open' : 'closed';
+    return `ConsulRegistry { name: ${JSON.stringify(this.name)}, agent: ${where}, watched: ${this.loops.size}, ${state} }`;
   }
 
   private registryError(what: string, error: unknown): RegistryError {

@@ -124,14 +124,20 @@ export class SnapshotHub {
 
   /**
    * Replaces the instances of `service` as confirmed by the source at `updatedAt`, and
-   * clears its stale flag. Returns whether the instance list changed (and the version grew).
+   * clears its stale flag, or sets it when `stale` (a list the source only partly
+   * confirmed). Returns whether the instance list changed (and the version grew).
    */
-  publish(service: string, instances: readonly Instance[], updatedAt: number = this.clock.now()): boolean {
+  publish(
+    service: string,
+    instances: readonly Instance[],
+    updatedAt: number = this.clock.now(),
+    stale = false,
+  ): boolean {
     if (this.isClosed) return false;
     const previous = this.states.get(service);
     const current = previous?.instances ?? NO_INSTANCES;
     const changed = !sameInstances(current, instances);
-    if (!changed && previous !== undefined && !previous.stale) {
+    if (!changed && previous !== undefined && previous.stale === stale) {
       // A re-confirmation: newer timestamp, nothing for watchers to see.
       previous.updatedAt = updatedAt;
       previous.view = undefined;
@@ -141,7 +147,7 @@ export class SnapshotHub {
     const state: ServiceState = {
       instances: changed ? freezeList(instances) : current,
       version: (previous?.version ?? 0) + (changed ? 1 : 0),
-      stale: false,
+      stale,
       updatedAt,
       view: undefined,
     };

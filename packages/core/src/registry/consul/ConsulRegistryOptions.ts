@@ -46,8 +46,21 @@ export interface ConsulRegistryOptions {
   readonly maxRetryMs?: number;
   /** Rate limit of each service's query loop, or `false`. Default `{ intervalMs: 50, burst: 2 }`. */
   readonly rateLimit?: ConsulRateLimit | false;
-  /** Ms between anti-entropy checks that re-register services the agent lost, or `false`. Default 30000. */
+  /**
+   * Ms between anti-entropy checks, while this registry has registered services: one look
+   * at the local agent's services and checks that registers again those it lost (a
+   * restarted agent) and remembers each check's status, which a re-registration then
+   * starts from. `false` for none (TTL heartbeats still notice a lost check). Default 1000.
+   */
   readonly syncIntervalMs?: number | false;
+  /**
+   * After the agent restarted (its NodeID changed, or the index went backwards when the
+   * NodeID cannot be read), how long watchers keep the instances it no longer lists, marked
+   * stale, while their processes register them again. The held ones go as soon as every one
+   * is back; the others are served meanwhile. 0 to trust a restarted agent's answer at once.
+   * Default 30000 (the longest a process re-syncing every 30 s takes to come back).
+   */
+  readonly restartGraceMs?: number;
   /**
    * Per service, tags and meta that Consul applies before answering (`filter`), so
    * excluded instances never reach this process. Watchers' own filters still apply on top.
@@ -82,6 +95,7 @@ export interface ResolvedConsulOptions {
   readonly maxRetryMs: number;
   readonly rateLimit: Required<ConsulRateLimit> | false;
   readonly syncIntervalMs: number | false;
+  readonly restartGraceMs: number;
   readonly serverFilters: ReadonlyMap<string, ServerFilter>;
   readonly zoneMetaKey: string;
   readonly name: string;
@@ -92,6 +106,9 @@ export interface ResolvedConsulOptions {
   readonly onListenerError: ((error: unknown) => void) | undefined;
 }
 
+/** The options the registry's parts share: without the token and the client, which only the API layer holds. */
+export type PublicOptions = Omit<ResolvedConsulOptions, 'token' | 'consul'>;
+
 export const CONSUL_DEFAULTS = Object.freeze({
   host: '127.0.0.1',
   port: 8500,
@@ -101,7 +118,8 @@ export const CONSUL_DEFAULTS = Object.freeze({
   minRetryMs: 250,
   maxRetryMs: 10_000,
   rateLimit: Object.freeze({ intervalMs: 50, burst: 2 }),
-  syncIntervalMs: 30_000,
+  syncIntervalMs: 1_000,
+  restartGraceMs: 30_000,
   zoneMetaKey: 'zone',
   name: 'consul',
 });
@@ -118,6 +136,7 @@ const OPTION_KEYS: Readonly<Record<keyof ConsulRegistryOptions, true>> = {
   maxRetryMs: true,
   rateLimit: true,
   syncIntervalMs: true,
+  restartGraceMs: true,
   serverFilters: true,
   zoneMetaKey: true,
   name: true,
@@ -133,6 +152,8 @@ const MAX_WAIT_MS = 600_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A request timer adds the blocking wait to this, so it is kept well below the timer limit. */
 const MAX_REQUEST_TIMEOUT_MS = 86_400_000;
+/** A restarted agent's answer is trusted after at most 10 minutes. */
+const MAX_GRACE_MS = 600_000;
 
 /** Validates `options`; every problem is a ConfigError naming the option. */
 export function resolveConsulOptions(options: ConsulRegistryOptions): ResolvedConsulOptions {
@@ -172,6 +193,10 @@ export function resolveConsulOptions(options: ConsulRegistryOptions): ResolvedCo
         : o.syncIntervalMs === false
           ? false
           : finiteNumber('syncIntervalMs', o.syncIntervalMs, 1, MAX_TIMER_MS),
+    restartGraceMs:
+      o.restartGraceMs === undefined
+        ? CONSUL_DEFAULTS.restartGraceMs
+        : finiteNumber('restartGraceMs', o.restartGraceMs, 0, MAX_GRACE_MS),
     serverFilters: serverFilters(o.serverFilters),
     zoneMetaKey: o.zoneMetaKey === undefined ? CONSUL_DEFAULTS.zoneMetaKey : metaKey('zoneMetaKey', o.zoneMetaKey),
     name: o.name === undefined ? CONSUL_DEFAULTS.name : nonEmptyString('name', o.name),

@@ -1,7 +1,7 @@
 import { EventEmitter } from '../../common/Event.js';
 import type { ConsulApi } from './ConsulApi.js';
 import { type ConsulRequestError, toConsulRequestError } from './ConsulRequestError.js';
-import type { AgentRegistration } from './toAgentRegistration.js';
+import type { AgentRegistration, AgentServiceDefinition } from './toAgentRegistration.js';
 
 /** What happened to a service this registry registered, outside of a caller's own call. */
 export interface RegistrationEvent {
@@ -20,12 +20,20 @@ export interface RegistrationEvent {
 interface Entry {
   readonly registration: AgentRegistration;
   timer: NodeJS.Timeout | undefined;
+  /** The status the agent last reported for its HTTP or TCP check: a re-registration starts from it. */
+  checkStatus: string | undefined;
 }
+
+/** Statuses a check can be registered with. */
+const CHECK_STATUSES = new Set(['passing', 'warning', 'critical']);
 
 /**
  * The services this registry registered, kept registered: TTL checks are heartbeated
  * every ttl/3, and services the agent lost (a restart wipes a dev agent; a TTL heartbeat
  * answered "unknown check"; the anti-entropy sync does not find them) are registered again.
+ * The sync also remembers the status of each HTTP/TCP check, and a re-registration sends
+ * it as the check's initial `Status`: otherwise Consul starts the check critical until it
+ * first runs (up to an interval later), and watchers would drop a healthy instance.
  * Every timer is unref'd, so they never keep a process alive on their own.
  */
 export class OwnRegistrations {
@@ -56,7 +64,7 @@ export class OwnRegistrations {
       return;
     }
     this.remove(registration.id);
-    const entry: Entry = { registration, timer: undefined };
+    const entry: Entry = { registration, timer: undefined, checkStatus: undefined };
     this.entries.set(registration.id, entry);
     this.scheduleHeartbeat(entry);
     this.scheduleSync();
@@ -115,16 +123,28 @@ export class OwnRegistrations {
   }
 
   private async syncOnce(): Promise<number> {
+    const entries = [...this.entries.values()];
+    const watchStatus = entries.some((entry) => statusCheckId(entry) !== undefined);
     let present: Set<string>;
+    let statuses: Map<string, string> | undefined;
     try {
-      present = await this.api.agentServiceIds(this.signal);
+      [present, statuses] = await Promise.all([
+        this.api.agentServiceIds(this.signal),
+        // Not knowing a status only means a re-registration starts as Consul would start it.
+        watchStatus ? this.api.agentCheckStatuses(this.signal).catch(() => undefined) : undefined,
+      ]);
     } catch {
       // Unreachable agent: the watch loops report it; the next sync or heartbeat retries.
       return 0;
     }
+    for (const entry of entries) {
+      const checkId = statusCheckId(entry);
+      const status = checkId === undefined ? undefined : statuses?.get(checkId);
+      if (status !== undefined && CHECK_STATUSES.has(status)) entry.checkStatus = status;
+    }
     const done = await Promise.all(
-      [...this.entries.values()]
-        .filter((entry) => !present.has(entry.registration.id))
+      entries
+        .filter((entry) => this.entries.get(entry.registration.id) === entry && !present.has(entry.registration.id))
         .map((entry) => this.reregister(entry)),
     );
     return done.filter(Boolean).length;
@@ -132,9 +152,9 @@ export class OwnRegistrations {
 
   /** Registers `entry` again; resolves with whether that worked. */
   private async reregister(entry: Entry): Promise<boolean> {
-    const { id, service, definition } = entry.registration;
+    const { id, service } = entry.registration;
     try {
-      await this.api.register(definition, this.signal);
+      await this.api.register(withStatus(entry), this.signal);
       if (this.entries.get(id) !== entry) {
         // Deregistered while this was in flight: do not leave it resurrected.
         if (!this.entries.has(id)) this.undo(id);
@@ -192,4 +212,18 @@ function isCheckLost(error: ConsulRequestError): boolean {
   return (
     error.status === 404 || (error.status === 500 && /unknown check|does not have associated ttl/i.test(error.message))
   );
+}
+
+/** The id of `entry`'s check when it is one the agent runs (HTTP/TCP); TTL checks start passing anyway. */
+function statusCheckId(entry: Entry): string | undefined {
+  const { definition, ttlCheckId } = entry.registration;
+  return ttlCheckId === undefined ? definition.Check?.CheckID : undefined;
+}
+
+/** The definition to register again: its check starting from the status last seen, when one was. */
+function withStatus(entry: Entry): AgentServiceDefinition {
+  const { definition } = entry.registration;
+  const check = definition.Check;
+  if (check === undefined || entry.checkStatus === undefined || statusCheckId(entry) === undefined) return definition;
+  return { ...definition, Check: { ...check, Status: entry.checkStatus } };
 }
