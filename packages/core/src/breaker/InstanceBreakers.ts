@@ -60,7 +60,7 @@ export class InstanceBreakers implements Disposable {
     for (const instance of instances) {
       live.add(instance.id);
       const existing = this.entries.get(instance.id);
-      if (existing === undefined) this.entry(instance);
+      if (existing === undefined) this.tryEntry(instance);
       else existing.instance = instance;
     }
     for (const [id, entry] of this.entries) {
@@ -110,6 +110,19 @@ export class InstanceBreakers implements Disposable {
     this.recheckAt = recheckAt;
     this.dirty = false;
     return this.lastEligible;
+  }
+
+  /**
+   * A factory that throws (junk from a user's factory is a ConfigError) is left for the
+   * next `eligible()`, which runs inside a call: the call fails with that error, rather
+   * than the registry listener `sync` runs in.
+   */
+  private tryEntry(instance: Instance): void {
+    try {
+      this.entry(instance);
+    } catch {
+      // Reported by the call that next needs this breaker.
+    }
   }
 
   private entry(instance: Instance): Entry {
