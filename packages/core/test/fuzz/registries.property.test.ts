@@ -333,6 +333,7 @@ describe('case 13: ConsulRegistry options (no agent needed to construct)', () =>
     dispose: (r) => (r as ConsulRegistry).close(),
     invalid: fc.oneof(
       at([], junk('object'), 'options'),
+      at(['host'], badHost, 'host'),
       at(['port'], badNumber(1, 65535, { integer: true }), 'port'),
       at(['secure'], junk('boolean'), 'secure'),
       at(['wait'], fc.oneof(fc.constantFrom(0, -1, 600_001, Number.NaN, '10x', '', '11m')), 'wait'),

@@ -12,6 +12,7 @@ import {
   stringRecord,
 } from '../../common/validate.js';
 import { ConfigError } from '../../errors/ConfigError.js';
+import { HOST_ALLOWED, isHostName } from '../hostName.js';
 import type { ConsulClientLike } from './ConsulApi.js';
 import type { ServerFilter } from './filterExpression.js';
 import { goDuration } from './parseGoDuration.js';
@@ -174,7 +175,7 @@ export function resolveConsulOptions(options: ConsulRegistryOptions): ResolvedCo
       ? Math.max(CONSUL_DEFAULTS.maxRetryMs, minRetryMs)
       : finiteNumber('maxRetryMs', o.maxRetryMs, minRetryMs, MAX_TIMER_MS);
   return {
-    host: o.host === undefined ? CONSUL_DEFAULTS.host : nonEmptyString('host', o.host),
+    host: o.host === undefined ? CONSUL_DEFAULTS.host : agentHost(o.host),
     port: o.port === undefined ? CONSUL_DEFAULTS.port : integer('port', o.port, 1, 65535),
     secure: o.secure === undefined ? false : booleanOption('secure', o.secure),
     token: o.token === undefined ? undefined : token(o.token),
@@ -289,4 +290,10 @@ function consulClient(value: unknown): ConsulClientLike {
   if (!ok)
     throw new ConfigError('consul', 'a client created with `new Consul()` from the `consul` package (v2)', value);
   return value as ConsulClientLike;
+}
+
+/** The agent's host goes into a URL as is: the same rule as an instance's host. */
+function agentHost(value: unknown): string {
+  if (typeof value !== 'string' || !isHostName(value)) throw new ConfigError('host', HOST_ALLOWED, value);
+  return value;
 }
