@@ -72,6 +72,8 @@ describe('case 13: SwitchyardModule.forRoot options', () => {
     valid,
     build: (o) => SwitchyardModule.forRoot(o),
     invalid: fc.oneof(
+      // forRoot(5) was reported as a bad `registry`.
+      at([], junk('object'), 'options'),
       at(['registry'], fc.oneof(junk('object'), fc.constant({ resolve: () => undefined })), 'registry'),
       at(['client'], junk('object'), 'client'),
       // Was checked only when the client provider ran, and named without `client.`.
