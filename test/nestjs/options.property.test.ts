@@ -4,7 +4,14 @@ import { createClient, StaticRegistry } from '@switchyard/core';
 import { SwitchyardModule, type SwitchyardModuleForRootOptions } from '@switchyard/nestjs';
 import fc from 'fast-check';
 import { afterAll, describe } from 'vitest';
-import { at, badNumber, junk, optionProperties, unknownKeyAt } from '../../packages/core/test/fuzz/support.js';
+import {
+  at,
+  badNumber,
+  junk,
+  MAX_TIMER,
+  optionProperties,
+  unknownKeyAt,
+} from '../../packages/core/test/fuzz/support.js';
 
 const registry = new StaticRegistry();
 const shared = createClient({ registry, telemetry: false });
@@ -12,7 +19,6 @@ afterAll(async () => {
   await shared.close();
   await registry.close();
 });
-const MAX_TIMER = 2 ** 31 - 1;
 const KEYS = [
   'registry',
   'client',

@@ -28,7 +28,8 @@ const EXPORTS = [SWITCHYARD_CLIENT, SWITCHYARD_REGISTRY, SWITCHYARD_MODULE_OPTIO
 export class SwitchyardModule {
   /** Options known when the module is imported. Bad options throw a `ConfigError` here. */
   static forRoot(options: SwitchyardModuleForRootOptions): DynamicModule {
-    const { global, exceptionFilter, ...rest } = plainObject('options', options) as SwitchyardModuleForRootOptions;
+    plainObject('options', options);
+    const { global, exceptionFilter, ...rest } = options;
     validateStaticOptions({
       ...(global === undefined ? {} : { global }),
       ...(exceptionFilter === undefined ? {} : { exceptionFilter }),

@@ -1,20 +1,19 @@
 // Case 13: both breakers refuse bad options with a ConfigError naming the option.
-import { handleAll, handleWhen, SlidingWindowBreaker, type SlidingWindowBreakerOptions } from '@switchyard/core';
+import { SlidingWindowBreaker, type SlidingWindowBreakerOptions } from '@switchyard/core';
 import { OpossumBreaker, type OpossumBreakerOptions } from '@switchyard/core/opossum';
 import fc from 'fast-check';
 import { describe } from 'vitest';
-import { at, badChoice, badNumber, junk, optionProperties, unknownKeyAt } from './support.js';
-
-const MAX_TIMER = 2 ** 31 - 1;
-const filter = fc.constantFrom(
-  handleAll,
-  handleWhen(() => true),
-);
-const badFilter = fc.oneof(
-  junk('object'),
-  fc.constant({}),
-  fc.constant(() => true),
-);
+import {
+  at,
+  badChoice,
+  badFilter,
+  badNumber,
+  filter,
+  junk,
+  MAX_TIMER,
+  optionProperties,
+  unknownKeyAt,
+} from './support.js';
 
 const SLIDING_KEYS = [
   'slidingWindowType',

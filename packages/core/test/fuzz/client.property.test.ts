@@ -22,14 +22,15 @@ import {
   expectConfigError,
   type Invalid,
   junk,
+  MAX_TIMER,
   optionProperties,
   type Path,
+  RETRY_KEYS,
   SEED,
   thrownBy,
   unknownKeyAt,
 } from './support.js';
 
-const MAX_TIMER = 2 ** 31 - 1;
 const BALANCERS = ['round-robin', 'random', 'weighted', 'least-request', 'peak-ewma', 'consistent-hash'] as const;
 const SERVICE_KEYS = ['balancer', 'filter', 'breaker', 'retry', 'timeoutMs', 'bulkhead', 'hedge'];
 const CLIENT_KEYS = [
@@ -42,20 +43,6 @@ const CLIENT_KEYS = [
   'clock',
   ...SERVICE_KEYS,
 ];
-const RETRY_KEYS = [
-  'maxAttempts',
-  'initialDelayMs',
-  'maxDelayMs',
-  'multiplier',
-  'jitter',
-  'handle',
-  'idempotent',
-  'retryNonIdempotent',
-  'maxRetryAfterMs',
-  'budget',
-  'random',
-];
-
 const registry = new StaticRegistry({ services: { cart: [{ host: '127.0.0.1', port: 1 }] } });
 afterAll(() => registry.close());
 

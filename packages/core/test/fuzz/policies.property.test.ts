@@ -1,45 +1,22 @@
 // Case 13: every policy factory refuses bad options with a ConfigError naming the option.
-import {
-  bulkhead,
-  fallback,
-  handleAll,
-  handleWhen,
-  hedge,
-  type RetryOptions,
-  retry,
-  retryBudget,
-  timeout,
-} from '@switchyard/core';
+import { bulkhead, fallback, hedge, type RetryOptions, retry, retryBudget, timeout } from '@switchyard/core';
 import fc from 'fast-check';
 import { describe } from 'vitest';
-import { at, badChoice, badNumber, junk, optionProperties, unknownKeyAt } from './support.js';
+import {
+  at,
+  badChoice,
+  badFilter,
+  badNumber,
+  filter,
+  junk,
+  MAX_TIMER,
+  optionProperties,
+  RETRY_KEYS,
+  unknownKeyAt,
+} from './support.js';
 
-const MAX_TIMER = 2 ** 31 - 1;
 const clock = { now: () => 0 };
-const filter = fc.constantFrom(
-  handleAll,
-  handleWhen(() => true),
-);
-const badFilter = fc.oneof(
-  junk('object'),
-  fc.constant({}),
-  fc.constant(() => true),
-);
 const badClock = fc.oneof(junk('object'), fc.constant({}), fc.constant({ now: 5 }));
-
-const RETRY_KEYS = [
-  'maxAttempts',
-  'initialDelayMs',
-  'maxDelayMs',
-  'multiplier',
-  'jitter',
-  'handle',
-  'idempotent',
-  'retryNonIdempotent',
-  'maxRetryAfterMs',
-  'budget',
-  'random',
-];
 
 describe('case 13: retry options', () => {
   const valid: fc.Arbitrary<RetryOptions> = fc

@@ -12,6 +12,7 @@ import {
   badNumber,
   expectConfigError,
   junk,
+  MAX_TIMER,
   optionProperties,
   RUNS,
   SEED,
@@ -302,7 +303,6 @@ const CONSUL_KEYS = [
   'consul',
   'onListenerError',
 ];
-const MAX_TIMER = 2 ** 31 - 1;
 
 describe('case 13: ConsulRegistry options (no agent needed to construct)', () => {
   const valid: fc.Arbitrary<ConsulRegistryOptions> = fc.record(

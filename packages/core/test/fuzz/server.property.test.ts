@@ -12,9 +12,8 @@ import {
 } from '@switchyard/core/server';
 import fc from 'fast-check';
 import { afterAll, describe } from 'vitest';
-import { at, badChoice, badNumber, junk, optionProperties, unknownKeyAt } from './support.js';
+import { at, badChoice, badNumber, junk, MAX_TIMER, optionProperties, unknownKeyAt } from './support.js';
 
-const MAX_TIMER = 2 ** 31 - 1;
 const notProvider = fc.oneof(junk('object'), fc.constant({}));
 const registry = new StaticRegistry();
 afterAll(() => registry.close());

@@ -1,7 +1,7 @@
 // Shared harness of the case 13 property tests: every public entry point that takes
 // options gets the same three properties (valid options construct; one invalid option is
 // a ConfigError naming it and what is allowed; an unknown key is a ConfigError naming it).
-import type { ConfigError } from '@switchyard/core';
+import { type ConfigError, handleAll, handleWhen } from '@switchyard/core';
 import { isConfigError } from '@switchyard/core/internal';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
@@ -10,6 +10,25 @@ import { expect, it } from 'vitest';
 export const SEED = 20_261_204;
 /** Kept small: the fuzz files together should add well under 10 s to the suite. */
 export const RUNS = { valid: 40, invalid: 120 } as const;
+
+/** The longest delay Node's timers take; a longer one fires at once. */
+export const MAX_TIMER = 2 ** 31 - 1;
+
+/** Every key of `RetryOptions` (the client's `retry` adds none but `budget`). */
+export const RETRY_KEYS = [
+  'maxAttempts',
+  'initialDelayMs',
+  'maxDelayMs',
+  'multiplier',
+  'jitter',
+  'handle',
+  'idempotent',
+  'retryNonIdempotent',
+  'maxRetryAfterMs',
+  'budget',
+  'random',
+];
+
 
 export type Path = readonly (string | number)[];
 
@@ -191,3 +210,14 @@ export function optionProperties<O>(entry: EntryPoint<O>): void {
     );
   });
 }
+
+/** Valid error filters, and things that are not one. */
+export const filter = fc.constantFrom(
+  handleAll,
+  handleWhen(() => true),
+);
+export const badFilter = fc.oneof(
+  junk('object'),
+  fc.constant({}),
+  fc.constant(() => true),
+);

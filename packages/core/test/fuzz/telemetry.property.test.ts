@@ -6,9 +6,8 @@ import { SwitchyardTelemetry, type SwitchyardTelemetryOptions } from '@switchyar
 import { type StartTelemetryOptions, startTelemetry, type TelemetryHandle } from '@switchyard/core/telemetry';
 import fc from 'fast-check';
 import { describe } from 'vitest';
-import { at, badChoice, badNumber, junk, optionProperties, unknownKeyAt } from './support.js';
+import { at, badChoice, badNumber, junk, MAX_TIMER, optionProperties, unknownKeyAt } from './support.js';
 
-const MAX_TIMER = 2 ** 31 - 1;
 const notProvider = fc.oneof(junk('object'), fc.constant({}));
 const clock = { now: () => 0 };
 
