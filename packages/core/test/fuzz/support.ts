@@ -29,7 +29,6 @@ export const RETRY_KEYS = [
   'random',
 ];
 
-
 export type Path = readonly (string | number)[];
 
 /** One option set to one invalid value, and the option path the ConfigError must name. */
