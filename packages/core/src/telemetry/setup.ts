@@ -1,6 +1,8 @@
 // `@switchyard/core/telemetry`: starts an OpenTelemetry SDK for applications that do
 // not bring their own. This is the only file in core that imports SDK packages; the
-// library itself (SwitchyardTelemetry) uses @opentelemetry/api and api-logs only.
+// library itself (SwitchyardTelemetry) uses @opentelemetry/api (and api-logs for SDK 2) only.
+// The SDK imports work with both lines: `sdk-trace` is 2.12+ or 3.x (SDK 3 dropped sdk-trace-base),
+// sdk-logs 0.223+ or 3.x, the rest 2.x or 3.x; the logs global is the one that line listens on.
 // Exporter packages are imported on demand, so only the chosen ones need installing.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -17,7 +19,6 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import { type LoggerProvider as ApiLoggerProvider, logs } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
@@ -37,15 +38,16 @@ import {
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import {
-  BasicTracerProvider,
   BatchSpanProcessor,
   ConsoleSpanExporter,
   type Sampler,
+  TracerProvider as SdkTracerProvider,
   SimpleSpanProcessor,
   type SpanExporter,
   type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 import { finiteNumber, integer, nonEmptyString, oneOf, plainObject, stringRecord } from '../common/validate.js';
+import { type LoggerProvider as ApiLoggerProvider, logs } from './logsApi.js';
 
 /** Where a signal goes. `prometheus` serves metrics for scraping; for traces and logs it means `none`. */
 export type ExporterKind = 'console' | 'otlp' | 'prometheus' | 'none';
@@ -145,7 +147,9 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
   const traceExporter = await spanExporter(kinds.traces, otlp);
   if (traceExporter !== undefined) {
     spanProcessors.unshift(
-      kinds.traces === 'console' ? new SimpleSpanProcessor(traceExporter) : new BatchSpanProcessor(traceExporter),
+      kinds.traces === 'console'
+        ? new SimpleSpanProcessor({ exporter: traceExporter })
+        : new BatchSpanProcessor({ exporter: traceExporter }),
     );
   }
 
@@ -176,7 +180,7 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
     );
   }
 
-  const tracerProvider = new BasicTracerProvider({
+  const tracerProvider = new SdkTracerProvider({
     resource,
     spanProcessors,
     ...(options.sampler === undefined ? {} : { sampler: options.sampler }),
@@ -347,7 +351,7 @@ function closeServer(server: Server | undefined): Promise<void> {
 
 /** Registers what is free; a global someone else registered stays theirs (and is reported). */
 function registerGlobals(
-  tracerProvider: BasicTracerProvider,
+  tracerProvider: SdkTracerProvider,
   meterProvider: MeterProvider,
   loggerProvider: LoggerProvider,
 ): { dispose(): void } {
@@ -359,7 +363,7 @@ function registerGlobals(
     ),
     trace: trace.setGlobalTracerProvider(tracerProvider),
     metrics: metrics.setGlobalMeterProvider(meterProvider),
-    logs: logs.setGlobalLoggerProvider(loggerProvider) === loggerProvider,
+    logs: registeredLogs(loggerProvider),
   };
   const taken = Object.entries(done)
     .filter(([, ok]) => !ok)
@@ -376,6 +380,12 @@ function registerGlobals(
       if (done.context) context.disable();
     },
   };
+}
+
+/** api 1.10's `logs` answers true/false, api-logs answers the provider that stays registered. */
+function registeredLogs(loggerProvider: LoggerProvider): boolean {
+  const answer = logs.setGlobalLoggerProvider(loggerProvider);
+  return answer === true || answer === loggerProvider;
 }
 
 function report(what: string, results: readonly PromiseSettledResult<unknown>[]): void {
