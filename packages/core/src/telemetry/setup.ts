@@ -32,8 +32,8 @@ import {
 } from '@opentelemetry/sdk-logs';
 import {
   ConsoleMetricExporter,
+  type IMetricReader,
   MeterProvider,
-  type MetricReader,
   PeriodicExportingMetricReader,
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
@@ -91,7 +91,9 @@ export interface StartTelemetryOptions {
   readonly sampler?: Sampler;
   /** Added to the ones the exporter choice creates (e.g. an in-memory exporter in tests). */
   readonly spanProcessors?: readonly SpanProcessor[];
-  readonly metricReaders?: readonly MetricReader[];
+  // The interface, not the class: a class's private fields make the ESM and CommonJS declarations
+  // of one SDK copy incompatible, and our declarations are read in either mode.
+  readonly metricReaders?: readonly IMetricReader[];
   readonly logRecordProcessors?: readonly LogRecordProcessor[];
   /** Level of OpenTelemetry's own diagnostics (export failures) on the console. Default `warn`; `none` leaves `diag` alone. */
   readonly diagLogLevel?: DiagLevelName;
@@ -153,7 +155,7 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
     );
   }
 
-  const readers: MetricReader[] = [...(options.metricReaders ?? [])];
+  const readers: IMetricReader[] = [...(options.metricReaders ?? [])];
   let server: Server | undefined;
   let metricsUrl: string | undefined;
   if (kinds.metrics === 'prometheus') {
@@ -313,7 +315,7 @@ async function logRecordExporter(kind: ExporterKind, otlp: OtlpSettings): Promis
  */
 async function startPrometheus(
   settings: PrometheusSettings,
-): Promise<{ reader: MetricReader; server: Server; url: string | undefined }> {
+): Promise<{ reader: IMetricReader; server: Server; url: string | undefined }> {
   const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
   const reader = new PrometheusExporter({ preventServerStart: true });
   const server = createServer((request, response) => {
