@@ -59,7 +59,7 @@ for app in "${APPS[@]}"; do
     # Node must load the CommonJS entries (require of ES modules) without warnings.
     if grep -E 'ExperimentalWarning|DeprecationWarning' run.log; then echo "$app: warnings"; exit 1; fi
     versions="$(node -e '
-      const want = ["express", "@nestjs/core", "@opentelemetry/api", "@opentelemetry/sdk-trace", "@opentelemetry/sdk-node", "@opentelemetry/sdk-logs", "typescript"];
+      const want = ["express", "@nestjs/core", "@opentelemetry/api", "@opentelemetry/sdk-trace", "@opentelemetry/sdk-node", "@opentelemetry/sdk-logs", "opossum", "typescript"];
       const out = [];
       for (const name of want) {
         try { out.push(`${name}@${require(`./node_modules/${name}/package.json`).version}`); } catch {}

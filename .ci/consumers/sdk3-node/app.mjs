@@ -44,10 +44,14 @@ run(async () => {
   }
   await client.close();
   await backends.close();
-  await sdk.shutdown(); // flushes every signal into the in-memory exporters first
+  // Simple processors export spans and records as they end; the in-memory exporters forget
+  // them on shutdown, which is what makes the reader export its last metric collection.
+  const finishedSpans = spans.getFinishedSpans();
+  const logRecords = logs.getFinishedLogRecords();
+  await sdk.shutdown();
   checkTelemetry('sdk3-node (SDK 3 NodeSDK, opossum 10)', {
-    spans: spans.getFinishedSpans(),
+    spans: finishedSpans,
     metrics: metrics.getMetrics(),
-    logs: logs.getFinishedLogRecords(),
+    logs: logRecords,
   });
 });
