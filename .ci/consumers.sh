@@ -40,6 +40,10 @@ for app in "${APPS[@]}"; do
     const fs = require("node:fs");
     const [file, tarballs] = process.argv.slice(1);
     const pkg = JSON.parse(fs.readFileSync(file, "utf8"));
+    // "nodeOverrides": { "26": { "opossum": "^10.0.0" } }: ranges for a Node line where the
+    // default one would install a package outside its own engines.
+    Object.assign(pkg.dependencies, pkg.nodeOverrides?.[process.versions.node.split(".")[0]]);
+    delete pkg.nodeOverrides;
     for (const name of Object.keys(pkg.dependencies)) {
       if (pkg.dependencies[name] === "TARBALL")
         pkg.dependencies[name] = `file:${tarballs}/switchyard-${name.split("/")[1]}-0.1.0.tgz`;

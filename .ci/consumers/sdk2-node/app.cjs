@@ -32,7 +32,7 @@ run(async () => {
   const client = createClient({
     ...clientOptions,
     registry,
-    // opossum 9 through the adapter: opens after 2 failures in its window.
+    // opossum 9 (10 on Node 26) through the adapter: opens after 2 failures in its window.
     breaker: () => new OpossumBreaker({ errorThresholdPercentage: 40, volumeThreshold: 2, resetTimeout: 60_000 }),
   });
   for (let i = 0; i < 6; i++) {
@@ -47,7 +47,7 @@ run(async () => {
   const finishedSpans = spans.getFinishedSpans();
   const logRecords = logs.getFinishedLogRecords();
   await sdk.shutdown();
-  checkTelemetry('sdk2-node (SDK 2 NodeSDK, opossum 9)', {
+  checkTelemetry(`sdk2-node (SDK 2 NodeSDK, opossum ${require('opossum/package.json').version})`, {
     spans: finishedSpans,
     metrics: metrics.getMetrics(),
     logs: logRecords,
