@@ -1,20 +1,22 @@
 import { defineConfig, type Options } from 'tsup';
 
 /**
- * The build every package shares: ESM (`.mjs`) and CommonJS (`.cjs`) for Node 20, unminified
- * and without sourcemaps (they were 61% of the core tarball; the output reads as the source), with
- * declarations (renamed to `.d.mts` for ESM by scripts/esm-dts.mjs after the build).
+ * The build every package shares: ESM (`.mjs`) only, unminified and without sourcemaps, with
+ * declarations. scripts/dual-entries.mjs then gives every entry a CommonJS face: a `.cjs` that
+ * is `module.exports = require('./entry.mjs')` (require(esm), Node 20.19+/22.12+) and `.d.mts` /
+ * `.d.cts` declarations. One copy of the code: half the tarball, and a CommonJS app and an ESM
+ * module in one process share one instance of every class (no dual-package hazard).
  */
 export function packageConfig(entry: Record<string, string>): ReturnType<typeof defineConfig> {
   const options: Options = {
     entry,
-    format: ['esm', 'cjs'],
+    format: ['esm'],
     dts: true,
     sourcemap: false,
     clean: true,
-    target: 'node20',
+    target: 'node22',
     platform: 'node',
-    outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.cjs' }),
+    outExtension: () => ({ js: '.mjs' }),
   };
   return defineConfig(options);
 }

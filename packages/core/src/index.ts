@@ -82,5 +82,7 @@ export type { StaticRegistryConfig, StaticRegistryOptions } from './registry/Sta
 export { StaticRegistry } from './registry/StaticRegistry.js';
 // Telemetry (OpenTelemetry API only; the SDK starter is `@switchyard/core/telemetry`)
 export type { HttpInstrumentationMode } from './telemetry/httpTelemetryOptions.js';
+export type { Logger, LoggerProvider, LogsApiSource } from './telemetry/logsApi.js';
+export { logsApiSource } from './telemetry/logsApi.js';
 export type { SwitchyardTelemetryOptions } from './telemetry/SwitchyardTelemetry.js';
 export { SwitchyardTelemetry } from './telemetry/SwitchyardTelemetry.js';

@@ -46,3 +46,5 @@ export { TelemetryGuard } from './server/TelemetryGuard.js';
 export type { UpstreamFailureKind } from './server/upstreamFailure.js';
 export { upstreamFailureOf } from './server/upstreamFailure.js';
 export { writeProblem } from './server/writeProblem.js';
+// The Logs API the installed SDK line listens on (the adapters' lifecycle records go there).
+export { logs as globalLogs } from './telemetry/logsApi.js';

@@ -1,6 +1,5 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
-import type { LoggerProvider } from '@opentelemetry/api-logs';
-import type { ClientOptions, ServiceClient, ServiceRegistry } from '@switchyard/core';
+import type { ClientOptions, LoggerProvider, ServiceClient, ServiceRegistry } from '@switchyard/core';
 import type { AdvertisedAddress, HttpServerTelemetryOptions, ListenRegistration } from '@switchyard/core/server';
 import { SWITCHYARD_MODULE_OPTIONS } from './switchyard.constants.js';
 

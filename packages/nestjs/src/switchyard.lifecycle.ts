@@ -8,10 +8,10 @@ import {
   Optional,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { logs } from '@opentelemetry/api-logs';
 import type { ServiceClient, ServiceRegistry } from '@switchyard/core';
 import { redactText } from '@switchyard/core/semconv';
 import {
+  globalLogs,
   type LifecyclePhase,
   registerOnListen,
   type ServerLifecycle,
@@ -78,7 +78,7 @@ export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplic
       closeRegistry: this.options.closeRegistry === true,
       // A client the module created (not one it was given) is closed once the server drained.
       onShutdown: () => (this.client === this.options.client ? undefined : this.client.close()),
-      loggerProvider: telemetry === false ? false : (telemetry?.loggerProvider ?? logs),
+      loggerProvider: telemetry === false ? false : (telemetry?.loggerProvider ?? globalLogs),
       scope: SERVER_SCOPE,
       onError: (error, phase) =>
         this.logger.error(

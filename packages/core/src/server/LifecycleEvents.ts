@@ -1,6 +1,6 @@
-import { type LoggerProvider, SeverityNumber } from '@opentelemetry/api-logs';
 import { redactText } from '../common/redact.js';
 import { errorTypeOf } from '../errors/errorType.js';
+import { type LoggerProvider, SeverityNumber } from '../telemetry/logsApi.js';
 import { ATTR, LOG_EVENT } from '../telemetry/names.js';
 import type { HttpServerScope } from './HttpServerTelemetry.js';
 import { TelemetryGuard } from './TelemetryGuard.js';

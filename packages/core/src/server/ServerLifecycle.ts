@@ -1,5 +1,5 @@
-import type { LoggerProvider } from '@opentelemetry/api-logs';
 import type { ServiceRegistry } from '../registry/ServiceRegistry.js';
+import type { LoggerProvider } from '../telemetry/logsApi.js';
 import type { DrainResult } from './drainServer.js';
 import type { HttpServerScope } from './HttpServerTelemetry.js';
 import type { RegistrationState } from './InstanceRegistration.js';

@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
-import { logs } from '@opentelemetry/api-logs';
 import { redactSecrets } from '../common/redact.js';
 import { booleanOption, finiteNumber, fn, knownKeys, nonEmptyString, plainObject } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { errorTypeOf } from '../errors/errorType.js';
 import { errorText } from '../errors/safeRead.js';
 import { createInstance, INSTANCE_INPUT_KEYS, type InstanceInput } from '../registry/Instance.js';
+import { logs } from '../telemetry/logsApi.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from '../telemetry/names.js';
 import { providerOption } from '../telemetry/providerOption.js';
 import { drainServer } from './drainServer.js';

@@ -1,9 +1,9 @@
 import type { Attributes } from '@opentelemetry/api';
-import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { Disposable } from '../common/Disposable.js';
 import { errorTypeOf } from '../errors/errorType.js';
 import type { CallEndMessage, PickMessage } from '../events/messages.js';
 import { subscribe } from '../events/subscribe.js';
+import { SeverityNumber } from './logsApi.js';
 import { ATTR, ERROR_TYPE_OTHER, ERROR_TYPE_TIMEOUT, LOG_EVENT } from './names.js';
 import type { ObserverContext } from './ObserverContext.js';
 import { setBounded } from './setBounded.js';

@@ -1,10 +1,10 @@
-import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { Disposable } from '../common/Disposable.js';
 import { redactSecrets } from '../common/redact.js';
 import { errorTypeOf } from '../errors/errorType.js';
 import { errorMessage, isInstanceOf } from '../errors/safeRead.js';
 import type { RegistryErrorMessage } from '../events/messages.js';
 import { subscribe } from '../events/subscribe.js';
+import { SeverityNumber } from './logsApi.js';
 import { ATTR, LOG_EVENT } from './names.js';
 import type { ObserverContext } from './ObserverContext.js';
 import { readAtCollection } from './ResilienceObserver.js';

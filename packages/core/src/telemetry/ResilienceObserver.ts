@@ -1,8 +1,8 @@
-import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { Disposable } from '../common/Disposable.js';
 import type { BreakerStateMessage, EjectionMessage } from '../events/messages.js';
 import { subscribe } from '../events/subscribe.js';
 import { breakerStateValue } from './LiveSources.js';
+import { SeverityNumber } from './logsApi.js';
 import { ATTR, LOG_EVENT } from './names.js';
 import type { ObserverContext } from './ObserverContext.js';
 

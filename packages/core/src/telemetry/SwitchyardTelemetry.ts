@@ -1,5 +1,4 @@
 import { diag, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
-import { type LoggerProvider, logs } from '@opentelemetry/api-logs';
 import type { ServiceClient } from '../client/ServiceClient.js';
 import type { Clock } from '../common/Clock.js';
 import type { Disposable } from '../common/Disposable.js';
@@ -11,6 +10,7 @@ import { createInstruments, type Instruments } from './createInstruments.js';
 import { observeDiscovery } from './DiscoveryObserver.js';
 import { type HttpInstrumentationMode, resolveHttpTelemetryOptions } from './httpTelemetryOptions.js';
 import { LiveSources } from './LiveSources.js';
+import { type LoggerProvider, logs } from './logsApi.js';
 import { AttributeCache, type ObserverContext } from './ObserverContext.js';
 import { providerOption } from './providerOption.js';
 import { observeResilience } from './ResilienceObserver.js';
@@ -24,7 +24,7 @@ export interface SwitchyardTelemetryOptions {
    * so register the SDK (e.g. `startTelemetry()`) before the first call, not necessarily before construction.
    */
   readonly meterProvider?: MeterProvider;
-  /** Default: the global logger provider (`logs` from `@opentelemetry/api-logs`). */
+  /** Default: the global logger provider (the API's `logs`, or `@opentelemetry/api-logs` for SDK 2: see logsApi.ts). */
   readonly loggerProvider?: LoggerProvider;
   /**
    * Who creates HTTP client spans and `http.client.request.duration`:

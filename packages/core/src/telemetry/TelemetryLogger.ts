@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
-import { type LogAttributes, type Logger, type LoggerProvider, SeverityNumber } from '@opentelemetry/api-logs';
 import type { Clock } from '../common/Clock.js';
 import { redactText } from '../common/redact.js';
+import { type LogAttributes, type Logger, type LoggerProvider, SeverityNumber } from './logsApi.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './names.js';
 import { setBounded } from './setBounded.js';
 

@@ -1,6 +1,8 @@
 // `@switchyard/core/telemetry`: starts an OpenTelemetry SDK for applications that do
 // not bring their own. This is the only file in core that imports SDK packages; the
-// library itself (SwitchyardTelemetry) uses @opentelemetry/api and api-logs only.
+// library itself (SwitchyardTelemetry) uses @opentelemetry/api (and api-logs for SDK 2) only.
+// The SDK imports work with both lines: `sdk-trace` is 2.12+ or 3.x (SDK 3 dropped sdk-trace-base),
+// sdk-logs 0.223+ or 3.x, the rest 2.x or 3.x; the logs global is the one that line listens on.
 // Exporter packages are imported on demand, so only the chosen ones need installing.
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -17,7 +19,6 @@ import {
   type TracerProvider,
   trace,
 } from '@opentelemetry/api';
-import { type LoggerProvider as ApiLoggerProvider, logs } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
@@ -31,20 +32,20 @@ import {
 } from '@opentelemetry/sdk-logs';
 import {
   ConsoleMetricExporter,
+  type IMetricReader,
   MeterProvider,
-  type MetricReader,
   PeriodicExportingMetricReader,
   type PushMetricExporter,
 } from '@opentelemetry/sdk-metrics';
 import {
-  BasicTracerProvider,
   BatchSpanProcessor,
   ConsoleSpanExporter,
   type Sampler,
+  TracerProvider as SdkTracerProvider,
   SimpleSpanProcessor,
   type SpanExporter,
   type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 import {
   arrayOf,
   booleanOption,
@@ -59,6 +60,7 @@ import {
 } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { HOST_ALLOWED, isHostName } from '../registry/hostName.js';
+import { type LoggerProvider as ApiLoggerProvider, logs } from './logsApi.js';
 
 /** Where a signal goes. `prometheus` serves metrics for scraping; for traces and logs it means `none`. */
 export type ExporterKind = 'console' | 'otlp' | 'prometheus' | 'none';
@@ -102,7 +104,9 @@ export interface StartTelemetryOptions {
   readonly sampler?: Sampler;
   /** Added to the ones the exporter choice creates (e.g. an in-memory exporter in tests). */
   readonly spanProcessors?: readonly SpanProcessor[];
-  readonly metricReaders?: readonly MetricReader[];
+  // The interface, not the class: a class's private fields make the ESM and CommonJS declarations
+  // of one SDK copy incompatible, and our declarations are read in either mode.
+  readonly metricReaders?: readonly IMetricReader[];
   readonly logRecordProcessors?: readonly LogRecordProcessor[];
   /** Level of OpenTelemetry's own diagnostics (export failures) on the console. Default `warn`; `none` leaves `diag` alone. */
   readonly diagLogLevel?: DiagLevelName;
@@ -198,11 +202,13 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
   const traceExporter = await spanExporter(kinds.traces, otlp);
   if (traceExporter !== undefined) {
     spanProcessors.unshift(
-      kinds.traces === 'console' ? new SimpleSpanProcessor(traceExporter) : new BatchSpanProcessor(traceExporter),
+      kinds.traces === 'console'
+        ? new SimpleSpanProcessor({ exporter: traceExporter })
+        : new BatchSpanProcessor({ exporter: traceExporter }),
     );
   }
 
-  const readers: MetricReader[] = [...(options.metricReaders ?? [])];
+  const readers: IMetricReader[] = [...(options.metricReaders ?? [])];
   let server: Server | undefined;
   let metricsUrl: string | undefined;
   if (kinds.metrics === 'prometheus') {
@@ -229,7 +235,7 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
     );
   }
 
-  const tracerProvider = new BasicTracerProvider({
+  const tracerProvider = new SdkTracerProvider({
     resource,
     spanProcessors,
     ...(options.sampler === undefined ? {} : { sampler: options.sampler }),
@@ -395,7 +401,7 @@ async function logRecordExporter(kind: ExporterKind, otlp: OtlpSettings): Promis
  */
 async function startPrometheus(
   settings: PrometheusSettings,
-): Promise<{ reader: MetricReader; server: Server; url: string | undefined }> {
+): Promise<{ reader: IMetricReader; server: Server; url: string | undefined }> {
   const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
   const reader = new PrometheusExporter({ preventServerStart: true });
   const server = createServer((request, response) => {
@@ -433,7 +439,7 @@ function closeServer(server: Server | undefined): Promise<void> {
 
 /** Registers what is free; a global someone else registered stays theirs (and is reported). */
 function registerGlobals(
-  tracerProvider: BasicTracerProvider,
+  tracerProvider: SdkTracerProvider,
   meterProvider: MeterProvider,
   loggerProvider: LoggerProvider,
 ): { dispose(): void } {
@@ -445,7 +451,7 @@ function registerGlobals(
     ),
     trace: trace.setGlobalTracerProvider(tracerProvider),
     metrics: metrics.setGlobalMeterProvider(meterProvider),
-    logs: logs.setGlobalLoggerProvider(loggerProvider) === loggerProvider,
+    logs: registeredLogs(loggerProvider),
   };
   const taken = Object.entries(done)
     .filter(([, ok]) => !ok)
@@ -462,6 +468,12 @@ function registerGlobals(
       if (done.context) context.disable();
     },
   };
+}
+
+/** api 1.10's `logs` answers true/false, api-logs answers the provider that stays registered. */
+function registeredLogs(loggerProvider: LoggerProvider): boolean {
+  const answer = logs.setGlobalLoggerProvider(loggerProvider);
+  return answer === true || answer === loggerProvider;
 }
 
 function report(what: string, results: readonly PromiseSettledResult<unknown>[]): void {
