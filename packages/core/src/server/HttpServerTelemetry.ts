@@ -26,7 +26,14 @@ import {
   resolveHttpTelemetryOptions,
 } from '../telemetry/httpTelemetryOptions.js';
 import { isNoopMeter } from '../telemetry/isNoopMeter.js';
-import { ATTR, DURATION_BUCKETS_SECONDS, httpServerSpanName, METRIC } from '../telemetry/names.js';
+import {
+  ATTR,
+  DURATION_BUCKETS_SECONDS,
+  httpServerSpanName,
+  INSTRUMENTATION_SCOPE,
+  INSTRUMENTATION_VERSION,
+  METRIC,
+} from '../telemetry/names.js';
 import type { HttpServerRequestGetter } from './HttpServerRequestGetter.js';
 import { externalServerRequest, type HttpServerRequestHandle, ServerRequestSpan } from './HttpServerRequestHandle.js';
 import { TelemetryGuard } from './TelemetryGuard.js';
@@ -196,7 +203,10 @@ export class HttpServerTelemetry {
   private get duration(): Histogram | undefined {
     if (this.durationInstance === undefined) {
       const definition = METRIC.httpServerRequestDuration;
-      const meter = this.meterProvider.getMeter(this.scope.name, this.scope.version);
+      // Core's scope, not the adapter's: two adapters in one process then record one
+      // metric stream, and a Prometheus exporter writes one family (two scopes of one
+      // name are two families, which Prometheus rejects). Spans keep the adapter's scope.
+      const meter = this.meterProvider.getMeter(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
       this.durationInstance = isNoopMeter(meter)
         ? null
         : meter.createHistogram(definition.name, {
