@@ -87,7 +87,10 @@ export class SlidingWindowBreaker implements CircuitBreaker {
     // Rejects, never throws, whatever a clock or a signal does.
     try {
       if (signal?.aborted) return Promise.reject(signal.reason);
-      if (this.mode !== CLOSED && !this.acquire()) return rejectSoon(this.refusal());
+      if (this.mode !== CLOSED) {
+        const now = this.clock.now();
+        if (!this.acquire(now)) return rejectSoon(this.refusal(now));
+      }
     } catch (error) {
       return Promise.reject(error);
     }
@@ -97,7 +100,7 @@ export class SlidingWindowBreaker implements CircuitBreaker {
   tryExecute<T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> | undefined {
     try {
       if (signal?.aborted) return Promise.reject(signal.reason);
-      if (this.mode !== CLOSED && !this.acquire()) return undefined;
+      if (this.mode !== CLOSED && !this.acquire(this.clock.now())) return undefined;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -170,8 +173,8 @@ export class SlidingWindowBreaker implements CircuitBreaker {
   }
 
   /** Admission outside closed: refreshes the state and takes a probe permit if it can; false when refused. */
-  private acquire(): boolean {
-    this.refresh(this.clock.now());
+  private acquire(now: number): boolean {
+    this.refresh(now);
     switch (this.mode) {
       case CLOSED:
         return true;
@@ -187,7 +190,7 @@ export class SlidingWindowBreaker implements CircuitBreaker {
   }
 
   /** The error of a refusal `acquire` just made, in the state it left. */
-  private refusal(): Error {
+  private refusal(now: number): Error {
     switch (this.mode) {
       case HALF_OPEN:
         return brokenCircuit(
@@ -195,7 +198,7 @@ export class SlidingWindowBreaker implements CircuitBreaker {
           `Circuit is half-open and all ${this.opts.permittedNumberOfCallsInHalfOpenState} probe permits are taken`,
         );
       case OPEN:
-        return brokenCircuit(this.openUntil - this.clock.now());
+        return brokenCircuit(this.openUntil - now);
       default:
         return isolatedCircuit();
     }

@@ -1,5 +1,5 @@
 import { brandedInstanceOf, hasErrorCode, SwitchyardError } from './SwitchyardError.js';
-import { stacklessError, stacklessPrototype } from './stacklessError.js';
+import { MESSAGE, stacklessError, stacklessPrototype } from './stacklessError.js';
 
 /**
  * A circuit breaker rejected the call without running it: the circuit is open, or it
@@ -37,14 +37,16 @@ let rejectionPrototype: BrokenCircuitError | undefined;
  * which would cost microseconds per rejected call while a dependency is down.
  */
 export function brokenCircuit(retryAfterMs: number, message?: string): BrokenCircuitError {
-  rejectionPrototype ??= stacklessPrototype(BrokenCircuitError, 'SWITCHYARD_BROKEN_CIRCUIT');
-  const wait = Math.max(0, Math.ceil(retryAfterMs));
-  const error = stacklessError(
-    rejectionPrototype,
-    'BrokenCircuitError',
+  rejectionPrototype ??= stacklessPrototype(
+    BrokenCircuitError,
     'SWITCHYARD_BROKEN_CIRCUIT',
-    message ?? `Circuit is open; retry after ${wait} ms`,
-  ) as { retryAfterMs: number } & BrokenCircuitError;
-  error.retryAfterMs = wait;
+    (error) => `Circuit is open; retry after ${error.retryAfterMs} ms`,
+  );
+  const error = stacklessError(rejectionPrototype, 'BrokenCircuitError', 'SWITCHYARD_BROKEN_CIRCUIT') as {
+    retryAfterMs: number;
+    [MESSAGE]?: string;
+  } & BrokenCircuitError;
+  error.retryAfterMs = Math.max(0, Math.ceil(retryAfterMs));
+  if (message !== undefined) error[MESSAGE] = message;
   return error;
 }

@@ -38,13 +38,13 @@ let rejectionPrototype: BulkheadRejectedError | undefined;
  * can test, made without capturing a stack (microseconds per rejection under overload).
  */
 export function bulkheadRejected(maxConcurrent: number, maxQueue: number): BulkheadRejectedError {
-  rejectionPrototype ??= stacklessPrototype(BulkheadRejectedError, 'SWITCHYARD_BULKHEAD_REJECTED');
-  const error = stacklessError(
-    rejectionPrototype,
-    'BulkheadRejectedError',
-    'SWITCHYARD_BULKHEAD_REJECTED',
-    bulkheadMessage(maxConcurrent, maxQueue),
-  ) as { maxConcurrent: number; maxQueue: number } & BulkheadRejectedError;
+  rejectionPrototype ??= stacklessPrototype(BulkheadRejectedError, 'SWITCHYARD_BULKHEAD_REJECTED', (error) =>
+    bulkheadMessage(error.maxConcurrent, error.maxQueue),
+  );
+  const error = stacklessError(rejectionPrototype, 'BulkheadRejectedError', 'SWITCHYARD_BULKHEAD_REJECTED') as {
+    maxConcurrent: number;
+    maxQueue: number;
+  } & BulkheadRejectedError;
   error.maxConcurrent = maxConcurrent;
   error.maxQueue = maxQueue;
   return error;

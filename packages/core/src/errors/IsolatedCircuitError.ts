@@ -22,7 +22,11 @@ export function isIsolatedCircuitError(value: unknown): value is IsolatedCircuit
 let rejectionPrototype: IsolatedCircuitError | undefined;
 
 /** The error an isolated breaker rejects with, made without capturing a stack (see `brokenCircuit`). */
-export function isolatedCircuit(message = 'Circuit is isolated until it is reset'): IsolatedCircuitError {
-  rejectionPrototype ??= stacklessPrototype(IsolatedCircuitError, 'SWITCHYARD_ISOLATED_CIRCUIT');
-  return stacklessError(rejectionPrototype, 'IsolatedCircuitError', 'SWITCHYARD_ISOLATED_CIRCUIT', message);
+export function isolatedCircuit(): IsolatedCircuitError {
+  rejectionPrototype ??= stacklessPrototype(
+    IsolatedCircuitError,
+    'SWITCHYARD_ISOLATED_CIRCUIT',
+    () => 'Circuit is isolated until it is reset',
+  );
+  return stacklessError(rejectionPrototype, 'IsolatedCircuitError', 'SWITCHYARD_ISOLATED_CIRCUIT');
 }
