@@ -16,6 +16,7 @@ const resolved = Promise.resolve(1);
 const action = (): Promise<number> => resolved;
 /** What the tryExecute row awaits for a refusal: the loop awaits every contender's result alike. */
 const refused = Promise.resolve(0);
+const preallocated = new Error('preallocated');
 /** opossum as OpossumBreaker configures it: no per-call timeout timer, no snapshots, no latency arrays. */
 const OPOSSUM_AS_ADAPTER = { timeout: false, enableSnapshots: false, rollingPercentilesEnabled: false } as const;
 
@@ -202,6 +203,10 @@ const suite: Suite = {
       },
       { name: 'cockatiel 3.2.1', call: () => openCockatiel.execute(action) },
       { name: 'opossum 9', call: () => openOpossum.fire() },
+      {
+        name: 'floor: a promise that rejects a microtask later with a preallocated error',
+        call: () => new Promise((_resolve, reject) => void refused.then(() => reject(preallocated))),
+      },
     ];
     const NATIVE_REJECT = rejecters[0]?.name as string;
     const NATIVE_OUTCOME = rejecters[1]?.name as string;
@@ -292,6 +297,11 @@ Targets: native ≤ 0.25× opossum and ≤ 1× cockatiel per call; ≤ 1 KB and 
 breaker rejecting ≤ 0.1× cockatiel's rejection.`,
       tables: [callTable, rejectTable, memoryTable],
       notes: [
+        ...(rejectVsCockatiel > 0.1
+          ? [
+              `Open circuit, \`execute()\`: the floor row (${times(pairedRatio(rejections, rejecters[4]?.name as string, 'cockatiel 3.2.1'))} cockatiel) is what awaiting any rejected promise costs here; the breaker adds ${fmt(timingOf(rejections, NATIVE_REJECT).median - timingOf(rejections, rejecters[4]?.name as string).median)} ns to it.`,
+            ]
+          : []),
         `Per call, native is ${times(vsOpossumLean)} opossum as the adapter runs it and ${times(vsOpossumDefault)} opossum with its defaults (target ≤ 0.25×): ${pass(vsOpossumLean <= 0.25)} against the leaner opossum, ${pass(vsOpossumDefault <= 0.25)} against its defaults.`,
         `Per call, native is ${times(vsCockatiel)} cockatiel (target ≤ 1×): ${pass(vsCockatiel <= 1)}. With slow calls tracked it is ${times(slowVsCockatiel)} cockatiel${slowVsCockatiel > 1 ? ': the two clock reads are why slow-call tracking is off by default' : ''}; with a 60 s time window (one clock read) ${times(timeVsCockatiel)}.`,
         `Idle native breaker: ${fmt(nativeMem.bytes, 0)} bytes (target ≤ 1,024): ${pass(nativeMem.bytes <= 1024)}; ${nativeMem.timers} timers for ${BREAKERS.toLocaleString('en-US')} breakers (target 0): ${pass(nativeMem.timers === 0)}. opossum keeps ${opossumMem.timers.toLocaleString('en-US')} timers with its defaults and ${opossumLeanMem.timers.toLocaleString('en-US')} as the adapter configures it (bucket rotation, plus snapshots by default; a shared \`rotateBucketController\` removes the rotation timer), all unref'd.`,
