@@ -140,10 +140,11 @@ async function pickTables(): Promise<{ tables: Table[]; notes: string[] }> {
     `Allocation: at most ${fmt(maxPickBytes, 3)} heap bytes per pick over ${fmt(BYTES_OPS, 0)} picks at 1,000 instances ` +
       `(target ~0): ${maxPickBytes < 0.5 ? 'pass' : 'FAIL'}.`,
   );
-  const ewmaFeedback = bytesRows.find((r) => r[0] === 'peak-ewma')?.[2];
+  const ewma = await ewmaFeedbackBytes(lists.get(1_000) as Instance[]);
   notes.push(
-    `Feedback: peak-EWMA's onCallEnd reads the clock, and V8 boxes the double that \`performance.now()\` returns when ` +
-      `the call is not inlined, hence ${ewmaFeedback} bytes per call with feedback; least-request's counters allocate nothing.`,
+    `Feedback: peak-EWMA's pick + onCallStart + onCallEnd allocates ${fmt(ewma.defaultClock, 3)} heap bytes per call with its default ` +
+      `clock (\`process.hrtime()\`, target 0: ${ewma.defaultClock < 0.5 ? 'pass' : 'FAIL'}), against ${fmt(ewma.performanceNow, 3)} ` +
+      `with \`performance.now()\` as its clock, whose every read returns a new heap number (short runs without a GC, median of ${EWMA_RUNS}).`,
   );
   return {
     tables: [
@@ -162,8 +163,46 @@ async function pickTables(): Promise<{ tables: Table[]; notes: string[] }> {
         columns: ['strategy', 'pick', 'pick + feedback', 'GC inside the measured run'],
         rows: bytesRows,
       },
+      {
+        title: `peak-EWMA pick + onCallStart + onCallEnd: heap bytes per call, 1,000 instances (runs of ${fmt(EWMA_RUN, 0)} calls without a GC, median of ${EWMA_RUNS})`,
+        columns: ['clock', 'bytes / call', 'target'],
+        rows: [
+          ['default (`process.hrtime()`)', fmt(ewma.defaultClock, 3), '0'],
+          ['`{ now: () => performance.now() }` (the default before)', fmt(ewma.performanceNow, 3), '-'],
+        ],
+      },
     ],
     notes,
+  };
+}
+
+const EWMA_RUN = 20_000;
+const EWMA_RUNS = 15;
+
+/**
+ * Heap bytes per peak-EWMA feedback call, measured in runs short enough (20,000 calls)
+ * that no scavenge happens inside one: a long run's scavenges hide what it allocated.
+ */
+async function ewmaFeedbackBytes(list: readonly Instance[]): Promise<{ defaultClock: number; performanceNow: number }> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('the balancer suite needs node --expose-gc');
+  const contexts = contextsFor('peak-ewma');
+  const measure = (balancer: Balancer): number => {
+    const loop = feedbackLoop();
+    sink ^= loop(balancer, list, contexts, 300_000);
+    const samples: number[] = [];
+    for (let r = 0; r < EWMA_RUNS; r++) {
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      sink ^= loop(balancer, list, contexts, EWMA_RUN);
+      samples.push(Math.max(0, (process.memoryUsage().heapUsed - before) / EWMA_RUN));
+    }
+    samples.sort((a, b) => a - b);
+    return samples[EWMA_RUNS >> 1] as number;
+  };
+  return {
+    defaultClock: measure(createBalancer('peak-ewma')),
+    performanceNow: measure(createBalancer('peak-ewma', { clock: { now: () => performance.now() } })),
   };
 }
 

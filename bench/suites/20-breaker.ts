@@ -14,6 +14,9 @@ const ROUNDS = 15;
 const BREAKERS = 10_000;
 const resolved = Promise.resolve(1);
 const action = (): Promise<number> => resolved;
+/** What the tryExecute row awaits for a refusal: the loop awaits every contender's result alike. */
+const refused = Promise.resolve(0);
+const preallocated = new Error('preallocated');
 /** opossum as OpossumBreaker configures it: no per-call timeout timer, no snapshots, no latency arrays. */
 const OPOSSUM_AS_ADAPTER = { timeout: false, enableSnapshots: false, rollingPercentilesEnabled: false } as const;
 
@@ -190,21 +193,36 @@ const suite: Suite = {
       throw new Error('a breaker did not open for the rejection benchmark');
     }
     const rejecters: Contender[] = [
-      { name: 'SlidingWindowBreaker', call: () => openNative.execute(action) },
+      {
+        name: 'SlidingWindowBreaker execute() (rejects with BrokenCircuitError)',
+        call: () => openNative.execute(action),
+      },
+      {
+        name: 'SlidingWindowBreaker tryExecute() (refusal as an outcome, as the client uses it)',
+        call: () => openNative.tryExecute(action) ?? refused,
+      },
       { name: 'cockatiel 3.2.1', call: () => openCockatiel.execute(action) },
       { name: 'opossum 9', call: () => openOpossum.fire() },
+      {
+        name: 'floor: a promise that rejects a microtask later with a preallocated error',
+        call: () => new Promise((_resolve, reject) => void refused.then(() => reject(preallocated))),
+      },
     ];
+    const NATIVE_REJECT = rejecters[0]?.name as string;
+    const NATIVE_OUTCOME = rejecters[1]?.name as string;
     const rejections = await interleaved(rejecters, OPS / 4, true);
     const rejectRows = rejecters.map((c) => [
       c.name,
       fmt(timingOf(rejections, c.name).median),
-      times(pairedRatio(rejections, 'SlidingWindowBreaker', c.name)),
+      times(pairedRatio(rejections, c.name, 'cockatiel 3.2.1')),
     ]);
     const rejectTable: Table = {
-      title: 'Open circuit: rejecting a call (error object included)',
-      columns: ['breaker', 'ns/op (median)', 'native ÷ this'],
+      title: 'Open circuit: rejecting a call (error object included, awaited and caught)',
+      columns: ['breaker', 'ns/op (median)', 'this ÷ cockatiel (median of per-run ratios)'],
       rows: rejectRows,
     };
+    const rejectVsCockatiel = pairedRatio(rejections, NATIVE_REJECT, 'cockatiel 3.2.1');
+    const outcomeVsCockatiel = pairedRatio(rejections, NATIVE_OUTCOME, 'cockatiel 3.2.1');
     for (const b of [opossumDefaults, opossumLean, openOpossum]) b.shutdown();
     adapter.dispose();
 
@@ -270,12 +288,24 @@ ratios within one run, not absolute numbers across runs. Memory is the growth of
 (typed-array rings live off-heap) after GC for 10,000 breakers; timers are counted with async_hooks (opossum unrefs its intervals, so
 \`process.getActiveResourcesInfo()\`, which lists only ref'd handles, does not show them).
 
-Targets: native ≤ 0.25× opossum and ≤ 1× cockatiel per call; ≤ 1 KB and zero timers per idle breaker.`,
+The open-circuit table awaits each rejection and catches it, as a caller would. The native breaker makes
+its \`BrokenCircuitError\` without capturing a stack and rejects a microtask later (so Node's unhandled-rejection
+tracking never runs for it); \`tryExecute()\` refuses with \`undefined\` and makes nothing, which is what the
+client's pick stage uses to re-pick past a refusing instance.
+
+Targets: native ≤ 0.25× opossum and ≤ 1× cockatiel per call; ≤ 1 KB and zero timers per idle breaker; an open
+breaker rejecting ≤ 0.1× cockatiel's rejection.`,
       tables: [callTable, rejectTable, memoryTable],
       notes: [
+        ...(rejectVsCockatiel > 0.1
+          ? [
+              `Open circuit, \`execute()\`: the floor row (${times(pairedRatio(rejections, rejecters[4]?.name as string, 'cockatiel 3.2.1'))} cockatiel) is what awaiting any rejected promise costs here; the breaker adds ${fmt(timingOf(rejections, NATIVE_REJECT).median - timingOf(rejections, rejecters[4]?.name as string).median)} ns to it.`,
+            ]
+          : []),
         `Per call, native is ${times(vsOpossumLean)} opossum as the adapter runs it and ${times(vsOpossumDefault)} opossum with its defaults (target ≤ 0.25×): ${pass(vsOpossumLean <= 0.25)} against the leaner opossum, ${pass(vsOpossumDefault <= 0.25)} against its defaults.`,
         `Per call, native is ${times(vsCockatiel)} cockatiel (target ≤ 1×): ${pass(vsCockatiel <= 1)}. With slow calls tracked it is ${times(slowVsCockatiel)} cockatiel${slowVsCockatiel > 1 ? ': the two clock reads are why slow-call tracking is off by default' : ''}; with a 60 s time window (one clock read) ${times(timeVsCockatiel)}.`,
         `Idle native breaker: ${fmt(nativeMem.bytes, 0)} bytes (target ≤ 1,024): ${pass(nativeMem.bytes <= 1024)}; ${nativeMem.timers} timers for ${BREAKERS.toLocaleString('en-US')} breakers (target 0): ${pass(nativeMem.timers === 0)}. opossum keeps ${opossumMem.timers.toLocaleString('en-US')} timers with its defaults and ${opossumLeanMem.timers.toLocaleString('en-US')} as the adapter configures it (bucket rotation, plus snapshots by default; a shared \`rotateBucketController\` removes the rotation timer), all unref'd.`,
+        `Open circuit: native \`execute()\` rejects in ${times(rejectVsCockatiel)} cockatiel's time, \`tryExecute()\` refuses in ${times(outcomeVsCockatiel)} (target ≤ 0.1×): ${pass(rejectVsCockatiel <= 0.1)} for \`execute()\`, ${pass(outcomeVsCockatiel <= 0.1)} for the outcome path.`,
         'The adapter row measures `OpossumBreaker` from the built `@switchyard/core/opossum` entry.',
       ],
     };

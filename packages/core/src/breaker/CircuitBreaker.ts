@@ -44,6 +44,13 @@ export interface CircuitBreaker extends Disposable {
    */
   execute<T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
   /**
+   * Optional. `execute`, except that a refusal is an outcome rather than an error: when the
+   * circuit would reject the call right now, returns `undefined` without running `fn` (and
+   * without making an error). The client uses it to re-pick past a refusing instance at no
+   * cost; a breaker without it is driven through `execute` and its rejection instead.
+   */
+  tryExecute?<T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> | undefined;
+  /**
    * Whether a call would be admitted now, without taking a half-open probe permit.
    * Balancers use it to skip instances whose breaker is open.
    */

@@ -1,9 +1,10 @@
 import type { Clock } from '../common/Clock.js';
 import { type Event, EventEmitter } from '../common/Event.js';
-import { BrokenCircuitError } from '../errors/BrokenCircuitError.js';
+import { rejectSoon } from '../common/rejectSoon.js';
+import { brokenCircuit } from '../errors/BrokenCircuitError.js';
 import { isCallerAbort } from '../errors/classify.js';
 import { filterHandles } from '../errors/ErrorFilter.js';
-import { IsolatedCircuitError } from '../errors/IsolatedCircuitError.js';
+import { isolatedCircuit } from '../errors/IsolatedCircuitError.js';
 import type { BreakerSnapshot, CircuitBreaker, CircuitState, StateChange } from './CircuitBreaker.js';
 import { CountWindow } from './CountWindow.js';
 import { neverAbortedSignal } from './neverAbortedSignal.js';
@@ -33,7 +34,9 @@ const NAMES: readonly CircuitState[] = ['closed', 'open', 'half-open', 'isolated
  * and their outcomes decide between closed and open again.
  *
  * Every call does O(1) work on preallocated storage. Outcomes of calls admitted before
- * the latest transition are dropped, so stale results never sway a new state.
+ * the latest transition are dropped, so stale results never sway a new state. A refusal
+ * costs no stack trace: `execute` rejects with an error made without one, and
+ * `tryExecute` returns `undefined` and makes nothing at all.
  */
 export class SlidingWindowBreaker implements CircuitBreaker {
   private readonly opts: ResolvedBreakerOptions;
@@ -80,9 +83,32 @@ export class SlidingWindowBreaker implements CircuitBreaker {
     return NAMES[this.mode] as CircuitState;
   }
 
-  async execute<T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (signal?.aborted) throw signal.reason;
-    if (this.mode !== CLOSED) this.acquire();
+  execute<T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    // Rejects, never throws, whatever a clock or a signal does.
+    try {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      if (this.mode !== CLOSED) {
+        const now = this.clock.now();
+        if (!this.acquire(now)) return rejectSoon(this.refusal(now));
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.run(fn, signal);
+  }
+
+  tryExecute<T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> | undefined {
+    try {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      if (this.mode !== CLOSED && !this.acquire(this.clock.now())) return undefined;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.run(fn, signal);
+  }
+
+  /** Runs an admitted call (a probe permit, if needed, already taken) and records its outcome. */
+  private async run<T>(fn: (signal: AbortSignal) => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
     const generation = this.generation;
     // The clock is read only when slow calls are tracked (or a time window needs it).
     const start = this.timed ? this.clock.now() : 0;
@@ -146,25 +172,35 @@ export class SlidingWindowBreaker implements CircuitBreaker {
     this.stateChanges.clear();
   }
 
-  /** Admission outside closed: refreshes the state, takes a probe permit or throws. */
-  private acquire(): void {
-    const now = this.clock.now();
+  /** Admission outside closed: refreshes the state and takes a probe permit if it can; false when refused. */
+  private acquire(now: number): boolean {
     this.refresh(now);
     switch (this.mode) {
       case CLOSED:
-        return;
-      case HALF_OPEN: {
-        const permits = this.opts.permittedNumberOfCallsInHalfOpenState;
-        if (this.permitsTaken < permits) {
+        return true;
+      case HALF_OPEN:
+        if (this.permitsTaken < this.opts.permittedNumberOfCallsInHalfOpenState) {
           this.permitsTaken++;
-          return;
+          return true;
         }
-        throw new BrokenCircuitError(0, `Circuit is half-open and all ${permits} probe permits are taken`);
-      }
-      case OPEN:
-        throw new BrokenCircuitError(this.openUntil - now);
+        return false;
       default:
-        throw new IsolatedCircuitError();
+        return false;
+    }
+  }
+
+  /** The error of a refusal `acquire` just made, in the state it left. */
+  private refusal(now: number): Error {
+    switch (this.mode) {
+      case HALF_OPEN:
+        return brokenCircuit(
+          0,
+          `Circuit is half-open and all ${this.opts.permittedNumberOfCallsInHalfOpenState} probe permits are taken`,
+        );
+      case OPEN:
+        return brokenCircuit(this.openUntil - now);
+      default:
+        return isolatedCircuit();
     }
   }
 

@@ -15,35 +15,75 @@ export type Stage = <T>(exchange: Exchange<T>, next: (exchange: Exchange<T>) => 
  * yet, if any), and the pick is published. A pick the instance's breaker refuses locally
  * sent nothing: the stage picks again among the others within the same attempt, so a
  * refusal costs no retry, no budget and no resend, until every instance has refused.
+ * A breaker with `tryExecute` refuses as an outcome (`REFUSED`, decided synchronously),
+ * so re-picking makes no error; only when every instance refused is the last one asked
+ * through `execute`, for the error the attempt fails with.
  */
 export const pickStage: Stage = <T>(exchange: Exchange<T>, next: (exchange: Exchange<T>) => Promise<T>): Promise<T> => {
   const first = pickOne(exchange, undefined);
   const sent = next(exchange);
   // Admitted at once (the native breaker decides synchronously): no refusal to wait for.
   if (exchange.admitted || exchange.call.runtime.breakers === undefined) return sent;
+  if (sent === REFUSED) return repick(exchange, next, undefined, first);
   return sent.catch((error: unknown) => repick(exchange, next, error, first));
 };
 
-/** Picks again after a local refusal, excluding every instance that refused this attempt. */
+/**
+ * What the breaker stage returns for a refusal made as an outcome; the pick stage never
+ * passes it on. Handled up front, so it is never reported as an unhandled rejection.
+ */
+const REFUSED: Promise<never> = Promise.reject(new Error('refused pick (internal)'));
+REFUSED.catch(() => undefined);
+
+/**
+ * Set for one synchronous `next()`: the breaker stage then asks `execute` instead of
+ * `tryExecute`, for a refusal as an error. Read and cleared at the stage's entry, so a
+ * transport that calls another client synchronously never sees it.
+ */
+let refusalAsError = false;
+
+/**
+ * Picks again after a local refusal, excluding every instance that refused this attempt.
+ * `error` is the refusal's error, or undefined when it was an outcome.
+ */
 async function repick<T>(
   exchange: Exchange<T>,
   next: (exchange: Exchange<T>) => Promise<T>,
   error: unknown,
   first: string,
 ): Promise<T> {
-  if (exchange.refused !== first) throw error;
+  if (error !== undefined && exchange.refused !== first) throw error;
   const refused = new Set<string>([first]);
   let last = error;
-  // Bounded: each round excludes one more instance.
+  let lastInstance = exchange.picked;
+  // Bounded: each round excludes one more instance (and the final ask happens once).
   for (;;) {
     const eligible = exchange.call.runtime.eligible().filter((i) => !refused.has(i.id));
-    // Everyone refused: the attempt fails as the last refusal (an open breaker's error).
-    if (eligible.length === 0) throw last;
     exchange.refused = undefined;
     exchange.admitted = false;
-    const id = pickOne(exchange, eligible);
+    let id: string;
+    let sent: Promise<T>;
+    if (eligible.length === 0) {
+      // Everyone refused: the attempt fails as the last refusal (an open breaker's error).
+      if (last !== undefined) throw last;
+      exchange.instance = lastInstance;
+      id = lastInstance.id;
+      refusalAsError = true;
+      sent = next(exchange);
+      refusalAsError = false;
+      // The breaker admitted after all (its wait ran out meanwhile): that is the attempt.
+      return sent;
+    }
+    id = pickOne(exchange, eligible);
+    sent = next(exchange);
+    if (sent === REFUSED) {
+      refused.add(id);
+      last = undefined;
+      lastInstance = exchange.picked;
+      continue;
+    }
     try {
-      return await next(exchange);
+      return await sent;
     } catch (failure) {
       if (exchange.refused !== id) throw failure;
       refused.add(id);
@@ -82,18 +122,32 @@ function pickOne<T>(exchange: Exchange<T>, among: readonly Instance[] | undefine
 
 /**
  * instance breaker: the picked instance's breaker admits the attempt or refuses it. A
- * refusal (the attempt was never sent) is marked on the exchange for the pick stage. The
- * breaker gets the caller's signal: a caller abort is not the instance's fault, while a
- * timeout or a lost hedge shows in the error itself.
+ * refusal (the attempt was never sent) is marked on the exchange for the pick stage; a
+ * breaker with `tryExecute` refuses without an error (`REFUSED`). The breaker gets the
+ * caller's signal: a caller abort is not the instance's fault, while a timeout or a lost
+ * hedge shows in the error itself.
  */
-export const breakerStage: Stage = (exchange, next) => {
+export const breakerStage: Stage = <T>(
+  exchange: Exchange<T>,
+  next: (exchange: Exchange<T>) => Promise<T>,
+): Promise<T> => {
+  const asError = refusalAsError;
+  refusalAsError = false;
   const breakers = exchange.call.runtime.breakers;
   if (breakers === undefined) return next(exchange);
   const instance = exchange.picked;
-  const running = breakers.get(instance).execute(() => {
+  const breaker = breakers.get(instance);
+  const admitted = (): Promise<T> => {
     exchange.admitted = true;
     return next(exchange);
-  }, exchange.call.callerSignal);
+  };
+  if (breaker.tryExecute !== undefined && !asError) {
+    const running = breaker.tryExecute(admitted, exchange.call.callerSignal);
+    if (running !== undefined) return running;
+    exchange.refused = instance.id;
+    return REFUSED;
+  }
+  const running = breaker.execute(admitted, exchange.call.callerSignal);
   if (exchange.admitted) return running;
   return running.catch((error: unknown) => {
     if (!exchange.admitted) exchange.refused = instance.id;

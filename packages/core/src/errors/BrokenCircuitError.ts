@@ -1,10 +1,12 @@
 import { brandedInstanceOf, hasErrorCode, SwitchyardError } from './SwitchyardError.js';
+import { MESSAGE, stacklessError, stacklessPrototype } from './stacklessError.js';
 
 /**
  * A circuit breaker rejected the call without running it: the circuit is open, or it
  * is half-open and every probe permit is taken. `retryAfterMs` is the breaker's best
  * guess of when a call could be admitted (0 when it cannot tell, e.g. while probes
- * decide); adapters turn it into `Retry-After`.
+ * decide); adapters turn it into `Retry-After`. Breakers make it without a stack trace
+ * (see `brokenCircuit`).
  */
 export class BrokenCircuitError extends SwitchyardError {
   readonly retryAfterMs: number;
@@ -25,4 +27,26 @@ export class BrokenCircuitError extends SwitchyardError {
 /** Same as `value instanceof BrokenCircuitError`. */
 export function isBrokenCircuitError(value: unknown): value is BrokenCircuitError {
   return hasErrorCode(value, 'SWITCHYARD_BROKEN_CIRCUIT');
+}
+
+let rejectionPrototype: BrokenCircuitError | undefined;
+
+/**
+ * The error a breaker rejects with: a `BrokenCircuitError` in every way a caller can test
+ * (`instanceof`, `code`, `message`, `retryAfterMs`) but made without capturing a stack,
+ * which would cost microseconds per rejected call while a dependency is down.
+ */
+export function brokenCircuit(retryAfterMs: number, message?: string): BrokenCircuitError {
+  rejectionPrototype ??= stacklessPrototype(
+    BrokenCircuitError,
+    'SWITCHYARD_BROKEN_CIRCUIT',
+    (error) => `Circuit is open; retry after ${error.retryAfterMs} ms`,
+  );
+  const error = stacklessError(rejectionPrototype, 'BrokenCircuitError', 'SWITCHYARD_BROKEN_CIRCUIT') as {
+    retryAfterMs: number;
+    [MESSAGE]?: string;
+  } & BrokenCircuitError;
+  error.retryAfterMs = Math.max(0, Math.ceil(retryAfterMs));
+  if (message !== undefined) error[MESSAGE] = message;
+  return error;
 }

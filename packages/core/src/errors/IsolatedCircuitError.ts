@@ -1,4 +1,5 @@
 import { brandedInstanceOf, hasErrorCode, SwitchyardError } from './SwitchyardError.js';
+import { stacklessError, stacklessPrototype } from './stacklessError.js';
 
 /** The circuit was isolated (held open by an operator or by shutdown) and stays so until reset. */
 export class IsolatedCircuitError extends SwitchyardError {
@@ -16,4 +17,16 @@ export class IsolatedCircuitError extends SwitchyardError {
 /** Same as `value instanceof IsolatedCircuitError`. */
 export function isIsolatedCircuitError(value: unknown): value is IsolatedCircuitError {
   return hasErrorCode(value, 'SWITCHYARD_ISOLATED_CIRCUIT');
+}
+
+let rejectionPrototype: IsolatedCircuitError | undefined;
+
+/** The error an isolated breaker rejects with, made without capturing a stack (see `brokenCircuit`). */
+export function isolatedCircuit(): IsolatedCircuitError {
+  rejectionPrototype ??= stacklessPrototype(
+    IsolatedCircuitError,
+    'SWITCHYARD_ISOLATED_CIRCUIT',
+    () => 'Circuit is isolated until it is reset',
+  );
+  return stacklessError(rejectionPrototype, 'IsolatedCircuitError', 'SWITCHYARD_ISOLATED_CIRCUIT');
 }

@@ -1,7 +1,8 @@
 import { EventEmitter } from '../common/Event.js';
 import { onAbort } from '../common/onAbort.js';
+import { rejectSoon } from '../common/rejectSoon.js';
 import { integer, knownKeys, orDefault, plainObject } from '../common/validate.js';
-import { BulkheadRejectedError } from '../errors/BulkheadRejectedError.js';
+import { bulkheadRejected } from '../errors/BulkheadRejectedError.js';
 import { callAttempt } from './callAttempt.js';
 import { attemptContext } from './LazyAbort.js';
 import type { AttemptContext, CallOptions, Policy } from './Policy.js';
@@ -35,7 +36,7 @@ export function resolveBulkheadOptions(options: BulkheadOptions): Required<Bulkh
  * Bounds concurrency so one slow dependency cannot take every socket, request slot or
  * bit of memory: at most `maxConcurrent` calls run and `maxQueue` wait; any more are
  * rejected with `BulkheadRejectedError` straight away (fail fast beats queueing
- * unboundedly). A waiter whose signal aborts leaves the queue and rejects with the
+ * unboundedly), an error made without a stack trace, so shedding load stays cheap. A waiter whose signal aborts leaves the queue and rejects with the
  * abort reason. A finished call hands its slot to the oldest waiter directly, so a new
  * arrival cannot overtake the queue.
  */
@@ -72,13 +73,8 @@ export class BulkheadPolicy implements Policy {
       return this.run(fn, signal);
     }
     if (this.waiters.size >= this.maxQueue) {
-      this.rejectEmitter.emit({
-        maxConcurrent: this.maxConcurrent,
-        maxQueue: this.maxQueue,
-        inFlight: this.running,
-        queued: this.waiters.size,
-      });
-      return Promise.reject(new BulkheadRejectedError(this.maxConcurrent, this.maxQueue));
+      if (this.rejectEmitter.size > 0) this.emitReject();
+      return rejectSoon(bulkheadRejected(this.maxConcurrent, this.maxQueue));
     }
     return new Promise<T>((resolve, reject) => {
       const start = (): void => {
@@ -93,6 +89,15 @@ export class BulkheadPolicy implements Policy {
               this.waiters.delete(start);
               reject(signal.reason);
             });
+    });
+  }
+
+  private emitReject(): void {
+    this.rejectEmitter.emit({
+      maxConcurrent: this.maxConcurrent,
+      maxQueue: this.maxQueue,
+      inFlight: this.running,
+      queued: this.waiters.size,
     });
   }
 
