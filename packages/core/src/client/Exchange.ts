@@ -35,6 +35,8 @@ export class Exchange<T> {
   admitted = false;
   /** Set by the breaker stage: the id of an instance whose breaker refused this attempt (nothing was sent). */
   refused: string | undefined = undefined;
+  /** Set by the pick stage for its last ask once every instance refused: refuse with the breaker's error, not as an outcome. */
+  refusalAsError = false;
   traceHeaders: Record<string, string> | undefined = undefined;
   private urlCache: string | undefined = undefined;
   private urlFor: Instance | undefined = undefined;

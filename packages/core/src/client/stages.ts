@@ -36,13 +36,6 @@ const REFUSED: Promise<never> = Promise.reject(new Error('refused pick (internal
 REFUSED.catch(() => undefined);
 
 /**
- * Set for one synchronous `next()`: the breaker stage then asks `execute` instead of
- * `tryExecute`, for a refusal as an error. Read and cleared at the stage's entry, so a
- * transport that calls another client synchronously never sees it.
- */
-let refusalAsError = false;
-
-/**
  * Picks again after a local refusal, excluding every instance that refused this attempt.
  * `error` is the refusal's error, or undefined when it was an outcome.
  */
@@ -68,9 +61,8 @@ async function repick<T>(
       if (last !== undefined) throw last;
       exchange.instance = lastInstance;
       id = lastInstance.id;
-      refusalAsError = true;
+      exchange.refusalAsError = true;
       sent = next(exchange);
-      refusalAsError = false;
       // The breaker admitted after all (its wait ran out meanwhile): that is the attempt.
       return sent;
     }
@@ -131,8 +123,6 @@ export const breakerStage: Stage = <T>(
   exchange: Exchange<T>,
   next: (exchange: Exchange<T>) => Promise<T>,
 ): Promise<T> => {
-  const asError = refusalAsError;
-  refusalAsError = false;
   const breakers = exchange.call.runtime.breakers;
   if (breakers === undefined) return next(exchange);
   const instance = exchange.picked;
@@ -141,7 +131,7 @@ export const breakerStage: Stage = <T>(
     exchange.admitted = true;
     return next(exchange);
   };
-  if (breaker.tryExecute !== undefined && !asError) {
+  if (breaker.tryExecute !== undefined && !exchange.refusalAsError) {
     const running = breaker.tryExecute(admitted, exchange.call.callerSignal);
     if (running !== undefined) return running;
     exchange.refused = instance.id;
