@@ -1,4 +1,4 @@
-import type { Clock, RandomSource } from '../common/Clock.js';
+import { type Clock, type RandomSource, systemClock } from '../common/Clock.js';
 import { finiteNumber } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import type { Instance } from '../registry/Instance.js';
@@ -18,27 +18,13 @@ export interface PeakEwmaOptions {
    * one, not a herd). Set it (Linkerd uses 30) to treat new instances as "this fast".
    */
   readonly defaultRttMs?: number;
-  /** Clock in ms; inject a fake one to drive time in tests. Default: the monotonic `process.hrtime()`, in ms. */
+  /** Clock in ms; inject a fake one to drive time in tests. Default `performance.now()`. */
   readonly clock?: Clock;
   /** Source of randomness for choosing the two candidates. Default: an allocation-free mulberry32 seeded from `Math.random`. */
   readonly random?: RandomSource;
 }
 
 export const PEAK_EWMA_DEFAULT_DECAY_MS = 10_000;
-
-/**
- * The default clock: monotonic, like `performance.now()`, but `performance.now()` is a
- * native call whose double comes back as a new 16-byte heap number on every read, i.e.
- * per `onCallEnd`. `process.hrtime()` fills a typed array through a fast API call; once
- * V8 inlines this, the pair it returns never leaves the register file, so feedback
- * allocates nothing. Read through `process` each time, so fake timers that replace it apply.
- */
-const hrtimeClock: Clock = {
-  now(): number {
-    const time = process.hrtime();
-    return (time[0] as number) * 1e3 + (time[1] as number) / 1e6;
-  },
-};
 
 /** Cost of an instance with no history and a call in flight (Finagle: `Long.MaxValue >> 16` ns). */
 const PENALTY = 1e12;
@@ -77,7 +63,7 @@ export class PeakEwmaBalancer implements Balancer {
     const o = balancerOptions('peakEwma', options, ['decayMs', 'defaultRttMs', 'clock', 'random']);
     this.decayMs = o.decayMs === undefined ? PEAK_EWMA_DEFAULT_DECAY_MS : positive('peakEwma.decayMs', o.decayMs);
     this.defaultRttMs = o.defaultRttMs === undefined ? -1 : finiteNumber('peakEwma.defaultRttMs', o.defaultRttMs, 0);
-    this.clock = clockOption('peakEwma.clock', o.clock, hrtimeClock);
+    this.clock = clockOption('peakEwma.clock', o.clock, systemClock);
     this.choices = new TwoChoices(new IndexSource(randomOption('peakEwma.random', o.random)));
   }
 
