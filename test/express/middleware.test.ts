@@ -195,6 +195,51 @@ describe('switchyard() middleware', () => {
     expect(seen[0]).toBe(seen[1]);
   });
 
+  describe('issue 10 case 5: req.switchyard without a property per request', () => {
+    it('is read from the response scope, not added to the request, and stays after a sub-app', async () => {
+      const { app, client } = await setup({ telemetry: false });
+      const sub = express();
+      const seen: Array<{ own: boolean; client: unknown }> = [];
+      const look = (req: express.Request) =>
+        seen.push({ own: Object.hasOwn(req, 'switchyard'), client: req.switchyard?.client });
+      sub.get('/in', (req, _res, next) => {
+        look(req);
+        next();
+      });
+      app.use('/sub', sub);
+      app.get('/sub/in', (req, res) => {
+        // Back in the parent app: Express swapped the request's prototype back.
+        look(req);
+        res.sendStatus(204);
+      });
+      const server = await serve(app);
+      expect((await send(`${server.url}/sub/in`).response).status).toBe(204);
+      expect(seen).toEqual([
+        { own: false, client },
+        { own: false, client },
+      ]);
+    });
+
+    it('a request the middleware did not see has none, and assigning req.switchyard still works', async () => {
+      const app = express();
+      const seen: unknown[] = [];
+      app.get('/plain', (req, res) => {
+        seen.push(req.switchyard);
+        (req as { switchyard: unknown }).switchyard = 'mine';
+        seen.push(req.switchyard);
+        res.sendStatus(204);
+      });
+      // Another app with the middleware installs the getter on Express's shared request prototype.
+      const other = await setup({ telemetry: false });
+      other.app.get('/x', (_req, res) => res.sendStatus(204));
+      const otherServer = await serve(other.app);
+      await send(`${otherServer.url}/x`).response;
+      const server = await serve(app);
+      await send(`${server.url}/plain`).response;
+      expect(seen).toEqual([undefined, 'mine']);
+    });
+  });
+
   it('owns the client it creates from clientOptions and closes only that one', async () => {
     const registry = new StaticRegistry({ services: { catalog: [{ host: '127.0.0.1', port: 1 }] } });
     const owned = switchyard({ clientOptions: { registry }, telemetry: false });

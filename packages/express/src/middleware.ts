@@ -12,6 +12,7 @@ import {
 } from '@switchyard/core/server';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { defaultRoute, RouteMemo, type RouteResolver } from './httpRoute.js';
+import { exposeScope } from './requestSlot.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './scope.js';
 
 /**
@@ -86,7 +87,7 @@ export function switchyard(options: SwitchyardOptions): SwitchyardMiddleware {
       return;
     }
     const scope = requests.start(req, res);
-    req.switchyard = scope;
+    exposeScope(req, res, scope);
     otelContext.with(scope.context, next);
   };
 

@@ -26,6 +26,7 @@ import {
   resolveHttpTelemetryOptions,
 } from '../telemetry/httpTelemetryOptions.js';
 import { isNoopMeter } from '../telemetry/isNoopMeter.js';
+import { isNoopTracerProvider } from '../telemetry/isNoopTracerProvider.js';
 import {
   ATTR,
   DURATION_BUCKETS_SECONDS,
@@ -139,6 +140,10 @@ export class HttpServerTelemetry {
       }
     }
     const duration = this.duration;
+    if (duration === undefined && isNoopTracerProvider(this.tracerProvider)) {
+      // Nothing records: the no-op span would only carry the parent on, so skip building it.
+      return externalServerRequest(propagation.extract(active, headers));
+    }
     const rawMethod = getter.method(request);
     const method = canonicalHttpMethod(rawMethod, this.knownMethods);
     const scheme = getter.scheme(request);

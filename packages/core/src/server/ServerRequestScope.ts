@@ -60,7 +60,8 @@ export class ServerRequestScope implements ServerRequestContext {
   ) {
     (res as ScopedResponse)[SCOPE] = this;
     // 'close' follows 'finish' for a finished response; alone, it means the client went away first.
-    res.once('close', () => {
+    // A response emits it once: `on` spares `once`'s wrapper and its removal per request.
+    res.on('close', () => {
       if (!res.writableFinished) this.disconnect();
       const statusCode = this.disconnected && !res.headersSent ? CLIENT_CLOSED_REQUEST : res.statusCode;
       this.telemetry?.end({ statusCode, error: this.failure, aborted: this.disconnected });

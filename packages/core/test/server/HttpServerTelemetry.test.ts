@@ -422,3 +422,25 @@ describe('helpers', () => {
     expect(redactUrlQuery('sig')).toBe('sig');
   });
 });
+
+describe('issue 10 case 5: the no-op API', () => {
+  it('with no SDK anywhere continues the traceparent without a span; a global tracer SDK registered later counts', () => {
+    otel = createInMemoryOtel();
+    const t = new HttpServerTelemetry(SCOPE, { httpInstrumentation: 'switchyard' });
+    const headers = { host: 'shop.example', traceparent: `00-${TRACE_ID}-${CALLER_SPAN_ID}-01` };
+    const before = t.start(request({ headers }), GETTER, '/items/:id');
+    expect(trace.getSpanContext(before.context)).toMatchObject({ traceId: TRACE_ID, spanId: CALLER_SPAN_ID });
+    before.end({ statusCode: 200 });
+    expect(clientReads).toBe(0);
+    trace.setGlobalTracerProvider(otel.tracerProvider);
+    try {
+      const after = t.start(request({ headers }), GETTER, '/items/:id');
+      after.end({ statusCode: 200 });
+      const span = onlySpan();
+      expect(span.name).toBe('GET /items/:id');
+      expect(span.parentSpanContext?.spanId).toBe(CALLER_SPAN_ID);
+    } finally {
+      trace.disable();
+    }
+  });
+});
