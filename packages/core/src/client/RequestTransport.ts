@@ -82,7 +82,8 @@ export class RequestTransport {
         method,
         headers: headers ?? null,
         body: options.body ?? null,
-        signal: exchange.signal,
+        // undici follows any object with abort events: no AbortSignal is made per attempt.
+        signal: exchange.abortTarget as AbortSignal | undefined,
       });
     } catch (error) {
       throw connectionErrorOf(error, exchange);
@@ -124,7 +125,7 @@ function withTraceHeaders(
 
 /** As `HttpTransport`: a request that got no response is a `ConnectionError`; aborts and usage errors pass through. */
 function connectionErrorOf(error: unknown, exchange: Exchange<ServiceResponse>): unknown {
-  if (exchange.signal.aborted || isAbortError(error)) return error;
+  if (exchange.abortTarget?.aborted === true || isAbortError(error)) return error;
   const code = networkErrorCode(error);
   if (code === undefined || USAGE_CODES.has(code)) return error;
   const instance = exchange.picked;

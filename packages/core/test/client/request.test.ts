@@ -1,5 +1,8 @@
 // client.request (undici's request on the client's keep-alive agent) against real servers on
 // 127.0.0.1: the same answers, policies and trace context as client.fetch.
+
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -177,6 +180,54 @@ describe('client.request under failure', () => {
     await client.close();
     await expect(client.request('cart', '/')).rejects.toBeInstanceOf(ConfigError);
     expect(a.hits).toBe(1);
+  });
+});
+
+describe('client.request cancels what it gives up on', () => {
+  /** A server that never answers and counts the requests whose connection the client closed. */
+  async function hangingServer(): Promise<{ port: number; hits: () => number; closed: Promise<void> }> {
+    let hits = 0;
+    let onClosed: () => void = () => {};
+    const closed = new Promise<void>((resolve) => {
+      onClosed = resolve;
+    });
+    const server = createServer((_req, res) => {
+      hits++;
+      res.on('close', onClosed);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    return { port: (server.address() as AddressInfo).port, hits: () => hits, closed };
+  }
+
+  it('aborts the request in flight at the per-attempt timeout (the server sees it closed)', async () => {
+    const hanging = await hangingServer();
+    const client = clientOf(registryOf([{ id: 'h', port: hanging.port }]), {
+      timeoutMs: 50,
+      retry: false,
+      breaker: false,
+    });
+    const error = await client.request('cart', '/').catch((e: unknown) => e);
+    expect(isTimeoutError(error)).toBe(true);
+    await hanging.closed;
+    expect(hanging.hits()).toBe(1);
+  });
+
+  it('aborts the request in flight on the caller abort (the server sees it closed)', async () => {
+    const hanging = await hangingServer();
+    const client = clientOf(registryOf([{ id: 'h', port: hanging.port }]), { retry: false, breaker: false });
+    const controller = new AbortController();
+    const pending = client.request('cart', '/', { signal: controller.signal });
+    while (hanging.hits() === 0) await new Promise((resolve) => setImmediate(resolve));
+    controller.abort(new Error('user cancelled'));
+    await expect(pending).rejects.toThrow('user cancelled');
+    await hanging.closed;
   });
 });
 
