@@ -50,7 +50,9 @@ export class RequestTransport {
   }
 
   private load(): Promise<Agent> {
+    const before = globalDispatchers();
     this.loading ??= import('undici').then(({ Agent }) => {
+      keepGlobalDispatchers(before);
       const agent = new Agent();
       // A client closed while undici loaded keeps no sockets open.
       if (this.closed) void agent.destroy();
@@ -104,6 +106,26 @@ export class RequestTransport {
     }
     return response;
   }
+}
+
+/** Where undici (the one bundled with Node and the npm one) keep the dispatcher of the global `fetch`. */
+const GLOBAL_DISPATCHERS = [Symbol.for('undici.globalDispatcher.1'), Symbol.for('undici.globalDispatcher.2')] as const;
+
+function globalDispatchers(): unknown[] {
+  const global = globalThis as Record<symbol, unknown>;
+  return GLOBAL_DISPATCHERS.map((key) => global[key]);
+}
+
+/**
+ * Loading the npm undici installs its own Agent as the global `fetch`'s dispatcher when
+ * none is set yet: put back what was there, so `client.request` leaves the app's fetch
+ * (and `client.fetch`) on Node's own undici.
+ */
+function keepGlobalDispatchers(before: readonly unknown[]): void {
+  const global = globalThis as Record<symbol, unknown>;
+  GLOBAL_DISPATCHERS.forEach((key, i) => {
+    if (global[key] !== before[i]) global[key] = before[i];
+  });
 }
 
 function pathOf(url: URL): string {

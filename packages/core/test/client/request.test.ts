@@ -173,6 +173,15 @@ describe('client.request under failure', () => {
     expect(connection.message).not.toContain('abc');
   });
 
+  it("leaves the global fetch's dispatcher as it was (loading undici would install its own)", async () => {
+    const key = Symbol.for('undici.globalDispatcher.1');
+    const before = (globalThis as Record<symbol, unknown>)[key];
+    const [a] = (await servers(200)) as [TestServer];
+    const client = clientOf(registryOf([a]));
+    await (await client.request('cart', '/')).body.dump();
+    expect((globalThis as Record<symbol, unknown>)[key]).toBe(before);
+  });
+
   it('rejects once the client is closed', async () => {
     const [a] = (await servers(200)) as [TestServer];
     const client = clientOf(registryOf([a]));
