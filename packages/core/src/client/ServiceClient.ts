@@ -67,20 +67,25 @@ export class ServiceClient {
    * instance's origin. Resolves with the response (even a 5xx once retries are spent, as
    * fetch does); rejects with a Switchyard error when no attempt got a response.
    */
-  async fetch(service: string, path: string, init: FetchRequestInit = {}): Promise<Response> {
-    HttpTransport.checkPath(path);
-    const method = (init.method ?? 'GET').toUpperCase();
-    const http = this.http;
-    return this.answered(
-      service,
-      method,
-      (instance) => http.urlOf(instance, path),
-      (exchange) => http.send(exchange, method, init),
-      discard,
-      init.idempotent,
-      init.key,
-      init.signal ?? undefined,
-    );
+  fetch(service: string, path: string, init: FetchRequestInit = {}): Promise<Response> {
+    // Bad input rejects (as from an async method) without an async frame of its own per call.
+    try {
+      HttpTransport.checkPath(path);
+      const method = (init.method ?? 'GET').toUpperCase();
+      const http = this.http;
+      return this.answered(
+        service,
+        method,
+        (instance) => http.urlOf(instance, path),
+        (exchange) => http.send(exchange, method, init),
+        discard,
+        init.idempotent,
+        init.key,
+        init.signal ?? undefined,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -89,20 +94,24 @@ export class ServiceClient {
    * failure status once retries are spent), with a smaller response whose body is a Node
    * stream with `text()`, `json()` and `dump()`. Read or dump the body.
    */
-  async request(service: string, path: string, options: ServiceRequestOptions = {}): Promise<ServiceResponse> {
-    HttpTransport.checkPath(path);
-    const method = (options.method ?? 'GET').toUpperCase();
-    const transport = this.requests;
-    return this.answered(
-      service,
-      method,
-      (instance) => this.http.urlOf(instance, path),
-      (exchange) => transport.send(exchange, method, path, options),
-      dumpBody,
-      options.idempotent,
-      options.key,
-      options.signal,
-    );
+  request(service: string, path: string, options: ServiceRequestOptions = {}): Promise<ServiceResponse> {
+    try {
+      HttpTransport.checkPath(path);
+      const method = (options.method ?? 'GET').toUpperCase();
+      const transport = this.requests;
+      return this.answered(
+        service,
+        method,
+        (instance) => this.http.urlOf(instance, path),
+        (exchange) => transport.send(exchange, method, path, options),
+        dumpBody,
+        options.idempotent,
+        options.key,
+        options.signal,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
