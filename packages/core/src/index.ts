@@ -24,9 +24,11 @@ export type {
   ClientRetryOptions,
   FetchRequestInit,
   ServicePolicyOptions,
+  ServiceRequestOptions,
 } from './client/ClientOptions.js';
 export { CLIENT_BREAKER_DEFAULTS, CLIENT_DEFAULTS } from './client/defaults.js';
 export { createClient, ServiceClient } from './client/ServiceClient.js';
+export type { ResponseBody, ServiceResponse } from './client/ServiceResponse.js';
 // Small shared shapes
 export type { Clock } from './common/Clock.js';
 export type { Disposable } from './common/Disposable.js';

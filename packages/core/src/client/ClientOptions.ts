@@ -78,3 +78,19 @@ export interface FetchRequestInit extends RequestInit {
   /** Routing key for the consistent-hash balancer. */
   readonly key?: string;
 }
+
+/** Per-call options of `client.request` (undici's `request` underneath). */
+export interface ServiceRequestOptions {
+  /** Default `'GET'`. */
+  readonly method?: string;
+  /** Request headers; names are matched case-insensitively against the trace headers added. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A body that can be sent again on a retry; a stream is sent once (make the call non-idempotent). */
+  readonly body?: string | Uint8Array | null;
+  /** Aborts the call: no further attempts, the current one cancelled. */
+  readonly signal?: AbortSignal;
+  /** Whether the request may be repeated. Default: by method (GET, HEAD, OPTIONS, PUT, DELETE, TRACE). */
+  readonly idempotent?: boolean;
+  /** Routing key for the consistent-hash balancer. */
+  readonly key?: string;
+}

@@ -1,5 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type { PickContext } from '../balancer/Balancer.js';
+import { type AbortTarget, abortTargetOf } from '../policy/LazyAbort.js';
 import type { AttemptContext } from '../policy/Policy.js';
 import type { Instance } from '../registry/Instance.js';
 import type { ServiceClient } from './ServiceClient.js';
@@ -49,6 +50,11 @@ export class Exchange<T> {
   /** Aborted on timeout, caller abort or a winning hedge. */
   get signal(): AbortSignal {
     return this.policy.signal;
+  }
+
+  /** What aborts the attempt, for a transport that takes less than a signal; undefined when nothing can. */
+  get abortTarget(): AbortTarget | undefined {
+    return abortTargetOf(this.policy);
   }
 
   /** 0 for the first attempt; retries and hedges count up. */

@@ -56,7 +56,10 @@ export class HttpTransport {
       for (const key in trace) merged.set(key, trace[key] as string);
       headers = merged;
     }
-    const request: RequestInit = { ...init, method, signal: exchange.signal };
+    // An attempt nothing can abort (no timeout, no caller signal, no hedge) goes without a
+    // signal: fetch does extra work for every request that carries one.
+    const request: RequestInit = { ...init, method };
+    if (exchange.abortTarget !== undefined) request.signal = exchange.signal;
     if (headers !== undefined) request.headers = headers;
     let response: Response;
     try {
@@ -77,7 +80,7 @@ export class HttpTransport {
  * failure (a bad header, a user fetch's own error) pass through unchanged.
  */
 function connectionErrorOf(error: unknown, exchange: Exchange<Response>): unknown {
-  if (exchange.signal?.aborted === true || isAbortError(error) || !isFetchFailure(error)) return error;
+  if (exchange.abortTarget?.aborted === true || isAbortError(error) || !isFetchFailure(error)) return error;
   const instance = exchange.picked;
   return new ConnectionError(instance.service, instance.id, instanceAuthority(instance), networkErrorCode(error), {
     cause: error,

@@ -9,11 +9,13 @@ import type { Instance } from '../registry/Instance.js';
 import type { ServiceRegistry } from '../registry/ServiceRegistry.js';
 import type { Observation } from '../telemetry/SwitchyardTelemetry.js';
 import type { AttemptTracer } from './AttemptTracer.js';
-import type { CallRequestOptions, ClientOptions, FetchRequestInit } from './ClientOptions.js';
-import type { CallContext, Transport } from './Exchange.js';
+import type { CallRequestOptions, ClientOptions, FetchRequestInit, ServiceRequestOptions } from './ClientOptions.js';
+import type { CallContext, Exchange, Transport } from './Exchange.js';
 import { HttpTransport } from './HttpTransport.js';
 import { outcomeOf } from './outcomeOf.js';
+import { dumpBody, RequestTransport } from './RequestTransport.js';
 import { type ResolvedClientOptions, resolveClientOptions } from './resolveClientOptions.js';
+import type { ServiceResponse } from './ServiceResponse.js';
 import { ServiceRuntime } from './ServiceRuntime.js';
 
 /**
@@ -28,6 +30,7 @@ export class ServiceClient {
   private readonly runtimes = new Map<string, ServiceRuntime>();
   private readonly clock: Clock;
   private readonly http: HttpTransport;
+  private readonly requests: RequestTransport;
   private readonly tracer: AttemptTracer | undefined;
   private readonly observation: Observation | undefined;
   private closed = false;
@@ -40,6 +43,7 @@ export class ServiceClient {
     this.registry = this.options.registry;
     this.clock = this.options.clock;
     this.http = new HttpTransport(this.options);
+    this.requests = new RequestTransport(this.options);
     const telemetry = this.options.telemetry;
     this.tracer = telemetry?.attemptTracer;
     this.observation = telemetry?.observe(this);
@@ -63,35 +67,93 @@ export class ServiceClient {
    * instance's origin. Resolves with the response (even a 5xx once retries are spent, as
    * fetch does); rejects with a Switchyard error when no attempt got a response.
    */
-  async fetch(service: string, path: string, init: FetchRequestInit = {}): Promise<Response> {
-    HttpTransport.checkPath(path);
-    const method = (init.method ?? 'GET').toUpperCase();
-    const idempotent = init.idempotent ?? IDEMPOTENT_METHODS.has(method);
-    const failed: Response[] = [];
-    const http = this.http;
-    const transport: Transport<Response> = (exchange) => {
+  fetch(service: string, path: string, init: FetchRequestInit = {}): Promise<Response> {
+    // Bad input rejects (as from an async method) without an async frame of its own per call.
+    try {
+      HttpTransport.checkPath(path);
+      const method = (init.method ?? 'GET').toUpperCase();
+      const http = this.http;
+      return this.answered(
+        service,
+        method,
+        (instance) => http.urlOf(instance, path),
+        (exchange) => http.send(exchange, method, init),
+        discard,
+        init.idempotent,
+        init.key,
+        init.signal ?? undefined,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * undici's `request` against an instance of `service`, on a keep-alive agent of this
+   * client: the same policies, telemetry and answers as `fetch` (resolves with the last
+   * failure status once retries are spent), with a smaller response whose body is a Node
+   * stream with `text()`, `json()` and `dump()`. Read or dump the body.
+   */
+  request(service: string, path: string, options: ServiceRequestOptions = {}): Promise<ServiceResponse> {
+    try {
+      HttpTransport.checkPath(path);
+      const method = (options.method ?? 'GET').toUpperCase();
+      const transport = this.requests;
+      return this.answered(
+        service,
+        method,
+        (instance) => this.http.urlOf(instance, path),
+        (exchange) => transport.send(exchange, method, path, options),
+        dumpBody,
+        options.idempotent,
+        options.key,
+        options.signal,
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Runs an HTTP call whose failure statuses come back as `HttpStatusError`: an attempt
+   * that got an answer and no later one did better hands back the latest answer, as
+   * fetch would; answers nobody will read are discarded.
+   */
+  private async answered<R>(
+    service: string,
+    method: string,
+    urlOf: (instance: Instance) => string,
+    send: (exchange: Exchange<R>) => Promise<R>,
+    drop: (response: R) => void,
+    idempotentOption: boolean | undefined,
+    key: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<R> {
+    const idempotent = idempotentOption ?? IDEMPOTENT_METHODS.has(method);
+    const failed: R[] = [];
+    const transport: Transport<R> = (exchange) => {
       // A new attempt: only the latest failed answer may still be returned; free the others' sockets.
-      for (const response of failed.splice(0, failed.length - 1)) discard(response);
-      return http.send(exchange, method, init).catch((error: unknown) => {
-        if (isHttpStatusError(error)) failed.push(error.response);
+      if (failed.length > 1) for (const response of failed.splice(0, failed.length - 1)) drop(response);
+      return send(exchange).catch((error: unknown) => {
+        if (isHttpStatusError(error)) failed.push(error.response as R);
         throw error;
       });
     };
-    const request = { method, urlOf: (instance: Instance) => http.urlOf(instance, path) };
     try {
-      const response = await this.run(service, transport, request, idempotent, init.key, init.signal ?? undefined);
-      for (const old of failed) discard(old);
+      const response = await this.run(service, transport, { method, urlOf }, idempotent, key, signal);
+      for (const old of failed) drop(old);
       return response;
     } catch (error) {
       // An attempt got an answer (a failure status) and no later one did better: hand back
       // the latest answer, as fetch would, even if a later attempt was refused or timed out.
       // A caller who gave up gets the abort.
-      const answered = isHttpStatusError(error) && failed.includes(error.response) ? error.response : failed.at(-1);
-      if (answered !== undefined && init.signal?.aborted !== true) {
-        for (const old of failed) if (old !== answered) discard(old);
+      const answered =
+        isHttpStatusError(error) && failed.includes(error.response as R) ? (error.response as R) : failed.at(-1);
+      if (answered !== undefined && signal?.aborted !== true) {
+        for (const old of failed) if (old !== answered) drop(old);
         return answered;
       }
-      for (const old of failed) discard(old);
+      for (const old of failed) drop(old);
       throw error;
     }
   }
@@ -104,6 +166,7 @@ export class ServiceClient {
     this.runtimes.clear();
     if (channels.clientClose.hasSubscribers) channels.clientClose.publish({ client: this });
     this.observation?.dispose();
+    await this.requests.close();
     if (this.options.ownsTelemetry) this.options.telemetry?.dispose();
   }
 

@@ -213,7 +213,7 @@ export function attemptSpanStage(tracer: AttemptTracer): Stage {
     }
     return result.then(
       (value) => {
-        endSafely(handle, resultOf(value));
+        endSafely(handle, resultOf(value, exchange));
         return value;
       },
       (error: unknown) => {
@@ -260,8 +260,10 @@ function endSafely(handle: AttemptHandle, result: AttemptResult): void {
 
 const ANSWERED: AttemptResult = Object.freeze({});
 
-function resultOf(value: unknown): AttemptResult {
-  return value instanceof Response ? { statusCode: value.status } : ANSWERED;
+function resultOf<T>(value: T, exchange: Exchange<T>): AttemptResult {
+  // An HTTP transport answers with a fetch Response or a ServiceResponse: both carry `status`.
+  if (exchange.call.http === undefined) return ANSWERED;
+  return { statusCode: (value as { readonly status: number }).status };
 }
 
 function failureOf<T>(error: unknown, exchange: Exchange<T>): AttemptResult {
