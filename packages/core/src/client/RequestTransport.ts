@@ -98,11 +98,7 @@ export class RequestTransport {
     };
     if (this.options.isFailureStatus(response.status)) {
       const retryAfter = response.headers['retry-after'];
-      // HttpStatusError reads `status` and `url` only; `error.response` is this ServiceResponse.
-      throw new HttpStatusError(
-        response as unknown as Response,
-        parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : null),
-      );
+      throw new HttpStatusError(response, parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : null));
     }
     return response;
   }

@@ -1,3 +1,4 @@
+import type { ServiceResponse } from '../client/ServiceResponse.js';
 import { redactUrl } from '../common/redact.js';
 import { brandedInstanceOf, hasErrorCode, SwitchyardError } from './SwitchyardError.js';
 
@@ -10,9 +11,10 @@ export class HttpStatusError extends SwitchyardError {
   readonly status: number;
   /** From the response's `Retry-After` header, when it had one. */
   readonly retryAfterMs: number | undefined;
-  declare readonly response: Response;
+  /** The answer: a fetch `Response` from `client.fetch`, a `ServiceResponse` from `client.request`. */
+  declare readonly response: Response | ServiceResponse;
 
-  constructor(response: Response, retryAfterMs: number | undefined) {
+  constructor(response: Response | ServiceResponse, retryAfterMs: number | undefined) {
     // The URL without credentials or secret query values: the message reaches logs and spans.
     super(
       'SWITCHYARD_HTTP_STATUS',
