@@ -96,3 +96,16 @@ describe('createInstance', () => {
     expect(() => createInstance({ host: 'a', port: 1 }, '')).toThrow(/"instance.service": expected a non-empty string/);
   });
 });
+
+describe('ConfigError and secrets', () => {
+  it('never shows the value of an option named like a secret, even a misspelt or unknown one', () => {
+    const token = '0f3c9a1e-7b2d-4e5f-9a8b-1c2d3e4f5a6b';
+    for (const option of ['aclToken', 'Token', 'services.cart.password', 'instances[2].apiKey']) {
+      const error = new ConfigError(option, 'no such option', token);
+      expect(error.message).not.toContain(token.slice(0, 8));
+      expect(error.message).toContain('[redacted]');
+    }
+    // Other options still show what was given.
+    expect(new ConfigError('host', 'a host', 'a b').message).toContain('"a b"');
+  });
+});

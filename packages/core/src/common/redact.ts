@@ -116,13 +116,15 @@ function redactPart(part: string): string {
   return redacted === body ? part : `${part[0]}${redacted}`;
 }
 
-// Credentials in any URL in free text: `scheme://user:password@` or `scheme://user@`.
+// Credentials in any URL in free text: `scheme://user:password@` or `scheme://user@`, up
+// to the last `@` before the host (as the URL parser reads it: a password may hold an `@`).
 // Bounded repeats keep a long run without `@` linear, not quadratic.
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]{0,30}:\/\/)[^\s/?#@"'<>]{1,256}@/gi;
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]{0,30}:\/\/)[^\s/?#"'<>]{1,256}@/gi;
 // `user:password@host` without a scheme (a host option, a connection string's tail).
-const BARE_USERINFO = /(^|[\s"'(<[=,])[^\s/?#@:"'<>()[\]=,]{1,128}:[^\s/?#@"'<>]{1,256}@(?=[a-z0-9[])/gi;
-// `key=value` after `?`, `&`, `;` or `#`: query parameters inside text.
-const QUERY_PAIR = /([?&;#])([^=?&;#\s"'<>]{1,128})=([^&;#\s"'<>]*)/g;
+const BARE_USERINFO = /(^|[\s"'(<[=,])[^\s/?#@:"'<>()[\]=,]{1,128}:[^\s/?#"'<>]{1,256}@(?=[a-z0-9[])/gi;
+// `key=value` after `?`, `&`, `;` or `#`: query parameters inside text, and the pairs of a
+// `Cookie` header after its first (`a=b; sid=...`, hence the spaces after `;`).
+const QUERY_PAIR = /([?&;#] {0,8})([^=?&;#\s"'<>]{1,128})=([^&;#\s"'<>]*)/g;
 // Header, JSON or option style `name: value` / `name=value` for names that are secrets.
 const NAMED_SECRET =
   /\b(authorization|proxy-authorization|x-consul-token|x-api-key|api[-_]?key|x-auth-token|cookie|set-cookie|token|access[-_]?token|refresh[-_]?token|client[-_]?secret|secret|password|passwd)(["']?\s*[:=]\s*["']?)(?:bearer\s+|basic\s+|token\s+)?[^\s"',;&})\]]+/gi;

@@ -1,4 +1,4 @@
-import { redactText } from '../common/redact.js';
+import { isSensitiveKey, redactText } from '../common/redact.js';
 import { brandedInstanceOf, hasErrorCode, SwitchyardError } from './SwitchyardError.js';
 
 /** An option was missing or invalid. Names the option, what is allowed, and what was given. */
@@ -11,7 +11,7 @@ export class ConfigError extends SwitchyardError {
     const detail = options?.detail === undefined ? '' : ` (${options.detail})`;
     super(
       'SWITCHYARD_CONFIG',
-      `Invalid option "${option}": expected ${allowed}, received ${describe(received)}${detail}`,
+      `Invalid option "${option}": expected ${allowed}, received ${describe(option, received)}${detail}`,
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.option = option;
@@ -32,12 +32,20 @@ export function isConfigError(value: unknown): value is ConfigError {
   return hasErrorCode(value, 'SWITCHYARD_CONFIG');
 }
 
-function describe(value: unknown): string {
-  // Scrubbed: a mistyped option can be a URL with credentials or a token.
-  if (typeof value === 'string') return JSON.stringify(redactText(value));
+function describe(option: string, value: unknown): string {
+  // Scrubbed: a mistyped option can be a URL with credentials or a token, and the value of
+  // an option named like a secret (`aclToken`, `password`, a misspelt `token`) is not shown at all.
+  if (typeof value === 'string') {
+    return isSensitiveKey(lastSegment(option)) ? '"[redacted]"' : JSON.stringify(redactText(value));
+  }
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+/** `token` of `services.cart.token` or `instances[2].token`. */
+function lastSegment(option: string): string {
+  return option.slice(Math.max(option.lastIndexOf('.'), option.lastIndexOf(']')) + 1);
 }

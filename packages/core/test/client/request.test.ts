@@ -12,12 +12,12 @@ import {
   ConnectionError,
   createClient,
   type ServiceClient,
-  StaticRegistry,
+  type StaticRegistry,
 } from '@switchyard/core';
 import { isTimeoutError } from '@switchyard/core/internal';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness } from '../telemetry/support.js';
-import { refusedPort, startServer, type TestServer } from './servers.js';
+import { cartRegistry, refusedPort, startServer, type TestServer } from './servers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -31,9 +31,7 @@ async function servers(...statuses: number[]): Promise<TestServer[]> {
 }
 
 function registryOf(ports: Array<{ id: string; port: number }>): StaticRegistry {
-  const registry = new StaticRegistry({
-    services: { cart: ports.map((p) => ({ id: p.id, host: '127.0.0.1', port: p.port })) },
-  });
+  const registry = cartRegistry(...ports);
   cleanups.push(() => registry.close());
   return registry;
 }

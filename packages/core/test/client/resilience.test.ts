@@ -1,9 +1,9 @@
 // The client against real HTTP servers on 127.0.0.1: failing, hanging and dead instances.
-import { createClient, type ServiceClient, StaticRegistry } from '@switchyard/core';
+import { createClient, type ServiceClient, type StaticRegistry } from '@switchyard/core';
 import { isBrokenCircuitError, isTimeoutError } from '@switchyard/core/internal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../test/support/clock.js';
-import { refusedPort, startServer, type TestServer } from './servers.js';
+import { cartRegistry, refusedPort, startServer, type TestServer } from './servers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -17,9 +17,7 @@ async function servers(n: number): Promise<TestServer[]> {
 }
 
 function registryOf(ports: Array<{ id: string; port: number }>): StaticRegistry {
-  const registry = new StaticRegistry({
-    services: { cart: ports.map((p) => ({ id: p.id, host: '127.0.0.1', port: p.port })) },
-  });
+  const registry = cartRegistry(...ports);
   cleanups.push(() => registry.close());
   return registry;
 }

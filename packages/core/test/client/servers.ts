@@ -59,8 +59,8 @@ export async function refusedPort(): Promise<number> {
   return port;
 }
 
-/** A StaticRegistry whose `cart` service is `servers`, in order, each under its own id. */
-export function cartRegistry(...servers: readonly TestServer[]): StaticRegistry {
+/** A StaticRegistry whose `cart` service is `servers` on 127.0.0.1, in order, each under its own id. */
+export function cartRegistry(...servers: readonly { readonly id: string; readonly port: number }[]): StaticRegistry {
   return new StaticRegistry({
     services: { cart: servers.map((s) => ({ id: s.id, host: '127.0.0.1', port: s.port })) },
   });

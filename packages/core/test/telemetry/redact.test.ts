@@ -87,3 +87,16 @@ describe('case 8: redactText (messages, stacks, log bodies)', () => {
     expect(redactText(once)).toBe(once);
   });
 });
+
+describe('case 8: redactText, passwords holding @ and cookies of several pairs', () => {
+  it('redacts up to the last @ before the host, as the URL parser reads it', () => {
+    const scrubbed = redactText('GET https://u:p@ss@h.example/x failed; connect admin:hunter@2@db.local:5432');
+    expect(scrubbed).toBe('GET https://REDACTED:REDACTED@h.example/x failed; connect REDACTED:REDACTED@db.local:5432');
+  });
+
+  it('redacts every sensitive pair of a Cookie header, not only the first', () => {
+    expect(redactText('Cookie: a=b; sid=zzz')).toBe('Cookie: REDACTED; sid=REDACTED');
+    // Pairs that are not secrets stay readable.
+    expect(redactText('a=1; b=2 ok')).toBe('a=1; b=2 ok');
+  });
+});
