@@ -1,9 +1,8 @@
 import { ConfigError } from '../errors/ConfigError.js';
-import { ConnectionError } from '../errors/ConnectionError.js';
-import { isAbortError, isFetchFailure, networkErrorCode } from '../errors/classify.js';
 import { HttpStatusError } from '../errors/HttpStatusError.js';
 import { type Instance, instanceAuthority } from '../registry/Instance.js';
 import type { FetchRequestInit } from './ClientOptions.js';
+import { connectionErrorOf } from './connectionErrorOf.js';
 import type { Exchange } from './Exchange.js';
 import { parseRetryAfter } from './retryAfter.js';
 
@@ -72,17 +71,4 @@ export class HttpTransport {
     }
     return response;
   }
-}
-
-/**
- * fetch's network failure as a `ConnectionError` naming the service and instance; an
- * abort (the caller's, a timeout's, a lost hedge's) and anything that is not a network
- * failure (a bad header, a user fetch's own error) pass through unchanged.
- */
-function connectionErrorOf(error: unknown, exchange: Exchange<Response>): unknown {
-  if (exchange.abortTarget?.aborted === true || isAbortError(error) || !isFetchFailure(error)) return error;
-  const instance = exchange.picked;
-  return new ConnectionError(instance.service, instance.id, instanceAuthority(instance), networkErrorCode(error), {
-    cause: error,
-  });
 }

@@ -1,9 +1,8 @@
 import type { Agent, Dispatcher } from 'undici';
-import { ConnectionError } from '../errors/ConnectionError.js';
-import { isAbortError, networkErrorCode } from '../errors/classify.js';
 import { HttpStatusError } from '../errors/HttpStatusError.js';
 import { type Instance, instanceAuthority } from '../registry/Instance.js';
 import type { ServiceRequestOptions } from './ClientOptions.js';
+import { connectionErrorOf } from './connectionErrorOf.js';
 import type { Exchange } from './Exchange.js';
 import { parseRetryAfter } from './retryAfter.js';
 import type { ResponseBody, ServiceResponse } from './ServiceResponse.js';
@@ -14,8 +13,6 @@ export interface RequestTransportOptions {
 }
 
 /** undici's codes for a request it refused to build: the caller's mistake, not the network's. */
-const USAGE_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'UND_ERR_INVALID_RETURN_VALUE']);
-
 /**
  * One HTTP attempt over undici's `request` on a keep-alive `Agent` of this client: the
  * same contract as `HttpTransport` (trace headers added, failure statuses as
@@ -133,21 +130,13 @@ function withTraceHeaders(
   headers: Readonly<Record<string, string>> | undefined,
   trace: Readonly<Record<string, string>>,
 ): Record<string, string> {
-  const merged: Record<string, string> = {};
+  // No prototype: a header named `__proto__` stays a header.
+  const merged: Record<string, string> = Object.create(null);
   if (headers !== undefined) {
-    for (const name in headers) if (!(name.toLowerCase() in trace)) merged[name] = headers[name] as string;
+    for (const name in headers) if (!Object.hasOwn(trace, name.toLowerCase())) merged[name] = headers[name] as string;
   }
   for (const name in trace) merged[name] = trace[name] as string;
   return merged;
-}
-
-/** As `HttpTransport`: a request that got no response is a `ConnectionError`; aborts and usage errors pass through. */
-function connectionErrorOf(error: unknown, exchange: Exchange<ServiceResponse>): unknown {
-  if (exchange.abortTarget?.aborted === true || isAbortError(error)) return error;
-  const code = networkErrorCode(error);
-  if (code === undefined || USAGE_CODES.has(code)) return error;
-  const instance = exchange.picked;
-  return new ConnectionError(instance.service, instance.id, instanceAuthority(instance), code, { cause: error });
 }
 
 /** Frees the connection of a response nobody will read. */

@@ -128,3 +128,28 @@ describe('client.fetch when no attempt gets a response', () => {
     }
   });
 });
+
+describe("client.fetch when fetch refuses the caller's request", () => {
+  it('passes a usage error (UND_ERR_INVALID_ARG) through: it is the caller’s mistake, not "no response"', async () => {
+    const a = await startServer('a');
+    servers.push(a);
+    const registry = cartRegistry(a);
+    // What undici's fetch rejects with for a forbidden header: `TypeError('fetch failed')` whose cause is a usage error.
+    const usage = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('invalid upgrade header'), { code: 'UND_ERR_INVALID_ARG' }),
+    });
+    const client = createClient({
+      registry,
+      telemetry: false,
+      retry: false,
+      breaker: false,
+      fetch: () => Promise.reject(usage),
+    });
+    try {
+      await expect(client.fetch('cart', '/x')).rejects.toBe(usage);
+    } finally {
+      await client.close();
+      await registry.close();
+    }
+  });
+});

@@ -1,0 +1,25 @@
+import { ConnectionError } from '../errors/ConnectionError.js';
+import { isAbortError, isFetchFailure, networkErrorCode } from '../errors/classify.js';
+import { instanceAuthority } from '../registry/Instance.js';
+import type { Exchange } from './Exchange.js';
+
+/** undici's codes for a request it refused to make: the caller's mistake, not "no response". */
+const USAGE_CODES: ReadonlySet<string> = new Set([
+  'UND_ERR_INVALID_ARG',
+  'UND_ERR_NOT_SUPPORTED',
+  'UND_ERR_INVALID_RETURN_VALUE',
+]);
+
+/**
+ * A transport's failure as a `ConnectionError` naming the service and instance when the
+ * request got no response (refused, reset, unresolvable, fetch's bare `TypeError('fetch
+ * failed')`). An abort (the caller's, a timeout's, a lost hedge's), a usage error and
+ * anything that is not a network failure pass through unchanged. Both transports use it.
+ */
+export function connectionErrorOf<T>(error: unknown, exchange: Exchange<T>): unknown {
+  if (exchange.abortTarget?.aborted === true || isAbortError(error)) return error;
+  const code = networkErrorCode(error);
+  if (code === undefined ? !isFetchFailure(error) : USAGE_CODES.has(code)) return error;
+  const instance = exchange.picked;
+  return new ConnectionError(instance.service, instance.id, instanceAuthority(instance), code, { cause: error });
+}
