@@ -31,6 +31,7 @@ export type { BackoffOptions } from './policy/backoffDelay.js';
 export { backoffDelay } from './policy/backoffDelay.js';
 export type { FallbackEvent } from './policy/FallbackPolicy.js';
 export type { HedgeEvent } from './policy/HedgingPolicy.js';
+export { LazyAbort } from './policy/LazyAbort.js';
 export type { BudgetExhaustedEvent, GiveUpEvent, GiveUpReason, RetryEvent } from './policy/RetryPolicy.js';
 export { sleep } from './policy/sleep.js';
 export type { TimeoutEvent } from './policy/TimeoutPolicy.js';

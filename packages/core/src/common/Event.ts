@@ -52,7 +52,8 @@ export class EventEmitter<T> {
   }
 }
 
-function reportListenerError(error: unknown): void {
+/** Reports a listener's error as a process warning, later: the emitter and its other listeners go on. */
+export function reportListenerError(error: unknown): void {
   // A subscriber's bug must not break the emitter or crash the process (so the error is read safely, now).
   const text = describeError(error);
   queueMicrotask(() => {

@@ -1,3 +1,4 @@
+import { reportListenerError } from '../common/Event.js';
 import type { AttemptContext } from './Policy.js';
 
 /**
@@ -56,7 +57,16 @@ export class LazyAbort implements AbortTarget {
     this.controller?.abort(reason);
     const listeners = this.listeners;
     this.listeners = undefined;
-    if (listeners !== undefined) for (const listener of listeners) listener();
+    if (listeners === undefined) return;
+    // As an AbortSignal would: a listener that throws neither stops the others nor the
+    // caller of abort() (a timeout's or a hedge's settle runs right after this).
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch (error) {
+        reportListenerError(error);
+      }
+    }
   }
 }
 
