@@ -10,6 +10,7 @@ export {
   nonEmptyString,
   plainObject,
 } from './common/validate.js';
+export { errorText } from './errors/safeRead.js';
 export type { AddressSource } from './server/advertisedAddress.js';
 export { advertisedAddress } from './server/advertisedAddress.js';
 export { answerProblem } from './server/answerProblem.js';

@@ -9,8 +9,8 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ServiceClient, ServiceRegistry } from '@switchyard/core';
-import { redactText } from '@switchyard/core/semconv';
 import {
+  errorText,
   globalLogs,
   type LifecyclePhase,
   registerOnListen,
@@ -82,7 +82,7 @@ export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplic
       scope: SERVER_SCOPE,
       onError: (error, phase) =>
         this.logger.error(
-          `Could not ${VERBS[phase]} ${service ?? 'the application'} (${name} registry): ${describe(error)}`,
+          `Could not ${VERBS[phase]} ${service ?? 'the application'} (${name} registry): ${errorText(error)}`,
         ),
     });
     this.link(this.lifecycle);
@@ -107,8 +107,3 @@ const VERBS: Readonly<Record<LifecyclePhase, string>> = {
   'shutdown-hook': 'close the Switchyard client of',
   close: 'close the registry of',
 };
-
-/** The error's message with secrets redacted: a registry's error can quote its URL or a token. */
-function describe(error: unknown): string {
-  return redactText(error instanceof Error ? error.message : String(error));
-}

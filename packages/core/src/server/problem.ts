@@ -1,6 +1,6 @@
-import { redactText } from '../common/redact.js';
 import { errorTypeOf } from '../errors/errorType.js';
 import { isSwitchyardError, type SwitchyardErrorCode } from '../errors/SwitchyardError.js';
+import { errorText } from '../errors/safeRead.js';
 import { httpStatusOf } from './httpStatusOf.js';
 import { upstreamFailureOf } from './upstreamFailure.js';
 
@@ -89,8 +89,9 @@ export function switchyardProblem(error: unknown, options: ProblemOptions = {}):
         ? [504, 'An upstream service did not answer in time']
         : [502, 'An upstream service could not be reached'];
   }
-  // Even an exposed message goes out scrubbed: it may quote a URL with credentials or a token.
-  const detail = options.exposeMessages === true && error instanceof Error ? redactText(error.message) : message;
+  // Even an exposed message goes out scrubbed (it may quote a URL with credentials or a
+  // token), and read safely: a message that is not a string must not fail the answer.
+  const detail = options.exposeMessages === true && error instanceof Error ? errorText(error) : message;
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
   if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds);
   return {

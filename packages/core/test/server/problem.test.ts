@@ -70,6 +70,12 @@ describe('switchyardProblem(): the one table both adapters answer with', () => {
     }
   });
 
+  it('answers an exposed message that is not a string without throwing', () => {
+    const error = new NoInstancesError('cart');
+    Object.defineProperty(error, 'message', { value: 42 });
+    expect(switchyardProblem(error, { exposeMessages: true })?.body).toMatchObject({ status: 503, detail: '' });
+  });
+
   it('sends an exposed message with its secrets redacted', () => {
     const error = new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') });
     error.message = 'request to http://svc:hunter2@10.0.0.1/x?token=tok-123 failed';
