@@ -84,9 +84,6 @@ export class OpossumBreaker implements CircuitBreaker {
   constructor(options: OpossumBreakerOptions = {}) {
     if (typeof options !== 'object' || options === null) throw new ConfigError('opossum', 'an options object', options);
     const raw = options as Record<string, unknown>;
-    for (const key of ['cache', 'coalesce'] as const) {
-      if (raw[key]) throw new ConfigError(`opossum.${key}`, 'false (calls guard different functions)', raw[key]);
-    }
     if (raw.ignore !== undefined) {
       throw new ConfigError('opossum.ignore', 'no value: opossum has no "ignore" outcome (use handle)', raw.ignore);
     }

@@ -10,15 +10,15 @@ import {
 } from '../common/validate.js';
 
 import { ConfigError } from '../errors/ConfigError.js';
+import { MAX_TIMER_DELAY_MS } from '../policy/sleep.js';
 
 /** The longest delay a timer takes; beyond it Node fires at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type Check = (option: string, value: unknown) => void;
 
-const ms: Check = (option, value) => finiteNumber(option, value, 0, MAX_TIMER_MS);
+const ms: Check = (option, value) => finiteNumber(option, value, 0, MAX_TIMER_DELAY_MS);
 const flag: Check = booleanOption;
-/** `cache` and `coalesce` are refused when true by the breaker itself; false is harmless. */
+/** `cache` and `coalesce` are refused unless false: calls through one breaker guard different functions. */
 const off: Check = (option, value) => {
   if (value !== false) throw new ConfigError(option, 'false (calls guard different functions)', value);
 };
@@ -29,10 +29,10 @@ const off: Check = (option, value) => {
  */
 const CHECKS: Readonly<Record<string, Check>> = {
   timeout: (option, value) => {
-    if (value !== false) finiteNumber(option, value, 0, MAX_TIMER_MS);
+    if (value !== false) finiteNumber(option, value, 0, MAX_TIMER_DELAY_MS);
   },
   resetTimeout: ms,
-  rollingCountTimeout: (option, value) => integer(option, value, 1, MAX_TIMER_MS),
+  rollingCountTimeout: (option, value) => integer(option, value, 1, MAX_TIMER_DELAY_MS),
   rollingCountBuckets: (option, value) => integer(option, value, 1, 10_000),
   name: nonEmptyString,
   group: nonEmptyString,

@@ -1,5 +1,6 @@
 import type { Balancer } from '../balancer/Balancer.js';
 import type { CircuitBreaker } from '../breaker/CircuitBreaker.js';
+import { withMethods } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
 
 const BALANCER_SHAPE = 'a factory returning a Balancer (an object with a name string and a pick function)';
@@ -27,8 +28,6 @@ export function checkedBalancer(option: string, value: unknown): Balancer {
 
 /** Same for a breaker factory's result. */
 export function checkedBreaker(option: string, value: unknown): CircuitBreaker {
-  const b = value as Partial<Record<string, unknown>> | null;
-  const ok = typeof b === 'object' && b !== null && BREAKER_METHODS.every((method) => typeof b[method] === 'function');
-  if (!ok) throw new ConfigError(option, BREAKER_SHAPE, value);
+  withMethods(option, value, BREAKER_METHODS, BREAKER_SHAPE);
   return value as CircuitBreaker;
 }

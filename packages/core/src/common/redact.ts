@@ -161,8 +161,12 @@ export function redactText(text: string): string {
 
 /** `redactText`, capped in length: for an error message quoted in a log record or a span status. */
 export function redactSecrets(text: string): string {
-  const scrubbed = redactText(text);
-  return scrubbed.length > MAX_LOG_TEXT ? `${scrubbed.slice(0, MAX_LOG_TEXT)}…` : scrubbed;
+  return capLogText(redactText(text));
+}
+
+/** Text already scrubbed (`errorText`), capped in length for a log record. */
+export function capLogText(text: string): string {
+  return text.length > MAX_LOG_TEXT ? `${text.slice(0, MAX_LOG_TEXT)}…` : text;
 }
 
 /** An exception as `span.recordException` takes it, with message and stack scrubbed. */

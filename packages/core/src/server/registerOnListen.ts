@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { redactSecrets } from '../common/redact.js';
+import { capLogText } from '../common/redact.js';
 import { booleanOption, finiteNumber, fn, knownKeys, nonEmptyString, plainObject } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
 import { errorTypeOf } from '../errors/errorType.js';
@@ -51,7 +51,7 @@ export function registerOnListen(server: Server | undefined, options: ServerLife
   );
   const report = (error: unknown, phase: LifecyclePhase): void => {
     // Scrubbed and capped: a registry's error can quote its URL (with credentials) or a token.
-    const message = redactSecrets(errorText(error));
+    const message = capLogText(errorText(error));
     const body = `Switchyard could not ${WHAT_FAILED[phase]} ${service ?? 'the server'} (${errorTypeOf(error)}): ${message}`;
     events.failed(service, phase, error, body);
     try {

@@ -12,6 +12,7 @@ import {
   stringRecord,
 } from '../../common/validate.js';
 import { ConfigError } from '../../errors/ConfigError.js';
+import { MAX_TIMER_DELAY_MS } from '../../policy/sleep.js';
 import { HOST_ALLOWED, isHostName } from '../hostName.js';
 import type { ConsulClientLike } from './ConsulApi.js';
 import type { ServerFilter } from './filterExpression.js';
@@ -149,8 +150,6 @@ const OPTION_KEYS: Readonly<Record<keyof ConsulRegistryOptions, true>> = {
 };
 
 const MAX_WAIT_MS = 600_000;
-/** Longer delays overflow Node's timers, which then fire at once (a TimeoutOverflowWarning). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A request timer adds the blocking wait to this, so it is kept well below the timer limit. */
 const MAX_REQUEST_TIMEOUT_MS = 86_400_000;
 /** A restarted agent's answer is trusted after at most 10 minutes. */
@@ -169,11 +168,13 @@ export function resolveConsulOptions(options: ConsulRegistryOptions): ResolvedCo
     }
   }
   const minRetryMs =
-    o.minRetryMs === undefined ? CONSUL_DEFAULTS.minRetryMs : finiteNumber('minRetryMs', o.minRetryMs, 1, MAX_TIMER_MS);
+    o.minRetryMs === undefined
+      ? CONSUL_DEFAULTS.minRetryMs
+      : finiteNumber('minRetryMs', o.minRetryMs, 1, MAX_TIMER_DELAY_MS);
   const maxRetryMs =
     o.maxRetryMs === undefined
       ? Math.max(CONSUL_DEFAULTS.maxRetryMs, minRetryMs)
-      : finiteNumber('maxRetryMs', o.maxRetryMs, minRetryMs, MAX_TIMER_MS);
+      : finiteNumber('maxRetryMs', o.maxRetryMs, minRetryMs, MAX_TIMER_DELAY_MS);
   return {
     host: o.host === undefined ? CONSUL_DEFAULTS.host : agentHost(o.host),
     port: o.port === undefined ? CONSUL_DEFAULTS.port : integer('port', o.port, 1, 65535),
@@ -193,7 +194,7 @@ export function resolveConsulOptions(options: ConsulRegistryOptions): ResolvedCo
         ? CONSUL_DEFAULTS.syncIntervalMs
         : o.syncIntervalMs === false
           ? false
-          : finiteNumber('syncIntervalMs', o.syncIntervalMs, 1, MAX_TIMER_MS),
+          : finiteNumber('syncIntervalMs', o.syncIntervalMs, 1, MAX_TIMER_DELAY_MS),
     restartGraceMs:
       o.restartGraceMs === undefined
         ? CONSUL_DEFAULTS.restartGraceMs
@@ -234,7 +235,7 @@ function rateLimit(value: unknown): Required<ConsulRateLimit> | false {
     intervalMs:
       r.intervalMs === undefined
         ? CONSUL_DEFAULTS.rateLimit.intervalMs
-        : finiteNumber('rateLimit.intervalMs', r.intervalMs, 0, MAX_TIMER_MS),
+        : finiteNumber('rateLimit.intervalMs', r.intervalMs, 0, MAX_TIMER_DELAY_MS),
     burst: r.burst === undefined ? CONSUL_DEFAULTS.rateLimit.burst : integer('rateLimit.burst', r.burst, 1),
   };
 }
