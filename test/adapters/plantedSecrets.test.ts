@@ -98,7 +98,8 @@ function safeJson(value: unknown): string {
   try {
     return JSON.stringify(value) ?? '';
   } catch {
-    return '';
+    // Circular or a BigInt: inspect it instead, so its fields are still searched.
+    return inspect(value, { depth: null });
   }
 }
 

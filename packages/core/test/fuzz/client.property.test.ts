@@ -12,7 +12,6 @@ import {
   SlidingWindowBreaker,
   StaticRegistry,
 } from '@switchyard/core';
-import { isConfigError } from '@switchyard/core/internal';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -221,7 +220,8 @@ describe('case 13: what balancer and breaker factories return', () => {
   );
 
   it('junk from a factory rejects the call with a ConfigError naming the option, default or per service', async () => {
-    // Breakers are made as the client's watch sees instances: that listener's error is reported here, not as a warning.
+    // Breakers are made as the client's watch sees instances, but a factory's junk fails the
+    // call, not that listener: nothing may reach the registry's listener-error handler.
     const listenerErrors: unknown[] = [];
     const watched = new StaticRegistry(
       { services: { cart: [{ host: '127.0.0.1', port: 1 }] } },
@@ -255,7 +255,7 @@ describe('case 13: what balancer and breaker factories return', () => {
       { seed: SEED, numRuns: 40 },
     );
     await watched.close();
-    for (const error of listenerErrors) expect(isConfigError(error)).toBe(true);
+    expect(listenerErrors).toEqual([]);
   });
 
   it('what a working factory returns is used', async () => {
