@@ -19,6 +19,7 @@ import { OwnRegistrations, type RegistrationEvent } from './consul/OwnRegistrati
 import { ServiceWatchLoop } from './consul/ServiceWatchLoop.js';
 import { toAgentRegistration } from './consul/toAgentRegistration.js';
 import { toInstances } from './consul/toInstance.js';
+import { filterOption } from './matchesFilter.js';
 import { registrationOptions } from './registrationOptions.js';
 import type {
   InstanceFilter,
@@ -113,10 +114,12 @@ export class ConsulRegistry implements ServiceRegistry {
   async resolve(service: string, filter?: InstanceFilter): Promise<ServiceSnapshot> {
     this.assertOpen();
     nonEmptyString('service', service);
+    // Checked before any query, as StaticRegistry does: a typo (`tag`) must not be ignored.
+    const checked = filter === undefined ? undefined : filterOption('filter', filter);
     const loop = this.loops.get(service);
     if (loop !== undefined) await loop.ready;
     else await this.queryOnce(service);
-    return this.hub.snapshot(service, filter);
+    return this.hub.snapshot(service, checked);
   }
 
   /**
@@ -128,7 +131,7 @@ export class ConsulRegistry implements ServiceRegistry {
     this.assertOpen();
     nonEmptyString('service', service);
     fn('listener', listener);
-    return this.hub.watch(service, listener, filter);
+    return this.hub.watch(service, listener, filter === undefined ? undefined : filterOption('filter', filter));
   }
 
   /**

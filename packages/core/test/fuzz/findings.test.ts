@@ -5,6 +5,7 @@ import {
   type ClientOptions,
   createClient,
   hedge,
+  type InstanceFilter,
   type InstanceInput,
   retry,
   retryBudget,
@@ -206,5 +207,19 @@ describe('case 13: weights whose sum overflows', () => {
     expect(picked.filter((id) => id === 'a')).toHaveLength(5);
     await c.close();
     await heavy.close();
+  });
+});
+
+describe("case 13: ConsulRegistry's resolve/watch filter, checked as StaticRegistry's is", () => {
+  it('refuses a misspelt filter key before any query (it was silently ignored)', async () => {
+    // Port 1 on loopback: nothing listens, and nothing is asked before the filter is checked.
+    const consul = new ConsulRegistry({ host: '127.0.0.1', port: 1, syncIntervalMs: false });
+    try {
+      const bad = { tag: ['a'] } as unknown as InstanceFilter;
+      expectConfigError(await thrownBy(() => consul.watch('cart', () => undefined, bad)), 'filter.tag');
+      expectConfigError(await thrownBy(() => consul.resolve('cart', bad)), 'filter.tag');
+    } finally {
+      await consul.close();
+    }
   });
 });
