@@ -4,15 +4,23 @@ import { type Instance, instanceAuthority } from '../registry/Instance.js';
 import type { FetchRequestInit } from './ClientOptions.js';
 import { connectionErrorOf } from './connectionErrorOf.js';
 import type { Exchange } from './Exchange.js';
+import { type AgentRequest, agentRequestOf, fetchOverAgent } from './fetchOverAgent.js';
+import type { LazyAgent } from './LazyAgent.js';
+import { pathOf } from './RequestTransport.js';
 import { parseRetryAfter } from './retryAfter.js';
 
 export interface HttpTransportOptions {
-  readonly fetch: typeof fetch;
+  /** Undefined for the platform's fetch. */
+  readonly fetch: typeof fetch | undefined;
   readonly scheme: 'http' | 'https';
   readonly isFailureStatus: (status: number) => boolean;
 }
 
 const PATH_BASE = 'http://service.invalid';
+/** The platform's fetch as this module found it: a global replaced since (a mock, an instrumentation) is honoured. */
+const platformFetch: typeof fetch | undefined = globalThis.fetch;
+/** A path undici can send as it is: what fetch's URL parsing would leave unchanged (no dot segment, fragment, space...). */
+const PLAIN_PATH = /^\/[\w\-~!$&'()*+,;=:@/?%]*$/;
 
 /**
  * One HTTP attempt over fetch: the URL on the picked instance, the attempt's trace
@@ -20,7 +28,10 @@ const PATH_BASE = 'http://service.invalid';
  * retries see them, and a request that got no response into `ConnectionError`.
  */
 export class HttpTransport {
-  constructor(private readonly options: HttpTransportOptions) {}
+  constructor(
+    private readonly options: HttpTransportOptions,
+    private readonly agents: LazyAgent,
+  ) {}
 
   /**
    * Throws a ConfigError unless `path` stays on the service: an absolute or
@@ -41,12 +52,57 @@ export class HttpTransport {
   }
 
   urlOf(instance: Instance, path: string): string {
-    const origin = `${instance.meta.scheme ?? this.options.scheme}://${instanceAuthority(instance)}`;
+    const origin = this.originOf(instance);
     // A plain path needs no URL parsing: the common case stays a string all the way to fetch.
     return path.startsWith('/') ? origin + path : new URL(path, origin).href;
   }
 
-  async send(exchange: Exchange<Response>, method: string, init: FetchRequestInit): Promise<Response> {
+  private originOf(instance: Instance): string {
+    return `${instance.meta.scheme ?? this.options.scheme}://${instanceAuthority(instance)}`;
+  }
+
+  /**
+   * With the platform's fetch (no `fetch` option, the global not replaced), a request
+   * fetch would send the same way goes over the client's undici agent (see
+   * fetchOverAgent.ts); anything else goes to fetch.
+   */
+  send(exchange: Exchange<Response>, method: string, path: string, init: FetchRequestInit): Promise<Response> {
+    if (this.options.fetch === undefined && globalThis.fetch === platformFetch) {
+      const instance = exchange.picked;
+      const scheme = instance.meta.scheme ?? this.options.scheme;
+      const request = agentRequestOf(init, method, scheme === 'https', exchange.traceHeaders);
+      if (request !== undefined) {
+        const origin = `${scheme}://${instanceAuthority(instance)}`;
+        const target = PLAIN_PATH.test(path) && !path.includes('/.') ? path : pathOf(new URL(exchange.url));
+        return this.sendOverAgent(exchange, origin, target, request);
+      }
+    }
+    return this.sendOverFetch(exchange, method, init);
+  }
+
+  private async sendOverAgent(
+    exchange: Exchange<Response>,
+    origin: string,
+    path: string,
+    request: AgentRequest,
+  ): Promise<Response> {
+    let response: Response;
+    try {
+      const agent = this.agents.get();
+      response = await fetchOverAgent(
+        agent instanceof Promise ? await agent : agent,
+        origin,
+        path,
+        request,
+        exchange.abortTarget,
+      );
+    } catch (error) {
+      throw connectionErrorOf(error, exchange);
+    }
+    return this.answer(response);
+  }
+
+  private async sendOverFetch(exchange: Exchange<Response>, method: string, init: FetchRequestInit): Promise<Response> {
     // Copy the caller's headers only when trace context has something to add to them.
     let headers = init.headers;
     const trace = exchange.traceHeaders;
@@ -62,10 +118,15 @@ export class HttpTransport {
     if (headers !== undefined) request.headers = headers;
     let response: Response;
     try {
-      response = await this.options.fetch(exchange.url, request);
+      response = await (this.options.fetch ?? fetch)(exchange.url, request);
     } catch (error) {
       throw connectionErrorOf(error, exchange);
     }
+    return this.answer(response);
+  }
+
+  /** The response, or an `HttpStatusError` carrying it for a failure status. */
+  private answer(response: Response): Response {
     if (this.options.isFailureStatus(response.status)) {
       throw new HttpStatusError(response, parseRetryAfter(response.headers.get('retry-after')));
     }

@@ -4,6 +4,7 @@ import { type Instance, instanceAuthority } from '../registry/Instance.js';
 import type { ServiceRequestOptions } from './ClientOptions.js';
 import { connectionErrorOf } from './connectionErrorOf.js';
 import type { Exchange } from './Exchange.js';
+import type { LazyAgent } from './LazyAgent.js';
 import { parseRetryAfter } from './retryAfter.js';
 import type { ResponseBody, ServiceResponse } from './ServiceResponse.js';
 
@@ -12,51 +13,27 @@ export interface RequestTransportOptions {
   readonly isFailureStatus: (status: number) => boolean;
 }
 
-/** undici's codes for a request it refused to build: the caller's mistake, not the network's. */
 /**
  * One HTTP attempt over undici's `request` on a keep-alive `Agent` of this client: the
  * same contract as `HttpTransport` (trace headers added, failure statuses as
  * `HttpStatusError`, no response as `ConnectionError`) without fetch's web streams,
- * `Request`/`Headers` objects and per-request signal following. undici is loaded on the
- * first request, so clients that only fetch never load it.
+ * `Request`/`Headers` objects and per-request signal following.
  */
 export class RequestTransport {
-  private agent: Agent | undefined;
-  private loading: Promise<Agent> | undefined;
-  private closed = false;
-
-  constructor(private readonly options: RequestTransportOptions) {}
+  constructor(
+    private readonly options: RequestTransportOptions,
+    private readonly agents: LazyAgent,
+  ) {}
 
   originOf(instance: Instance): string {
     return `${instance.meta.scheme ?? this.options.scheme}://${instanceAuthority(instance)}`;
   }
 
   send(exchange: Exchange<ServiceResponse>, method: string, path: string, options: ServiceRequestOptions) {
-    const agent = this.agent;
+    const agent = this.agents.get();
     // After the first request the agent is at hand: no extra await per request.
-    if (agent !== undefined) return this.sendOn(agent, exchange, method, path, options);
-    return this.load().then((loaded) => this.sendOn(loaded, exchange, method, path, options));
-  }
-
-  /** Closes the agent's connections; requests in flight are aborted by undici. */
-  async close(): Promise<void> {
-    this.closed = true;
-    const agent = this.agent ?? (this.loading === undefined ? undefined : await this.loading);
-    this.agent = undefined;
-    await agent?.destroy();
-  }
-
-  private load(): Promise<Agent> {
-    const before = globalDispatchers();
-    this.loading ??= import('undici').then(({ Agent }) => {
-      keepGlobalDispatchers(before);
-      const agent = new Agent();
-      // A client closed while undici loaded keeps no sockets open.
-      if (this.closed) void agent.destroy();
-      else this.agent = agent;
-      return agent;
-    });
-    return this.loading;
+    if (!(agent instanceof Promise)) return this.sendOn(agent, exchange, method, path, options);
+    return agent.then((loaded) => this.sendOn(loaded, exchange, method, path, options));
   }
 
   private async sendOn(
@@ -101,27 +78,7 @@ export class RequestTransport {
   }
 }
 
-/** Where undici (the one bundled with Node and the npm one) keep the dispatcher of the global `fetch`. */
-const GLOBAL_DISPATCHERS = [Symbol.for('undici.globalDispatcher.1'), Symbol.for('undici.globalDispatcher.2')] as const;
-
-function globalDispatchers(): unknown[] {
-  const global = globalThis as Record<symbol, unknown>;
-  return GLOBAL_DISPATCHERS.map((key) => global[key]);
-}
-
-/**
- * Loading the npm undici installs its own Agent as the global `fetch`'s dispatcher when
- * none is set yet: put back what was there, so `client.request` leaves the app's fetch
- * (and `client.fetch`) on Node's own undici.
- */
-function keepGlobalDispatchers(before: readonly unknown[]): void {
-  const global = globalThis as Record<symbol, unknown>;
-  GLOBAL_DISPATCHERS.forEach((key, i) => {
-    if (global[key] !== before[i]) global[key] = before[i];
-  });
-}
-
-function pathOf(url: URL): string {
+export function pathOf(url: URL): string {
   return url.pathname + url.search;
 }
 

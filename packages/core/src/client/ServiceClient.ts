@@ -12,6 +12,7 @@ import type { AttemptTracer } from './AttemptTracer.js';
 import type { CallRequestOptions, ClientOptions, FetchRequestInit, ServiceRequestOptions } from './ClientOptions.js';
 import type { CallContext, Exchange, Transport } from './Exchange.js';
 import { HttpTransport } from './HttpTransport.js';
+import { LazyAgent } from './LazyAgent.js';
 import { outcomeOf } from './outcomeOf.js';
 import { dumpBody, RequestTransport } from './RequestTransport.js';
 import { type ResolvedClientOptions, resolveClientOptions } from './resolveClientOptions.js';
@@ -31,6 +32,7 @@ export class ServiceClient {
   private readonly clock: Clock;
   private readonly http: HttpTransport;
   private readonly requests: RequestTransport;
+  private readonly agents = new LazyAgent();
   private readonly tracer: AttemptTracer | undefined;
   private readonly observation: Observation | undefined;
   private closed = false;
@@ -42,8 +44,8 @@ export class ServiceClient {
     this.options = resolveClientOptions(options);
     this.registry = this.options.registry;
     this.clock = this.options.clock;
-    this.http = new HttpTransport(this.options);
-    this.requests = new RequestTransport(this.options);
+    this.http = new HttpTransport(this.options, this.agents);
+    this.requests = new RequestTransport(this.options, this.agents);
     const telemetry = this.options.telemetry;
     this.tracer = telemetry?.attemptTracer;
     this.observation = telemetry?.observe(this);
@@ -77,7 +79,7 @@ export class ServiceClient {
         service,
         method,
         (instance) => http.urlOf(instance, path),
-        (exchange) => http.send(exchange, method, init),
+        (exchange) => http.send(exchange, method, path, init),
         discard,
         init.idempotent,
         init.key,
@@ -166,8 +168,12 @@ export class ServiceClient {
     this.runtimes.clear();
     if (channels.clientClose.hasSubscribers) channels.clientClose.publish({ client: this });
     this.observation?.dispose();
-    await this.requests.close();
-    if (this.options.ownsTelemetry) this.options.telemetry?.dispose();
+    try {
+      await this.agents.close();
+    } finally {
+      // Telemetry goes even if undici fails to close the agent.
+      if (this.options.ownsTelemetry) this.options.telemetry?.dispose();
+    }
   }
 
   /** The runtime of `service`, made on first use. */

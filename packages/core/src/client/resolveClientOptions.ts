@@ -36,7 +36,8 @@ export interface ServicePlan {
 
 export interface ResolvedClientOptions {
   readonly registry: ServiceRegistry;
-  readonly fetch: typeof fetch;
+  /** Undefined for the platform's fetch (looked up per request, so a patched global is used). */
+  readonly fetch: typeof fetch | undefined;
   readonly scheme: 'http' | 'https';
   readonly isFailureStatus: (status: number) => boolean;
   readonly clock: Clock;
@@ -93,7 +94,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
 
   return {
     registry,
-    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    fetch: options.fetch,
     scheme: options.scheme === undefined ? 'http' : oneOf('scheme', options.scheme, ['http', 'https'] as const),
     isFailureStatus: options.isFailureStatus ?? defaultFailureStatus,
     clock,

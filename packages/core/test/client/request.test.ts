@@ -1,8 +1,6 @@
 // client.request (undici's request on the client's keep-alive agent) against real servers on
 // 127.0.0.1: the same answers, policies and trace context as client.fetch.
 
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -17,7 +15,14 @@ import {
 import { isTimeoutError } from '@switchyard/core/internal';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness } from '../telemetry/support.js';
-import { cartRegistry, refusedPort, startServer, type TestServer } from './servers.js';
+import {
+  cartRegistry,
+  type HangingServer,
+  refusedPort,
+  startHangingServer,
+  startServer,
+  type TestServer,
+} from './servers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -191,26 +196,10 @@ describe('client.request under failure', () => {
 });
 
 describe('client.request cancels what it gives up on', () => {
-  /** A server that never answers and counts the requests whose connection the client closed. */
-  async function hangingServer(): Promise<{ port: number; hits: () => number; closed: Promise<void> }> {
-    let hits = 0;
-    let onClosed: () => void = () => {};
-    const closed = new Promise<void>((resolve) => {
-      onClosed = resolve;
-    });
-    const server = createServer((_req, res) => {
-      hits++;
-      res.on('close', onClosed);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
-    return { port: (server.address() as AddressInfo).port, hits: () => hits, closed };
+  async function hangingServer(): Promise<HangingServer> {
+    const server = await startHangingServer();
+    cleanups.push(() => server.close());
+    return server;
   }
 
   it('aborts the request in flight at the per-attempt timeout (the server sees it closed)', async () => {
@@ -220,18 +209,18 @@ describe('client.request cancels what it gives up on', () => {
       retry: false,
       breaker: false,
     });
-    const error = await client.request('cart', '/').catch((e: unknown) => e);
+    const error = await client.request('cart', '/hang').catch((e: unknown) => e);
     expect(isTimeoutError(error)).toBe(true);
     await hanging.closed;
-    expect(hanging.hits()).toBe(1);
+    expect(hanging.paths).toEqual(['/hang']);
   });
 
   it('aborts the request in flight on the caller abort (the server sees it closed)', async () => {
     const hanging = await hangingServer();
     const client = clientOf(registryOf([{ id: 'h', port: hanging.port }]), { retry: false, breaker: false });
     const controller = new AbortController();
-    const pending = client.request('cart', '/', { signal: controller.signal });
-    while (hanging.hits() === 0) await new Promise((resolve) => setImmediate(resolve));
+    const pending = client.request('cart', '/hang', { signal: controller.signal });
+    while (hanging.paths.length === 0) await new Promise((resolve) => setImmediate(resolve));
     controller.abort(new Error('user cancelled'));
     await expect(pending).rejects.toThrow('user cancelled');
     await hanging.closed;

@@ -65,3 +65,40 @@ export function cartRegistry(...servers: readonly { readonly id: string; readonl
     services: { cart: servers.map((s) => ({ id: s.id, host: '127.0.0.1', port: s.port })) },
   });
 }
+
+export interface HangingServer {
+  readonly port: number;
+  /** Paths of the requests received, in order. */
+  readonly paths: readonly string[];
+  /** Settles once the client closed the connection of the first request that hung. */
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A server that never answers a path starting with `/hang` (and answers 200 to any other). */
+export async function startHangingServer(): Promise<HangingServer> {
+  const paths: string[] = [];
+  let onClosed: () => void = () => {};
+  const closed = new Promise<void>((resolve) => {
+    onClosed = resolve;
+  });
+  const server = createServer((req, res) => {
+    paths.push(req.url ?? '');
+    if (req.url?.startsWith('/hang')) {
+      res.on('close', onClosed);
+      return;
+    }
+    res.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    paths,
+    closed,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,90 @@
+// Issue 10, item 1: with the platform's fetch, client.fetch sends over the client's undici
+// agent, which follows the attempt's abort without an AbortSignal per attempt. The server
+// must still see the request cancelled: at a timeout, at the caller's abort, for a lost
+// hedge, and for a request aborted while it still waited for a connection.
+import { type ClientOptions, createClient, StaticRegistry, TimeoutError } from '@switchyard/core';
+import { Agent } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type HangingServer, startHangingServer, startServer } from './servers.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function hanging(): Promise<HangingServer> {
+  const server = await startHangingServer();
+  cleanups.push(() => server.close());
+  return server;
+}
+
+function clientOn(instances: Array<{ id: string; port: number }>, options: Omit<ClientOptions, 'registry'>) {
+  const registry = new StaticRegistry({
+    services: { cart: instances.map((i) => ({ id: i.id, host: '127.0.0.1', port: i.port })) },
+  });
+  const client = createClient({ registry, telemetry: false, retry: false, breaker: false, ...options });
+  cleanups.push(async () => {
+    await client.close();
+    await registry.close();
+  });
+  return client;
+}
+
+describe('issue 10: client.fetch over the agent cancels what it gives up on', () => {
+  it('closes the request in flight at the per-attempt timeout', async () => {
+    const server = await hanging();
+    const client = clientOn([{ id: 'h', port: server.port }], { timeoutMs: 50 });
+    const error = await client.fetch('cart', '/hang').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    await server.closed;
+    expect(server.paths).toEqual(['/hang']);
+  });
+
+  it("closes the request in flight at the caller's abort while a timeout is on", async () => {
+    const server = await hanging();
+    const client = clientOn([{ id: 'h', port: server.port }], { timeoutMs: 60_000 });
+    const controller = new AbortController();
+    const pending = client.fetch('cart', '/hang', { signal: controller.signal });
+    while (server.paths.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    controller.abort(new Error('user cancelled'));
+    await expect(pending).rejects.toThrow('user cancelled');
+    await server.closed;
+  });
+
+  it('closes the hedge that lost', async () => {
+    const slow = await hanging();
+    const fast = await startServer('fast');
+    cleanups.push(() => fast.close());
+    const client = clientOn(
+      [
+        { id: 'slow', port: slow.port },
+        { id: 'fast', port: fast.port },
+      ],
+      { balancer: 'round-robin', hedge: { delayMs: 1 } },
+    );
+    const response = await client.fetch('cart', '/hang');
+    expect(((await response.json()) as { id: string }).id).toBe('fast');
+    await slow.closed;
+  });
+
+  it('never sends a request aborted while it waited for a connection', async () => {
+    const server = await hanging();
+    // One connection: the second request queues behind the first, which hangs.
+    // undici's own Agent, as a caller would pass it (the global types name Node's bundled undici).
+    const dispatcher = new Agent({ connections: 1 }) as unknown as NonNullable<RequestInit['dispatcher']>;
+    cleanups.push(() => (dispatcher as unknown as Agent).close());
+    const client = clientOn([{ id: 'h', port: server.port }], { timeoutMs: 60_000 });
+    const first = new AbortController();
+    const hung = client.fetch('cart', '/hang', { dispatcher, signal: first.signal });
+    while (server.paths.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    const second = new AbortController();
+    const queued = client.fetch('cart', '/hang-queued', { dispatcher, signal: second.signal });
+    second.abort(new Error('gave up waiting'));
+    await expect(queued).rejects.toThrow('gave up waiting');
+    first.abort(new Error('done'));
+    await expect(hung).rejects.toThrow('done');
+    // In order on the one connection: once /ok is answered, /hang-queued would have been sent.
+    expect(await (await client.fetch('cart', '/ok', { dispatcher })).text()).toBe('ok');
+    expect(server.paths).toEqual(['/hang', '/ok']);
+  });
+});
