@@ -103,3 +103,22 @@ export function summarizeProfile(profile: CpuProfile, window?: { startUs: number
     windowed,
   };
 }
+
+/** Several runs' summaries as one: times added up, windowed only if every run was. */
+export function mergeSummaries(summaries: readonly ProfileSummary[]): ProfileSummary {
+  const byCategory = new Map<Category, number>(CATEGORIES.map((c) => [c, 0]));
+  const byFunction = new Map<string, FunctionTime>();
+  for (const s of summaries) {
+    for (const [c, ms] of s.byCategory) byCategory.set(c, (byCategory.get(c) ?? 0) + ms);
+    for (const f of s.functions) {
+      const seen = byFunction.get(f.name);
+      byFunction.set(f.name, { ...f, selfMs: f.selfMs + (seen?.selfMs ?? 0) });
+    }
+  }
+  return {
+    totalMs: summaries.reduce((sum, s) => sum + s.totalMs, 0),
+    byCategory,
+    functions: [...byFunction.values()].sort((a, b) => b.selfMs - a.selfMs),
+    windowed: summaries.every((s) => s.windowed),
+  };
+}
