@@ -1,6 +1,7 @@
 // Circuit breakers: per-call overhead on an already-resolved call, the cost of
 // rejecting while open, and the memory and timers of 10,000 idle breakers, for the
-// native SlidingWindowBreaker against raw opossum 9 and cockatiel 3.
+// native SlidingWindowBreaker against raw opossum 9 and cockatiel 3, and on Node 22+
+// also opossum 10 and cockatiel 4 (which need it).
 
 import { createHook } from 'node:async_hooks';
 import { SlidingWindowBreaker } from '@switchyard/core';
@@ -8,6 +9,7 @@ import { OpossumBreaker } from '@switchyard/core/opossum';
 import { ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 import Opossum from 'opossum';
 import { fmt, nsPerOpAsync, type Suite, summarize, type Table, type Timing } from '../harness.js';
+import { loadNextMajors, NEXT_MAJORS_NOTE } from '../support/nextMajors.js';
 
 const OPS = 100_000;
 const ROUNDS = 15;
@@ -149,6 +151,17 @@ const suite: Suite = {
     const opossumLean = new Opossum(action, { ...OPOSSUM_AS_ADAPTER });
     const cockatiel = circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) });
     const adapter = new OpossumBreaker();
+    const next = await loadNextMajors();
+    const next4 = next?.cockatiel;
+    const nextCockatiel = next4?.circuitBreaker(next4.handleAll, {
+      halfOpenAfter: 10_000,
+      breaker: new next4.ConsecutiveBreaker(5),
+    });
+    const nextOpossumDefaults = next && new next.Opossum(action);
+    const nextOpossumLean = next && new next.Opossum(action, { ...OPOSSUM_AS_ADAPTER });
+    const COCKATIEL_4 = `${next?.cockatielName} ConsecutiveBreaker(5)`;
+    const OPOSSUM_10 = `${next?.opossumName} fire(), defaults (10 s timeout)`;
+    const OPOSSUM_10_LEAN = `${next?.opossumName} fire(), timeout: false, no snapshots/percentiles`;
     const contenders: Contender[] = [
       { name: 'no breaker (await the promise)', call: action },
       { name: 'SlidingWindowBreaker (count, defaults)', call: () => native.execute(action) },
@@ -158,6 +171,13 @@ const suite: Suite = {
       { name: 'opossum 9 fire(), defaults (10 s timeout)', call: () => opossumDefaults.fire() },
       { name: 'opossum 9 fire(), timeout: false, no snapshots/percentiles', call: () => opossumLean.fire() },
       { name: 'OpossumBreaker adapter (same opossum settings)', call: () => adapter.execute(action) },
+      ...(nextCockatiel && nextOpossumDefaults && nextOpossumLean
+        ? [
+            { name: COCKATIEL_4, call: () => nextCockatiel.execute(action) },
+            { name: OPOSSUM_10, call: () => nextOpossumDefaults.fire() },
+            { name: OPOSSUM_10_LEAN, call: () => nextOpossumLean.fire() },
+          ]
+        : []),
     ];
     const calls = await interleaved(contenders, OPS, false);
     const NATIVE = 'SlidingWindowBreaker (count, defaults)';
@@ -192,6 +212,19 @@ const suite: Suite = {
     if (openNative.state !== 'open' || openCockatiel.state !== 1 || !openOpossum.opened) {
       throw new Error('a breaker did not open for the rejection benchmark');
     }
+    const openNextCockatiel = next4?.circuitBreaker(next4.handleAll, {
+      halfOpenAfter: 600_000,
+      breaker: new next4.ConsecutiveBreaker(5),
+    });
+    for (let i = 0; i < 5; i++) await openNextCockatiel?.execute(failing).catch(() => undefined);
+    const openNextOpossum = next && new next.Opossum(action, { ...OPOSSUM_AS_ADAPTER, resetTimeout: 600_000 });
+    openNextOpossum?.open();
+    if (
+      (openNextCockatiel !== undefined && openNextCockatiel.state !== next4?.CircuitState.Open) ||
+      (openNextOpossum !== undefined && !openNextOpossum.opened)
+    ) {
+      throw new Error('a newer-major breaker did not open for the rejection benchmark');
+    }
     const rejecters: Contender[] = [
       {
         name: 'SlidingWindowBreaker execute() (rejects with BrokenCircuitError)',
@@ -203,6 +236,12 @@ const suite: Suite = {
       },
       { name: 'cockatiel 3.2.1', call: () => openCockatiel.execute(action) },
       { name: 'opossum 9', call: () => openOpossum.fire() },
+      ...(openNextCockatiel && openNextOpossum
+        ? [
+            { name: next?.cockatielName ?? '', call: () => openNextCockatiel.execute(action) },
+            { name: next?.opossumName ?? '', call: () => openNextOpossum.fire() },
+          ]
+        : []),
       {
         name: 'floor: a promise that rejects a microtask later with a preallocated error',
         call: () => new Promise((_resolve, reject) => void refused.then(() => reject(preallocated))),
@@ -210,6 +249,7 @@ const suite: Suite = {
     ];
     const NATIVE_REJECT = rejecters[0]?.name as string;
     const NATIVE_OUTCOME = rejecters[1]?.name as string;
+    const FLOOR = rejecters[rejecters.length - 1]?.name as string;
     const rejections = await interleaved(rejecters, OPS / 4, true);
     const rejectRows = rejecters.map((c) => [
       c.name,
@@ -224,6 +264,7 @@ const suite: Suite = {
     const rejectVsCockatiel = pairedRatio(rejections, NATIVE_REJECT, 'cockatiel 3.2.1');
     const outcomeVsCockatiel = pairedRatio(rejections, NATIVE_OUTCOME, 'cockatiel 3.2.1');
     for (const b of [opossumDefaults, opossumLean, openOpossum]) b.shutdown();
+    for (const b of [nextOpossumDefaults, nextOpossumLean, openNextOpossum]) b?.shutdown();
     adapter.dispose();
 
     // --- memory and timers of 10,000 idle breakers ---
@@ -247,6 +288,24 @@ const suite: Suite = {
       () => new Opossum(action, { ...OPOSSUM_AS_ADAPTER }),
       (b) => b.shutdown(),
     );
+    const nextMem = next && {
+      cockatiel: await footprint(
+        () =>
+          next.cockatiel.circuitBreaker(next.cockatiel.handleAll, {
+            halfOpenAfter: 10_000,
+            breaker: new next.cockatiel.ConsecutiveBreaker(5),
+          }),
+        () => undefined,
+      ),
+      opossum: await footprint(
+        () => new next.Opossum(action),
+        (b) => b.shutdown(),
+      ),
+      opossumLean: await footprint(
+        () => new next.Opossum(action, { ...OPOSSUM_AS_ADAPTER }),
+        (b) => b.shutdown(),
+      ),
+    };
     const row = (name: string, m: { bytes: number; timers: number; refTimers: number }) => [
       name,
       fmt(m.bytes, 0),
@@ -259,6 +318,13 @@ const suite: Suite = {
       row('cockatiel 3.2.1 ConsecutiveBreaker(5)', cockatielMem),
       row('opossum 9, defaults', opossumMem),
       row('opossum 9, as the adapter configures it', opossumLeanMem),
+      ...(next && nextMem
+        ? [
+            row(`${next.cockatielName} ConsecutiveBreaker(5)`, nextMem.cockatiel),
+            row(`${next.opossumName}, defaults`, nextMem.opossum),
+            row(`${next.opossumName}, as the adapter configures it`, nextMem.opossumLean),
+          ]
+        : []),
     ];
     const memoryTable: Table = {
       title: `${BREAKERS.toLocaleString('en-US')} idle breakers: bytes per breaker (heap + external, after GC) and live timers in total`,
@@ -282,6 +348,7 @@ resilience4j's 60 s slow-call threshold (two clock reads per call) and with a 60
 with its defaults (a 10 s timeout means a \`setTimeout\`/\`clearTimeout\` per call, and latency percentiles
 push into an array per call) and as \`OpossumBreaker\` configures it (\`timeout: false\`, no snapshots, no
 percentiles). cockatiel uses \`circuitBreaker(handleAll, { halfOpenAfter, breaker: new ConsecutiveBreaker(5) })\`.
+On Node 22+ opossum 10 and cockatiel 4 (which require it) get the same rows beside opossum 9 and cockatiel 3.
 
 Runs are interleaved (every contender once per round) because this machine is shared and noisy; compare
 ratios within one run, not absolute numbers across runs. Memory is the growth of \`heapUsed + external\`
@@ -299,7 +366,7 @@ breaker rejecting ≤ 0.1× cockatiel's rejection.`,
       notes: [
         ...(rejectVsCockatiel > 0.1
           ? [
-              `Open circuit, \`execute()\`: the floor row (${times(pairedRatio(rejections, rejecters[4]?.name as string, 'cockatiel 3.2.1'))} cockatiel) is what awaiting any rejected promise costs here; the breaker adds ${fmt(timingOf(rejections, NATIVE_REJECT).median - timingOf(rejections, rejecters[4]?.name as string).median)} ns to it.`,
+              `Open circuit, \`execute()\`: the floor row (${times(pairedRatio(rejections, FLOOR, 'cockatiel 3.2.1'))} cockatiel) is what awaiting any rejected promise costs here; the breaker adds ${fmt(timingOf(rejections, NATIVE_REJECT).median - timingOf(rejections, FLOOR).median)} ns to it.`,
             ]
           : []),
         `Per call, native is ${times(vsOpossumLean)} opossum as the adapter runs it and ${times(vsOpossumDefault)} opossum with its defaults (target ≤ 0.25×): ${pass(vsOpossumLean <= 0.25)} against the leaner opossum, ${pass(vsOpossumDefault <= 0.25)} against its defaults.`,
@@ -307,6 +374,9 @@ breaker rejecting ≤ 0.1× cockatiel's rejection.`,
         `Idle native breaker: ${fmt(nativeMem.bytes, 0)} bytes (target ≤ 1,024): ${pass(nativeMem.bytes <= 1024)}; ${nativeMem.timers} timers for ${BREAKERS.toLocaleString('en-US')} breakers (target 0): ${pass(nativeMem.timers === 0)}. opossum keeps ${opossumMem.timers.toLocaleString('en-US')} timers with its defaults and ${opossumLeanMem.timers.toLocaleString('en-US')} as the adapter configures it (bucket rotation, plus snapshots by default; a shared \`rotateBucketController\` removes the rotation timer), all unref'd.`,
         `Open circuit: native \`execute()\` rejects in ${times(rejectVsCockatiel)} cockatiel's time, \`tryExecute()\` refuses in ${times(outcomeVsCockatiel)} (target ≤ 0.1×): ${pass(rejectVsCockatiel <= 0.1)} for \`execute()\`, ${pass(outcomeVsCockatiel <= 0.1)} for the outcome path.`,
         'The adapter row measures `OpossumBreaker` from the built `@switchyard/core/opossum` entry.',
+        next
+          ? `Against the newer majors: per call native is ${times(pairedRatio(calls, NATIVE, OPOSSUM_10_LEAN))} ${next.opossumName} as the adapter would run it, ${times(pairedRatio(calls, NATIVE, OPOSSUM_10))} with its defaults, and ${times(pairedRatio(calls, NATIVE, COCKATIEL_4))} ${next.cockatielName}; open, \`execute()\` rejects in ${times(pairedRatio(rejections, NATIVE_REJECT, next.cockatielName))} ${next.cockatielName}'s time. (\`OpossumBreaker\` wraps the opossum installed here, 9; its peer range also allows 10.)`
+          : NEXT_MAJORS_NOTE,
       ],
     };
   },

@@ -1,9 +1,11 @@
 // Cheap rejections beyond the breaker: a full bulkhead against cockatiel's, and a retry
-// the exhausted budget refuses against the same call with no retry to refuse.
+// the exhausted budget refuses against the same call with no retry to refuse. On Node 22+
+// cockatiel 4 (which needs it) gets a bulkhead row beside cockatiel 3.
 
 import { bulkhead, handleAll, retry, retryBudget } from '@switchyard/core';
 import { bulkhead as cockatielBulkhead } from 'cockatiel';
 import { fmt, nsPerOp, nsPerOpAsync, type Suite, summarize, type Table } from '../harness.js';
+import { loadNextMajors, NEXT_MAJORS_NOTE } from '../support/nextMajors.js';
 
 const OPS = 25_000;
 const ROUNDS = 15;
@@ -66,20 +68,23 @@ const suite: Suite = {
     void native.execute(never);
     const peer = cockatielBulkhead(1, 0);
     void peer.execute(never);
+    const next = await loadNextMajors();
+    const nextPeer = next?.cockatiel.bulkhead(1, 0);
+    void nextPeer?.execute(never);
     const NATIVE_BULKHEAD = 'BulkheadPolicy (maxConcurrent 1, maxQueue 0)';
     const COCKATIEL_BULKHEAD = 'cockatiel 3.2.1 bulkhead(1, 0)';
-    const bulkheads = await interleaved(
-      [
-        { name: NATIVE_BULKHEAD, call: () => native.execute(action) },
-        { name: COCKATIEL_BULKHEAD, call: () => peer.execute(action) },
-      ],
-      OPS,
-    );
+    const COCKATIEL_4_BULKHEAD = `${next?.cockatielName} bulkhead(1, 0)`;
+    const bulkheadContenders: Contender[] = [
+      { name: NATIVE_BULKHEAD, call: () => native.execute(action) },
+      { name: COCKATIEL_BULKHEAD, call: () => peer.execute(action) },
+      ...(nextPeer ? [{ name: COCKATIEL_4_BULKHEAD, call: () => nextPeer.execute(action) }] : []),
+    ];
+    const bulkheads = await interleaved(bulkheadContenders, OPS);
     const bulkheadVsCockatiel = pairedRatio(bulkheads, NATIVE_BULKHEAD, COCKATIEL_BULKHEAD);
     const bulkheadTable: Table = {
       title: `Full bulkhead: rejecting a call (${OPS.toLocaleString('en-US')} per run, ${ROUNDS} interleaved runs)`,
       columns: ['bulkhead', 'ns/op (median)', 'this ÷ cockatiel (median of per-run ratios)'],
-      rows: [NATIVE_BULKHEAD, COCKATIEL_BULKHEAD].map((name) => [
+      rows: bulkheadContenders.map(({ name }) => [
         name,
         fmt(median(bulkheads, name)),
         times(pairedRatio(bulkheads, name, COCKATIEL_BULKHEAD)),
@@ -130,10 +135,15 @@ builds its error with a stack. A retry the exhausted budget refuses rethrows the
 budget's cost is what that call costs beyond the same call made with no retry at all (both pay for the failing
 attempt's rejection), and \`tryWithdraw()\` alone.
 
+On Node 22+ cockatiel 4 gets a row too (the target is against cockatiel 3.2.1, the pinned one).
+
 Targets: a full bulkhead ≤ 0.1× cockatiel's rejection; the budget's refusal well under a microsecond.`,
       tables: [bulkheadTable, budgetTable],
       notes: [
         `Full bulkhead: native rejects in ${times(bulkheadVsCockatiel)} cockatiel's time (target ≤ 0.1×): ${pass(bulkheadVsCockatiel <= 0.1)}.`,
+        next
+          ? `Against ${next.cockatielName}: native rejects in ${times(pairedRatio(bulkheads, NATIVE_BULKHEAD, COCKATIEL_4_BULKHEAD))} its time.`
+          : NEXT_MAJORS_NOTE,
         `Exhausted budget: the refused retry adds ${fmt(budgetExtra)} ns to the call (medians) and \`tryWithdraw()\` takes ${fmt(withdraw.median)} ns (${refusedWithdrawals.toLocaleString('en-US')} refusals counted); target well under 1,000 ns: ${pass(budgetExtra < 1000 && withdraw.median < 1000)}.`,
       ],
     };
