@@ -50,6 +50,14 @@ const BODY_HEADERS = ['content-encoding', 'content-language', 'content-location'
 /** Dropped when a redirect leaves the origin. */
 const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'host'];
 
+/**
+ * As fetch does for its responses: a response collected with its body unread frees the
+ * connection under it (a caller that only looked at the status would otherwise hold it).
+ */
+const unreadBodies = new FinalizationRegistry<Readable>((body) => {
+  if (!body.readableEnded) body.destroy();
+});
+
 type Init = Readonly<RequestInit> & { readonly dispatcher?: unknown };
 
 /**
@@ -188,7 +196,9 @@ export async function fetchOverAgent(
     // A Node stream is an async iterable of chunks: Response reads it as its body.
     const init = { status, statusText: data.statusText, headers };
     const sent = body as unknown as ConstructorParameters<typeof Response>[0];
-    return new FetchedResponse(sent, init, url, redirects > 0, origin !== first);
+    const response = new FetchedResponse(sent, init, url, redirects > 0, origin !== first);
+    if (body !== null) unreadBodies.register(response, data.body);
+    return response;
   }
 }
 

@@ -2,6 +2,10 @@
 // agent, which follows the attempt's abort without an AbortSignal per attempt. The server
 // must still see the request cancelled: at a timeout, at the caller's abort, for a lost
 // hedge, and for a request aborted while it still waited for a connection.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { type ClientOptions, createClient, StaticRegistry, TimeoutError } from '@switchyard/core';
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -86,5 +90,39 @@ describe('issue 10: client.fetch over the agent cancels what it gives up on', ()
     // In order on the one connection: once /ok is answered, /hang-queued would have been sent.
     expect(await (await client.fetch('cart', '/ok', { dispatcher })).text()).toBe('ok');
     expect(server.paths).toEqual(['/hang', '/ok']);
+  });
+});
+
+describe('issue 10: a response collected unread frees its connection, as fetch does', () => {
+  it('destroys the body of a response nobody read once it is garbage-collected', async () => {
+    // Big enough that undici pauses the socket with the body unread.
+    const chunk = Buffer.alloc(1024 * 1024, 'x');
+    let closed = false;
+    const server = createServer((_req, res) => {
+      res.on('close', () => {
+        closed = true;
+      });
+      res.writeHead(200, { 'content-length': String(chunk.length * 8) });
+      for (let i = 0; i < 8; i++) res.write(chunk);
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    const client = clientOn([{ id: 'big', port: (server.address() as AddressInfo).port }], {});
+    // Only the status is looked at; the response goes out of reach at once.
+    expect(await client.fetch('cart', '/').then((response) => response.status)).toBe(200);
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    for (let i = 0; i < 500 && !closed; i++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(closed).toBe(true);
   });
 });
