@@ -1,3 +1,4 @@
+import type { Clock } from '../common/Clock.js';
 import type { Instance } from '../registry/Instance.js';
 
 /** Per-pick information. Reuse one object per call; balancers never keep it. */
@@ -13,6 +14,12 @@ export interface CallOutcome {
   readonly latencyMs: number;
   /** False for errors and failed statuses. */
   readonly ok: boolean;
+  /**
+   * When the attempt ended, as `clock` read it: a balancer on that same clock (the client
+   * gives peak-EWMA its own) uses it rather than reading the clock again.
+   */
+  readonly endMs?: number;
+  readonly clock?: Clock;
 }
 
 /**

@@ -162,8 +162,9 @@ export const feedbackStage: Stage = (exchange, next) => {
   const clock = runtime.clock;
   const begun = clock.now();
   const finish = (error: unknown, ok: boolean): void => {
-    const latencyMs = clock.now() - begun;
-    onCallEnd?.call(balancer, instance, { latencyMs, ok });
+    const endMs = clock.now();
+    const latencyMs = endMs - begun;
+    onCallEnd?.call(balancer, instance, { latencyMs, ok, endMs, clock });
     if (observed) {
       channels.attemptEnd.publish({
         client: call.client,

@@ -199,3 +199,45 @@ describe('PeakEwmaBalancer under load (virtual time)', () => {
     for (const share of shares) expect(share).toBeCloseTo(0.2, 5);
   });
 });
+
+describe('issue 10, item 6: peak-EWMA takes the end time from the caller when it is on its clock', () => {
+  /** A clock that counts its readings. */
+  function countingClock(start: number): { now: () => number; reads: () => number } {
+    let reads = 0;
+    return {
+      now: () => {
+        reads++;
+        return start;
+      },
+      reads: () => reads,
+    };
+  }
+
+  it("uses the outcome's endMs on its own clock, with no reading of its own", () => {
+    const clock = countingClock(0);
+    const balancer = new PeakEwmaBalancer({ clock });
+    const [a] = instances(1) as [Instance];
+    balancer.onCallStart(a);
+    balancer.onCallEnd(a, { latencyMs: 40, ok: true, endMs: 1_000, clock });
+    balancer.onCallStart(a);
+    balancer.onCallEnd(a, { latencyMs: 40, ok: true, endMs: 1_000 + DECAY, clock });
+    expect(clock.reads()).toBe(0);
+    // The estimate is stamped at endMs: 40 decayed by e^-1 once the clock reads 1 000 + 2 × DECAY.
+    const later = countingClock(1_000 + 2 * DECAY);
+    const probe = new PeakEwmaBalancer({ clock: later });
+    probe.onCallStart(a);
+    probe.onCallEnd(a, { latencyMs: 40, ok: true, endMs: 1_000 + DECAY, clock: later });
+    expect(probe.cost(a)).toBeCloseTo(40 * Math.exp(-1), 6);
+  });
+
+  it('reads its own clock when the outcome is on another clock, or has no endMs', () => {
+    const clock = countingClock(0);
+    const balancer = new PeakEwmaBalancer({ clock });
+    const [a] = instances(1) as [Instance];
+    balancer.onCallStart(a);
+    balancer.onCallEnd(a, { latencyMs: 40, ok: true, endMs: 5_000, clock: countingClock(0) });
+    balancer.onCallStart(a);
+    balancer.onCallEnd(a, { latencyMs: 40, ok: true });
+    expect(clock.reads()).toBe(2);
+  });
+});

@@ -26,7 +26,9 @@ class RecordingBalancer implements Balancer {
   onCallStart(instance: Instance): void {
     this.events.push(`start ${instance.id}`);
   }
+  readonly outcomes: CallOutcome[] = [];
   onCallEnd(instance: Instance, outcome: CallOutcome): void {
+    this.outcomes.push(outcome);
     this.events.push(`end ${instance.id} ${outcome.latencyMs}ms ${outcome.ok ? 'ok' : 'failed'}`);
   }
 }
@@ -66,6 +68,11 @@ describe('balancer feedback', () => {
     });
     expect(value).toBe('b');
     expect(balancer.events).toEqual(['start a', 'end a 7ms failed', 'start b', 'end b 3ms ok']);
+    // Issue 10, item 6: the end time on the client's clock goes with it, so peak-EWMA reads no clock of its own.
+    expect(balancer.outcomes.map((o) => [o.endMs, o.clock === clock])).toEqual([
+      [7, true],
+      [10, true],
+    ]);
     await client.close();
   });
 
