@@ -55,7 +55,7 @@ const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'h
  * connection under it (a caller that only looked at the status would otherwise hold it).
  */
 const unreadBodies = new FinalizationRegistry<Readable>((body) => {
-  if (!body.readableEnded) body.destroy();
+  if (!body.destroyed && !body.readableEnded) body.destroy();
 });
 
 type Init = Readonly<RequestInit> & { readonly dispatcher?: unknown };
@@ -185,6 +185,9 @@ export async function fetchOverAgent(
       if (typeof value === 'string') headers.push([name, value]);
       else if (value !== undefined) for (const each of value) headers.push([name, each]);
     }
+    // A body that fails before anyone reads it (a reset, or the destroy below) must not
+    // emit an unheard 'error', which would crash the process: its reader gets the error.
+    data.body.on('error', ignore);
     let body: Readable | null = data.body;
     if (NULL_BODY_STATUSES.has(status) || request.method === 'HEAD') {
       void data.body.dump().catch(() => {});
@@ -236,6 +239,8 @@ function without(headers: Record<string, string>, names: readonly string[]): Rec
 function fetchFailed(cause: unknown): TypeError {
   return new TypeError('fetch failed', { cause: cause instanceof Error ? cause : new Error(String(cause)) });
 }
+
+function ignore(): void {}
 
 function firstOf(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

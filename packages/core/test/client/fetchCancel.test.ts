@@ -126,3 +126,35 @@ describe('issue 10: a response collected unread frees its connection, as fetch d
     expect(closed).toBe(true);
   });
 });
+
+describe('issue 10: a body that fails before it is read', () => {
+  it('crashes nothing, and its reader gets the error', async () => {
+    let reset: () => void = () => {};
+    const gone = new Promise<void>((resolve) => {
+      reset = resolve;
+    });
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('part');
+      // The connection breaks after the head, before the caller reads a byte.
+      setImmediate(() => {
+        res.socket?.destroy();
+        reset();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    const client = clientOn([{ id: 'r', port: (server.address() as AddressInfo).port }], {});
+    const response = await client.fetch('cart', '/');
+    await gone;
+    // Let undici see the reset and fail the unread body (an unheard 'error' would be uncaught here).
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    await expect(response.text()).rejects.toBeInstanceOf(Error);
+  });
+});
