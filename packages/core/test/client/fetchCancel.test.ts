@@ -2,7 +2,7 @@
 // agent, which follows the attempt's abort without an AbortSignal per attempt. The server
 // must still see the request cancelled: at a timeout, at the caller's abort, for a lost
 // hedge, and for a request aborted while it still waited for a connection.
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -15,6 +15,18 @@ const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+
+/** Listens on 127.0.0.1 (port 0) until the test's cleanup. */
+async function listen(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+}
 
 async function hanging(): Promise<HangingServer> {
   const server = await startHangingServer();
@@ -106,14 +118,7 @@ describe('issue 10: a response collected unread frees its connection, as fetch d
       for (let i = 0; i < 8; i++) res.write(chunk);
       res.end();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
+    await listen(server);
     const client = clientOn([{ id: 'big', port: (server.address() as AddressInfo).port }], {});
     // Only the status is looked at; the response goes out of reach at once.
     expect(await client.fetch('cart', '/').then((response) => response.status)).toBe(200);
@@ -142,14 +147,7 @@ describe('issue 10: a body that fails before it is read', () => {
         reset();
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    );
+    await listen(server);
     const client = clientOn([{ id: 'r', port: (server.address() as AddressInfo).port }], {});
     const response = await client.fetch('cart', '/');
     await gone;
