@@ -240,9 +240,8 @@ and the \`http.server.request.duration\` record. "No-op OTel API" is the default
 "SDK on" uses a \`BasicTracerProvider\` (no exporter) and a \`MeterProvider\` with a reader. The ratio is the
 median of per-round ratios to the bare app in the same round. "Server busy" is the worker's event-loop
 busy time (\`performance.eventLoopUtilization().active\`) per request, the server's own cost, which moves
-less than throughput when other processes share the machine. A load generator in another process
-(autocannon, wrk) would be purer; a worker thread keeps the suite free of extra dependencies while giving
-the server its own core on a 2-core machine.
+less than throughput when other processes share the machine. The load suite measures the same app
+loaded by autocannon from another process.
 `,
       tables: [
         micro.table,

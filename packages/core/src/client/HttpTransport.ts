@@ -1,12 +1,12 @@
 import { ConfigError } from '../errors/ConfigError.js';
 import { HttpStatusError } from '../errors/HttpStatusError.js';
-import { type Instance, instanceAuthority } from '../registry/Instance.js';
+import type { Instance } from '../registry/Instance.js';
 import type { FetchRequestInit } from './ClientOptions.js';
 import { connectionErrorOf } from './connectionErrorOf.js';
 import type { Exchange } from './Exchange.js';
 import { type AgentRequest, agentRequestOf, fetchOverAgent } from './fetchOverAgent.js';
+import { instanceOrigin, pathOf } from './instanceUrl.js';
 import type { LazyAgent } from './LazyAgent.js';
-import { pathOf } from './RequestTransport.js';
 import { parseRetryAfter } from './retryAfter.js';
 
 export interface HttpTransportOptions {
@@ -23,8 +23,8 @@ const platformFetch: typeof fetch | undefined = globalThis.fetch;
 const PLAIN_PATH = /^\/[\w\-~!$&'()*+,;=:@/?%]*$/;
 
 /**
- * One HTTP attempt over fetch: the URL on the picked instance, the attempt's trace
- * headers added, failure statuses turned into `HttpStatusError` so breakers and
+ * One HTTP attempt of `client.fetch`, over the client's undici agent or over fetch: the
+ * URL on the picked instance, the attempt's trace headers added, failure statuses turned into `HttpStatusError` so breakers and
  * retries see them, and a request that got no response into `ConnectionError`.
  */
 export class HttpTransport {
@@ -52,13 +52,9 @@ export class HttpTransport {
   }
 
   urlOf(instance: Instance, path: string): string {
-    const origin = this.originOf(instance);
+    const origin = instanceOrigin(instance, this.options.scheme);
     // A plain path needs no URL parsing: the common case stays a string all the way to fetch.
     return path.startsWith('/') ? origin + path : new URL(path, origin).href;
-  }
-
-  private originOf(instance: Instance): string {
-    return `${instance.meta.scheme ?? this.options.scheme}://${instanceAuthority(instance)}`;
   }
 
   /**
@@ -68,11 +64,9 @@ export class HttpTransport {
    */
   send(exchange: Exchange<Response>, method: string, path: string, init: FetchRequestInit): Promise<Response> {
     if (this.options.fetch === undefined && globalThis.fetch === platformFetch) {
-      const instance = exchange.picked;
-      const scheme = instance.meta.scheme ?? this.options.scheme;
-      const request = agentRequestOf(init, method, scheme === 'https', exchange.traceHeaders);
+      const origin = instanceOrigin(exchange.picked, this.options.scheme);
+      const request = agentRequestOf(init, method, origin.startsWith('https:'), exchange.traceHeaders);
       if (request !== undefined) {
-        const origin = `${scheme}://${instanceAuthority(instance)}`;
         const target = PLAIN_PATH.test(path) && !path.includes('/.') ? path : pathOf(new URL(exchange.url));
         return this.sendOverAgent(exchange, origin, target, request);
       }

@@ -1,9 +1,9 @@
 import type { Agent, Dispatcher } from 'undici';
 import { HttpStatusError } from '../errors/HttpStatusError.js';
-import { type Instance, instanceAuthority } from '../registry/Instance.js';
 import type { ServiceRequestOptions } from './ClientOptions.js';
 import { connectionErrorOf } from './connectionErrorOf.js';
 import type { Exchange } from './Exchange.js';
+import { instanceOrigin, pathOf } from './instanceUrl.js';
 import type { LazyAgent } from './LazyAgent.js';
 import { parseRetryAfter } from './retryAfter.js';
 import type { ResponseBody, ServiceResponse } from './ServiceResponse.js';
@@ -25,10 +25,6 @@ export class RequestTransport {
     private readonly agents: LazyAgent,
   ) {}
 
-  originOf(instance: Instance): string {
-    return `${instance.meta.scheme ?? this.options.scheme}://${instanceAuthority(instance)}`;
-  }
-
   send(exchange: Exchange<ServiceResponse>, method: string, path: string, options: ServiceRequestOptions) {
     const agent = this.agents.get();
     // After the first request the agent is at hand: no extra await per request.
@@ -44,7 +40,7 @@ export class RequestTransport {
     options: ServiceRequestOptions,
   ): Promise<ServiceResponse> {
     const instance = exchange.picked;
-    const origin = this.originOf(instance);
+    const origin = instanceOrigin(instance, this.options.scheme);
     // A plain path goes as is; a relative one ("items/1") is resolved like fetch would.
     const target = path.startsWith('/') ? path : pathOf(new URL(path, `${origin}/`));
     let headers = options.headers;
@@ -76,10 +72,6 @@ export class RequestTransport {
     }
     return response;
   }
-}
-
-export function pathOf(url: URL): string {
-  return url.pathname + url.search;
 }
 
 /** The caller's headers with the trace headers set, replacing any of the same name in another case. */

@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { AbortTarget } from '../policy/LazyAbort.js';
 import { decodeBody } from './decodeBody.js';
 import { FetchedResponse } from './FetchedResponse.js';
-import { pathOf } from './RequestTransport.js';
+import { pathOf } from './instanceUrl.js';
 
 /**
  * fetch's semantics over undici's `request`, for the requests where nothing is lost: the
