@@ -10,6 +10,8 @@ export class FetchedResponse extends Response {
   readonly #url: string;
   readonly #redirected: boolean;
   readonly #type: 'basic' | 'cors';
+  /** The base clone this one took its body from: undici cancels that body once its Response is collected. */
+  #source: Response | undefined;
 
   /** `crossOrigin`: redirected to another origin than the request's (fetch then says `'cors'`). */
   constructor(body: ResponseBody, init: ResponseInit, url: string, redirected: boolean, crossOrigin: boolean) {
@@ -42,7 +44,9 @@ export class FetchedResponse extends Response {
           // The base clone tees the body (and refuses a used one); its copy knows no URL.
           const copy = Response.prototype.clone.call(this);
           const init = { status: this.status, statusText: this.statusText, headers: this.headers };
-          return new FetchedResponse(copy.body, init, this.#url, this.#redirected, this.#type === 'cors');
+          const clone = new FetchedResponse(copy.body, init, this.#url, this.#redirected, this.#type === 'cors');
+          clone.#source = copy;
+          return clone;
         },
       },
     });

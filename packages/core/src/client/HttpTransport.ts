@@ -19,8 +19,12 @@ export interface HttpTransportOptions {
 const PATH_BASE = 'http://service.invalid';
 /** The platform's fetch as this module found it: a global replaced since (a mock, an instrumentation) is honoured. */
 const platformFetch: typeof fetch | undefined = globalThis.fetch;
-/** A path undici can send as it is: what fetch's URL parsing would leave unchanged (no dot segment, fragment, space...). */
-const PLAIN_PATH = /^\/[\w\-~!$&'()*+,;=:@/?%]*$/;
+/**
+ * A path undici can send as it is: what fetch's URL parsing would leave unchanged (no
+ * fragment, space, quote or backslash; no dot segment, written plainly or as %2e).
+ */
+const PLAIN_PATH = /^\/[\w\-~!$&()*+,;=:@/?%]*$/;
+const DOT_SEGMENT = /\/(?:\.|%2e)/i;
 
 /**
  * One HTTP attempt of `client.fetch`, over the client's undici agent or over fetch: the
@@ -67,7 +71,7 @@ export class HttpTransport {
       const origin = instanceOrigin(exchange.picked, this.options.scheme);
       const request = agentRequestOf(init, method, origin.startsWith('https:'), exchange.traceHeaders);
       if (request !== undefined) {
-        const target = PLAIN_PATH.test(path) && !path.includes('/.') ? path : pathOf(new URL(exchange.url));
+        const target = PLAIN_PATH.test(path) && !DOT_SEGMENT.test(path) ? path : pathOf(new URL(exchange.url));
         return this.sendOverAgent(exchange, origin, target, request);
       }
     }
@@ -82,14 +86,7 @@ export class HttpTransport {
   ): Promise<Response> {
     let response: Response;
     try {
-      const agent = this.agents.get();
-      response = await fetchOverAgent(
-        agent instanceof Promise ? await agent : agent,
-        origin,
-        path,
-        request,
-        exchange.abortTarget,
-      );
+      response = await fetchOverAgent(await this.agents.get(), origin, path, request, exchange.abortTarget);
     } catch (error) {
       throw connectionErrorOf(error, exchange);
     }

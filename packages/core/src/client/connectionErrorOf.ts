@@ -4,11 +4,16 @@ import { instanceAuthority } from '../registry/Instance.js';
 import type { Exchange } from './Exchange.js';
 
 /** undici's codes for a request it refused to make: the caller's mistake, not "no response". */
-const USAGE_CODES: ReadonlySet<string> = new Set([
+const USAGE_CODES: ReadonlySet<unknown> = new Set([
   'UND_ERR_INVALID_ARG',
   'UND_ERR_NOT_SUPPORTED',
   'UND_ERR_INVALID_RETURN_VALUE',
 ]);
+
+/** Whether `code` is undici's for a request it refused to make (fetch rejects those with a TypeError of their own). */
+export function isUsageCode(code: unknown): boolean {
+  return USAGE_CODES.has(code);
+}
 
 /**
  * A transport's failure as a `ConnectionError` naming the service and instance when the
@@ -19,7 +24,7 @@ const USAGE_CODES: ReadonlySet<string> = new Set([
 export function connectionErrorOf<T>(error: unknown, exchange: Exchange<T>): unknown {
   if (exchange.abortTarget?.aborted === true || isAbortError(error)) return error;
   const code = networkErrorCode(error);
-  if (code === undefined ? !isFetchFailure(error) : USAGE_CODES.has(code)) return error;
+  if (code === undefined ? !isFetchFailure(error) : isUsageCode(code)) return error;
   const instance = exchange.picked;
   return new ConnectionError(instance.service, instance.id, instanceAuthority(instance), code, { cause: error });
 }

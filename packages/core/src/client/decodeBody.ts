@@ -18,18 +18,23 @@ const MAX_CODINGS = 5;
 export function decodeBody(body: Readable, contentEncoding: string): Readable {
   const codings = contentEncoding.toLowerCase().split(',');
   if (codings.length > MAX_CODINGS) {
-    body.destroy();
     throw new TypeError(`too many content-encodings in response: ${codings.length}, maximum allowed is ${MAX_CODINGS}`);
   }
-  const decoders: Transform[] = [];
+  const order: string[] = [];
   for (let i = codings.length - 1; i >= 0; i--) {
     const coding = (codings[i] as string).trim();
-    if (coding === 'gzip' || coding === 'x-gzip') decoders.push(zlib.createGunzip(ZLIB));
-    else if (coding === 'deflate') decoders.push(new InflateEither());
-    else if (coding === 'br') decoders.push(zlib.createBrotliDecompress(BROTLI));
+    if (coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate' || coding === 'br') order.push(coding);
     else if (coding !== '' && coding !== 'identity') return body;
   }
-  if (decoders.length === 0) return body;
+  if (order.length === 0) return body;
+  // Made only once every coding is known: an unknown one leaves the body as it came.
+  const decoders = order.map((coding) =>
+    coding === 'deflate'
+      ? new InflateEither()
+      : coding === 'br'
+        ? zlib.createBrotliDecompress(BROTLI)
+        : zlib.createGunzip(ZLIB),
+  );
   // pipeline destroys every stage when one fails, so the reader sees the error.
   return pipeline([body, ...decoders], () => {}) as unknown as Readable;
 }
@@ -39,6 +44,11 @@ class InflateEither extends Transform {
   private inner: zlib.Inflate | zlib.InflateRaw | undefined;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    // The first byte tells the format: an empty chunk tells nothing.
+    if (chunk.length === 0) {
+      callback();
+      return;
+    }
     if (this.inner === undefined) {
       const inner = ((chunk[0] as number) & 0x0f) === 0x08 ? zlib.createInflate(ZLIB) : zlib.createInflateRaw(ZLIB);
       this.inner = inner;
@@ -46,6 +56,12 @@ class InflateEither extends Transform {
       inner.on('error', (error) => this.destroy(error));
     }
     this.inner.write(chunk, callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // The zlib stream holds native memory until destroyed.
+    this.inner?.destroy();
+    callback(error);
   }
 
   override _flush(callback: TransformCallback): void {

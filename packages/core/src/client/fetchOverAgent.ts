@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { AbortTarget } from '../policy/LazyAbort.js';
+import { isUsageCode } from './connectionErrorOf.js';
 import { decodeBody } from './decodeBody.js';
 import { FetchedResponse } from './FetchedResponse.js';
 import { pathOf } from './instanceUrl.js';
@@ -39,8 +40,6 @@ const AGENT_KEYS: ReadonlySet<string> = new Set([
 ]);
 /** fetch refuses these methods: left to it, so the error is fetch's. */
 const FORBIDDEN_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'TRACE', 'TRACK']);
-/** undici's codes for a request it refused to build: fetch rejects those with a TypeError of their own. */
-const USAGE_CODES: ReadonlySet<unknown> = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 103, 204, 205, 304]);
 /** As fetch: at most 20 redirects. */
@@ -51,8 +50,8 @@ const BODY_HEADERS = ['content-encoding', 'content-language', 'content-location'
 const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'host'];
 
 /**
- * As fetch does for its responses: a response collected with its body unread frees the
- * connection under it (a caller that only looked at the status would otherwise hold it).
+ * As fetch does for its responses: a body collected unread frees the connection under it
+ * (a caller that only looked at the status would otherwise hold it).
  */
 const unreadBodies = new FinalizationRegistry<Readable>((body) => {
   if (!body.destroyed && !body.readableEnded) body.destroy();
@@ -167,14 +166,15 @@ export async function fetchOverAgent(
       // An abort's reason goes as it is; the rest as fetch rejects, undici's error as cause.
       if (signal?.aborted === true) throw error;
       const code = (error as { code?: unknown } | null)?.code;
-      throw USAGE_CODES.has(code) ? new TypeError((error as Error).message, { cause: error }) : fetchFailed(error);
+      throw isUsageCode(code) ? new TypeError((error as Error).message, { cause: error }) : fetchFailed(error);
     }
     const status = data.statusCode;
     const location = REDIRECT_STATUSES.has(status) ? firstOf(data.headers.location) : undefined;
     if (location !== undefined && request.redirect !== 'manual') {
-      void data.body.dump().catch(() => {});
-      const next = redirectTarget(request, url, location, status, redirects);
-      url = next.href;
+      void data.body.dump().catch(ignore);
+      const next = redirectTarget(request, url, origin, location, status, redirects);
+      // As fetch reports it: a Location's fragment is not part of the response's URL.
+      url = next.hash === '' ? next.href : next.href.slice(0, -next.hash.length);
       origin = next.origin;
       path = pathOf(next);
       continue;
@@ -188,25 +188,44 @@ export async function fetchOverAgent(
     // A body that fails before anyone reads it (a reset, or the destroy below) must not
     // emit an unheard 'error', which would crash the process: its reader gets the error.
     data.body.on('error', ignore);
-    let body: Readable | null = data.body;
     if (NULL_BODY_STATUSES.has(status) || request.method === 'HEAD') {
-      void data.body.dump().catch(() => {});
-      body = null;
-    } else {
-      const encoding = firstOf(data.headers['content-encoding']);
-      if (encoding !== undefined) body = decodeBody(data.body, encoding);
+      void data.body.dump().catch(ignore);
+      return new FetchedResponse(
+        null,
+        { status, statusText: data.statusText, headers },
+        url,
+        redirects > 0,
+        origin !== first,
+      );
     }
-    // A Node stream is an async iterable of chunks: Response reads it as its body.
-    const init = { status, statusText: data.statusText, headers };
-    const sent = body as unknown as ConstructorParameters<typeof Response>[0];
-    const response = new FetchedResponse(sent, init, url, redirects > 0, origin !== first);
-    if (body !== null) unreadBodies.register(response, data.body);
-    return response;
+    try {
+      const encoding = data.headers['content-encoding'];
+      // Repeated Content-Encoding headers are one list, as fetch reads them.
+      const body = encoding === undefined ? data.body : decodeBody(data.body, String(encoding));
+      // A Node stream is an async iterable of chunks: Response reads it as its body.
+      const sent = body as unknown as ConstructorParameters<typeof Response>[0];
+      const init = { status, statusText: data.statusText, headers };
+      const response = new FetchedResponse(sent, init, url, redirects > 0, origin !== first);
+      // Keyed on the body stream, not the Response: a caller may keep reading a body (or a clone) it took from a response it dropped.
+      unreadBodies.register(response.body as object, data.body);
+      return response;
+    } catch (error) {
+      // A status Response refuses, or too many codings: nothing will read this body.
+      data.body.destroy();
+      throw error;
+    }
   }
 }
 
 /** Where a redirect leads, with `request` changed as fetch changes it; throws where fetch would fail. */
-function redirectTarget(request: AgentRequest, url: string, location: string, status: number, redirects: number): URL {
+function redirectTarget(
+  request: AgentRequest,
+  url: string,
+  origin: string,
+  location: string,
+  status: number,
+  redirects: number,
+): URL {
   if (request.redirect === 'error') throw fetchFailed('unexpected redirect');
   if (redirects >= MAX_REDIRECTS) throw fetchFailed('redirect count exceeded');
   let next: URL;
@@ -225,7 +244,7 @@ function redirectTarget(request: AgentRequest, url: string, location: string, st
     request.body = null;
     request.headers = without(request.headers, BODY_HEADERS);
   }
-  if (next.origin !== new URL(url).origin) request.headers = without(request.headers, CREDENTIAL_HEADERS);
+  if (next.origin !== origin) request.headers = without(request.headers, CREDENTIAL_HEADERS);
   return next;
 }
 

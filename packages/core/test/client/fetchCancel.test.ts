@@ -106,29 +106,63 @@ describe('issue 10: client.fetch over the agent cancels what it gives up on', ()
 });
 
 describe('issue 10: a response collected unread frees its connection, as fetch does', () => {
-  it('destroys the body of a response nobody read once it is garbage-collected', async () => {
-    // Big enough that undici pauses the socket with the body unread.
-    const chunk = Buffer.alloc(1024 * 1024, 'x');
+  const CHUNK = Buffer.alloc(1024 * 1024, 'x');
+  const CHUNKS = 8;
+
+  /** A server answering 8 MB (enough that undici pauses the socket with the body unread); `closed` once its response closed. */
+  async function bigServer(): Promise<{ port: number; closed: () => boolean }> {
     let closed = false;
     const server = createServer((_req, res) => {
       res.on('close', () => {
         closed = true;
       });
-      res.writeHead(200, { 'content-length': String(chunk.length * 8) });
-      for (let i = 0; i < 8; i++) res.write(chunk);
+      res.writeHead(200, { 'content-length': String(CHUNK.length * CHUNKS) });
+      for (let i = 0; i < CHUNKS; i++) res.write(CHUNK);
       res.end();
     });
     await listen(server);
-    const client = clientOn([{ id: 'big', port: (server.address() as AddressInfo).port }], {});
-    // Only the status is looked at; the response goes out of reach at once.
-    expect(await client.fetch('cart', '/').then((response) => response.status)).toBe(200);
+    return { port: (server.address() as AddressInfo).port, closed: () => closed };
+  }
+
+  /** Collects garbage until `done` (at most 500 rounds, each a GC and a turn of the event loop). */
+  async function collectUntil(done: () => boolean): Promise<void> {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    for (let i = 0; i < 500 && !closed; i++) {
+    for (let i = 0; i < 500 && !done(); i++) {
       gc();
       await new Promise((resolve) => setImmediate(resolve));
     }
-    expect(closed).toBe(true);
+  }
+
+  it('destroys the body of a response nobody read once it is garbage-collected', async () => {
+    const server = await bigServer();
+    const client = clientOn([{ id: 'big', port: server.port }], {});
+    // Only the status is looked at; the response goes out of reach at once.
+    expect(await client.fetch('cart', '/').then((response) => response.status)).toBe(200);
+    await collectUntil(server.closed);
+    expect(server.closed()).toBe(true);
+  });
+
+  it.each([
+    ['its body', (response: Response) => response.body as ReadableStream<Uint8Array>],
+    ['a clone', (response: Response) => response.clone()],
+  ])('keeps the body of a dropped response whose caller kept %s', async (_name, keep) => {
+    const server = await bigServer();
+    const client = clientOn([{ id: 'big', port: server.port }], {});
+    let collected = false;
+    const watch = new FinalizationRegistry<string>(() => {
+      collected = true;
+    });
+    const body = await client.fetch('cart', '/').then((response) => {
+      watch.register(response, 'response');
+      return keep(response);
+    });
+    await collectUntil(() => collected);
+    expect(collected).toBe(true);
+    const read = body instanceof Response ? body.body : body;
+    let bytes = 0;
+    for await (const part of read as ReadableStream<Uint8Array>) bytes += part.byteLength;
+    expect(bytes).toBe(CHUNK.length * CHUNKS);
   });
 });
 

@@ -29,6 +29,7 @@ const REDIRECTS: Record<string, [number, () => string]> = {
   '/loop': [302, () => '/loop'],
   '/elsewhere': [307, () => `http://127.0.0.1:${other}/echo`],
   '/bad-scheme': [302, () => 'ftp://127.0.0.1/file'],
+  '/fragment': [302, () => '/echo#part'],
 };
 
 function route(req: IncomingMessage, res: ServerResponse, body: string): void {
@@ -60,10 +61,14 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
               ? zlib.deflateRawSync(text)
               : coding === 'br'
                 ? zlib.brotliCompressSync(text)
-                : coding === 'gzip, br'
+                : coding === 'gzip, br' || coding === 'gzip; br'
                   ? zlib.brotliCompressSync(zlib.gzipSync(text))
                   : text;
-      res.writeHead(200, { 'content-encoding': coding === 'deflate-raw' ? 'deflate' : coding });
+      // 'gzip; br' stands for the two codings in two Content-Encoding headers.
+      const header: string | string[] =
+        coding === 'deflate-raw' ? 'deflate' : coding === 'gzip; br' ? ['gzip', 'br'] : coding;
+      res.setHeader('content-encoding', header);
+      res.writeHead(200);
       res.end(encoded);
       return;
     }
@@ -204,6 +209,18 @@ describe('issue 10: client.fetch over the agent answers as over fetch', () => {
     expect(result.response?.isResponse).toBe(true);
   });
 
+  it.each(["/echo?q='quoted'", '/echo/%2e%2e/echo', '/echo/%2E./echo', '/echo/./x/../'])(
+    'sends %s as fetch sends it (what its URL parsing rewrites)',
+    async (path) => {
+      const result = await same(path);
+      expect(result.seen).toHaveLength(1);
+    },
+  );
+
+  it("leaves a Location's fragment out of the response's URL", async () => {
+    expect((await same('/fragment')).response?.url).toBe('http://127.0.0.1:MAIN/echo');
+  });
+
   it.each([
     ['a string', 'plain text'],
     ['form parameters', new URLSearchParams({ a: '1', b: 'two' })],
@@ -263,7 +280,7 @@ describe('issue 10: client.fetch over the agent answers as over fetch', () => {
     expect((await same('/echo', { method: 'HEAD' })).response?.body).toBeNull();
   });
 
-  it.each(['gzip', 'deflate', 'deflate-raw', 'br', 'gzip, br', 'compress'])(
+  it.each(['gzip', 'deflate', 'deflate-raw', 'br', 'gzip, br', 'gzip; br', 'compress'])(
     'decodes a %s body as fetch does',
     async (coding) => {
       const result = await same(`/encoded?coding=${encodeURIComponent(coding)}`);
