@@ -11,6 +11,7 @@ export class FetchedResponse extends Response {
   readonly #redirected: boolean;
   readonly #type: 'basic' | 'cors';
   /** The base clone this one took its body from: undici cancels that body once its Response is collected. */
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held only to keep the base clone alive as long as this one.
   #source: Response | undefined;
 
   /** `crossOrigin`: redirected to another origin than the request's (fetch then says `'cors'`). */
