@@ -1,4 +1,5 @@
 import { context as otelContext } from '@opentelemetry/api';
+import { reportListenerError } from '../common/Event.js';
 import { isCallerAbort } from '../errors/classify.js';
 import { isHttpStatusError } from '../errors/HttpStatusError.js';
 import { channels } from '../events/channels.js';
@@ -154,7 +155,12 @@ export const feedbackStage: Stage = (exchange, next) => {
   const runtime = call.runtime;
   const balancer = runtime.balancer;
   const instance = exchange.picked;
-  balancer.onCallStart?.(instance);
+  // A balancer hook that throws loses its feedback, never the attempt.
+  try {
+    balancer.onCallStart?.(instance);
+  } catch (error) {
+    reportListenerError(error, 'balancer onCallStart');
+  }
   const onCallEnd = balancer.onCallEnd;
   const observed = channels.attemptEnd.hasSubscribers;
   // Only adaptive balancers and attempt observers need the two clock reads.
@@ -164,7 +170,11 @@ export const feedbackStage: Stage = (exchange, next) => {
   const finish = (error: unknown, ok: boolean): void => {
     const endMs = clock.now();
     const latencyMs = endMs - begun;
-    onCallEnd?.call(balancer, instance, { latencyMs, ok, endMs, clock });
+    try {
+      onCallEnd?.call(balancer, instance, { latencyMs, ok, endMs, clock });
+    } catch (error) {
+      reportListenerError(error, 'balancer onCallEnd');
+    }
     if (observed) {
       channels.attemptEnd.publish({
         client: call.client,

@@ -53,10 +53,10 @@ export class EventEmitter<T> {
 }
 
 /** Reports a listener's error as a process warning, later: the emitter and its other listeners go on. */
-export function reportListenerError(error: unknown): void {
+export function reportListenerError(error: unknown, what = 'event listener'): void {
   // A subscriber's bug must not break the emitter or crash the process (so the error is read safely, now).
   const text = describeError(error);
   queueMicrotask(() => {
-    process.emitWarning(`Switchyard event listener threw: ${text}`);
+    process.emitWarning(`Switchyard ${what} threw: ${text}`);
   });
 }

@@ -126,3 +126,33 @@ describe('balancer feedback', () => {
     await meterProvider.shutdown();
   });
 });
+
+describe('a balancer hook that throws', () => {
+  it('loses its feedback, not the call, and is reported as a warning', async () => {
+    const registry = registryOf('a');
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    const balancer = new RecordingBalancer();
+    balancer.onCallStart = () => {
+      throw new Error('start broke');
+    };
+    balancer.onCallEnd = () => {
+      throw new Error('end broke');
+    };
+    const client = createClient({ registry, telemetry: false, breaker: false, retry: false, balancer: () => balancer });
+    try {
+      // Before: the attempt failed with the hook's error (and was counted as the instance's).
+      await expect(client.call('cart', async () => 'answered')).resolves.toBe('answered');
+      // The warnings are emitted on a later tick.
+      for (let i = 0; i < 10 && warnings.length < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([
+        expect.stringContaining('balancer onCallStart threw: Error: start broke'),
+        expect.stringContaining('balancer onCallEnd threw: Error: end broke'),
+      ]);
+    } finally {
+      process.off('warning', onWarning);
+      await client.close();
+    }
+  });
+});
