@@ -5,6 +5,7 @@ import { isUsageCode } from './connectionErrorOf.js';
 import { decodeBody } from './decodeBody.js';
 import { FetchedResponse } from './FetchedResponse.js';
 import { pathOf } from './instanceUrl.js';
+import { webBodyOf } from './webBodyOf.js';
 
 /**
  * fetch's semantics over undici's `request`, for the requests where nothing is lost: the
@@ -202,8 +203,7 @@ export async function fetchOverAgent(
       const encoding = data.headers['content-encoding'];
       // Repeated Content-Encoding headers are one list, as fetch reads them.
       const body = encoding === undefined ? data.body : decodeBody(data.body, String(encoding));
-      // A Node stream is an async iterable of chunks: Response reads it as its body.
-      const sent = body as unknown as ConstructorParameters<typeof Response>[0];
+      const sent = webBodyOf(body) as ConstructorParameters<typeof Response>[0];
       const init = { status, statusText: data.statusText, headers };
       const response = new FetchedResponse(sent, init, url, redirects > 0, origin !== first);
       // Keyed on the body stream, not the Response: a caller may keep reading a body (or a clone) it took from a response it dropped.

@@ -2,6 +2,7 @@
 // agent, which follows the attempt's abort without an AbortSignal per attempt. The server
 // must still see the request cancelled: at a timeout, at the caller's abort, for a lost
 // hedge, and for a request aborted while it still waited for a connection.
+import * as diagnosticsChannel from 'node:diagnostics_channel';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
@@ -9,6 +10,7 @@ import { runInNewContext } from 'node:vm';
 import { type ClientOptions, createClient, StaticRegistry, TimeoutError } from '@switchyard/core';
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../../../../test/support/until.js';
 import { type HangingServer, startHangingServer, startServer } from './servers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -61,7 +63,7 @@ describe('issue 10: client.fetch over the agent cancels what it gives up on', ()
     const client = clientOn([{ id: 'h', port: server.port }], { timeoutMs: 60_000 });
     const controller = new AbortController();
     const pending = client.fetch('cart', '/hang', { signal: controller.signal });
-    while (server.paths.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    await until(() => server.paths.length > 0, 'the request reached the server');
     controller.abort(new Error('user cancelled'));
     await expect(pending).rejects.toThrow('user cancelled');
     await server.closed;
@@ -92,7 +94,7 @@ describe('issue 10: client.fetch over the agent cancels what it gives up on', ()
     const client = clientOn([{ id: 'h', port: server.port }], { timeoutMs: 60_000 });
     const first = new AbortController();
     const hung = client.fetch('cart', '/hang', { dispatcher, signal: first.signal });
-    while (server.paths.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    await until(() => server.paths.length > 0, 'the request reached the server');
     const second = new AbortController();
     const queued = client.fetch('cart', '/hang-queued', { dispatcher, signal: second.signal });
     second.abort(new Error('gave up waiting'));
@@ -167,6 +169,26 @@ describe('issue 10: a response collected unread frees its connection, as fetch d
 });
 
 describe('issue 10: a body that fails before it is read', () => {
+  it('cancelled unread, frees its connection and crashes nothing', async () => {
+    let closed = false;
+    const server = createServer((_req, res) => {
+      res.on('close', () => {
+        closed = true;
+      });
+      res.writeHead(200, { 'content-length': String(4 * 1024 * 1024) });
+      res.write(Buffer.alloc(1024 * 1024));
+    });
+    await listen(server);
+    const client = clientOn([{ id: 'c', port: (server.address() as AddressInfo).port }], {});
+    const response = await client.fetch('cart', '/');
+    // What the client does with a failure answer it discards, and what a caller may do.
+    // Before, the body's connection stayed paused for good.
+    await response.body?.cancel();
+    await until(() => closed, 'the cancelled request closed its connection');
+    // undici fails the destroyed body with an 'error': unheard, it would be uncaught by now.
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+
   it('crashes nothing, and its reader gets the error', async () => {
     let reset: () => void = () => {};
     const gone = new Promise<void>((resolve) => {
@@ -183,10 +205,21 @@ describe('issue 10: a body that fails before it is read', () => {
     });
     await listen(server);
     const client = clientOn([{ id: 'r', port: (server.address() as AddressInfo).port }], {});
-    const response = await client.fetch('cart', '/');
-    await gone;
-    // Let undici see the reset and fail the unread body (an unheard 'error' would be uncaught here).
-    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
-    await expect(response.text()).rejects.toBeInstanceOf(Error);
+    // undici reports the request failing here once it has seen the reset.
+    let failed = false;
+    const onFailed = () => {
+      failed = true;
+    };
+    diagnosticsChannel.subscribe('undici:request:error', onFailed);
+    try {
+      const response = await client.fetch('cart', '/');
+      await gone;
+      await until(() => failed, 'undici saw the reset');
+      // undici fails the unread body a microtask later: an unheard 'error' would be uncaught there.
+      await new Promise((resolve) => setImmediate(resolve));
+      await expect(response.text()).rejects.toBeInstanceOf(Error);
+    } finally {
+      diagnosticsChannel.unsubscribe('undici:request:error', onFailed);
+    }
   });
 });

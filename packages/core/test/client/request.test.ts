@@ -14,6 +14,7 @@ import {
 } from '@switchyard/core';
 import { isTimeoutError } from '@switchyard/core/internal';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../../../../test/support/until.js';
 import { createHarness } from '../telemetry/support.js';
 import {
   cartRegistry,
@@ -157,7 +158,7 @@ describe('client.request under failure', () => {
     const client = clientOf(registryOf([a]), { timeoutMs: false });
     const controller = new AbortController();
     const pending = client.request('cart', '/', { signal: controller.signal });
-    while (a.hits === 0) await new Promise((resolve) => setImmediate(resolve));
+    await until(() => a.hits > 0, 'the request reached the server');
     const reason = new Error('user cancelled');
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
@@ -220,7 +221,7 @@ describe('client.request cancels what it gives up on', () => {
     const client = clientOf(registryOf([{ id: 'h', port: hanging.port }]), { retry: false, breaker: false });
     const controller = new AbortController();
     const pending = client.request('cart', '/hang', { signal: controller.signal });
-    while (hanging.paths.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    await until(() => hanging.paths.length > 0, 'the request reached the server');
     controller.abort(new Error('user cancelled'));
     await expect(pending).rejects.toThrow('user cancelled');
     await hanging.closed;

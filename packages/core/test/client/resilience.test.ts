@@ -3,6 +3,7 @@ import { createClient, type ServiceClient, type StaticRegistry } from '@switchya
 import { isBrokenCircuitError, isTimeoutError } from '@switchyard/core/internal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../test/support/clock.js';
+import { until } from '../../../../test/support/until.js';
 import { cartRegistry, refusedPort, startServer, type TestServer } from './servers.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -169,7 +170,7 @@ describe('client.fetch under failure', () => {
     const client = track(createClient({ registry: registryOf([hanging]), telemetry: false, timeoutMs: false }));
     const controller = new AbortController();
     const pending = client.fetch('cart', '/', { signal: controller.signal });
-    while (hanging.hits === 0) await new Promise((resolve) => setImmediate(resolve));
+    await until(() => hanging.hits > 0, 'the request reached the server');
     const reason = new Error('user cancelled');
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);

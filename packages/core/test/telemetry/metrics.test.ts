@@ -7,6 +7,7 @@ import { isBrokenCircuitError, isBulkheadRejectedError, isTimeoutError } from '@
 import { errorTypeOf, TELEMETRY_METRICS as M } from '@switchyard/core/semconv';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Deferred, deferred } from '../../../../test/support/deferred.js';
+import { until } from '../../../../test/support/until.js';
 import type { CircuitBreaker } from '../../src/breaker/CircuitBreaker.js';
 import { redactSecrets } from '../../src/common/redact.js';
 import { channels } from '../../src/events/channels.js';
@@ -28,15 +29,6 @@ async function server(id: string, status = 200): Promise<TestServer> {
 }
 
 const instanceOf = (s: TestServer) => ({ id: s.id, host: '127.0.0.1', port: s.port });
-
-/** Resolves once `condition` holds; bounded by a count of event-loop turns, not by time. */
-async function until(condition: () => boolean, what: string, turns = 1_000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error(`never happened: ${what}`);
-}
 
 /** A call body that fails only when its attempt signal aborts (caller abort or deadline). */
 const untilAborted = (_: unknown, attempt: { signal: AbortSignal }) =>
