@@ -2,7 +2,7 @@
 // service, the registry and options tokens, the global option, and ConfigErrors for bad options.
 import { Controller, Get, Inject, Injectable, Module, Param } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { type ServiceClient, type ServiceRegistry, StaticRegistry } from '@switchyard/core';
+import { type ServiceClient, type ServiceRegistry, StaticRegistry, subscribe } from '@switchyard/core';
 import {
   InjectRegistry,
   InjectSwitchyardClient,
@@ -231,5 +231,27 @@ describe('bad options throw a ConfigError naming the option', () => {
   it('client options are checked at forRoot, named client.<option> (case 13)', () => {
     const error = configErrorOf(() => SwitchyardModule.forRoot({ registry, client: { timeoutMs: -5 } }));
     expect(error.option).toBe('client.timeoutMs');
+  });
+});
+
+describe('checking client options', () => {
+  it('makes no client of its own to check them', async () => {
+    const registry = new StaticRegistry({ services: {} });
+    const closed: ServiceClient[] = [];
+    const listening = subscribe('clientClose', ({ client }) => {
+      closed.push(client);
+    });
+    try {
+      // Before, forRoot built (and closed) a throwaway client to check these options.
+      const dynamic = SwitchyardModule.forRoot({ registry, client: { telemetry: false, timeoutMs: 500 } });
+      expect(closed).toEqual([]);
+      const moduleRef = await Test.createTestingModule({ imports: [dynamic] }).compile();
+      expect(moduleRef.get<ServiceClient>(SWITCHYARD_CLIENT).runtime('cart').timeout?.timeoutMs).toBe(500);
+      expect(closed).toEqual([]);
+      await moduleRef.close();
+    } finally {
+      listening.dispose();
+      await registry.close();
+    }
   });
 });

@@ -2,6 +2,7 @@
 // problem mapper, server telemetry). Frameworks only translate their request, response and
 // lifecycle to it.
 
+export { checkClientOptions } from './client/checkClientOptions.js';
 export {
   booleanOption,
   finiteNumber,

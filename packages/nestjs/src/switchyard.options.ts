@@ -1,6 +1,7 @@
-import { ConfigError, createClient, type ServiceRegistry, SwitchyardTelemetry } from '@switchyard/core';
+import { type ClientOptions, ConfigError, type ServiceRegistry, SwitchyardTelemetry } from '@switchyard/core';
 import {
   booleanOption,
+  checkClientOptions,
   finiteNumber,
   isServiceClient,
   knownKeys,
@@ -29,8 +30,12 @@ const OPTION_KEYS = [
 
 export const SERVER_SCOPE = { name: SERVER_INSTRUMENTATION_SCOPE, version: SERVER_INSTRUMENTATION_VERSION };
 
+/** Options already validated (forRoot checks at import; its provider gets the same object). */
+const validated = new WeakSet<object>();
+
 /** Validates what `forRoot` got or a factory returned; returns it unchanged. */
 export function validateOptions(value: unknown): SwitchyardModuleOptions {
+  if (typeof value === 'object' && value !== null && validated.has(value)) return value as SwitchyardModuleOptions;
   const options = plainObject('SwitchyardModule options', value);
   knownKeys('', options, OPTION_KEYS, ' (global and exceptionFilter go on forRoot/forRootAsync)');
   validateRegistry(options.registry);
@@ -58,6 +63,7 @@ export function validateOptions(value: unknown): SwitchyardModuleOptions {
       throw new ConfigError('telemetry.loggerProvider', 'an object with getLogger()', loggerProvider);
     }
   }
+  validated.add(options);
   return options as unknown as SwitchyardModuleOptions;
 }
 
@@ -68,14 +74,13 @@ export function validateStaticOptions(options: SwitchyardModuleStaticOptions): v
 }
 
 /**
- * Client options are used only when the client provider runs: check them now, by building
- * a client that is closed at once (no telemetry, no call made), so a mistake names
- * `client.<option>` at startup like the module's own options do.
+ * Client options are used only when the client provider runs: check them now (no client
+ * is made), so a mistake names `client.<option>` at startup like the module's own options do.
  */
 function validateClientOptions(client: Record<string, unknown>, registry: ServiceRegistry): void {
   const { telemetry, ...rest } = client;
   try {
-    void createClient({ ...rest, registry, telemetry: false }).close();
+    checkClientOptions({ ...rest, registry, telemetry: false } as ClientOptions);
     if (typeof telemetry === 'object' && telemetry !== null && !(telemetry instanceof SwitchyardTelemetry)) {
       new SwitchyardTelemetry(telemetry).dispose();
     } else if (telemetry !== undefined && telemetry !== false && !(telemetry instanceof SwitchyardTelemetry)) {
