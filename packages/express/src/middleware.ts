@@ -54,8 +54,6 @@ export function switchyard(options: SwitchyardOptions): SwitchyardMiddleware {
   knownKeys('', plainObject('options', options), OPTION_KEYS);
   if (options.abortOnDisconnect !== undefined) booleanOption('abortOnDisconnect', options.abortOnDisconnect);
   if (options.route !== undefined) functionOption('route', options.route);
-  // `null` is not "the default": ServerRequests would read it as one.
-  if (options.telemetry !== undefined && options.telemetry !== false) plainObject('telemetry', options.telemetry);
   const routes = new RouteMemo(options.route ?? defaultRoute);
   // `req.protocol` and `req.ip` honour `trust proxy`; the route is read at the end, once Express has routed.
   const getter: HttpServerRequestGetter<Request> = {

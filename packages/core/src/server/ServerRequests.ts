@@ -33,8 +33,12 @@ export class ServerRequests<R> {
 
   /** Bad telemetry options throw a ConfigError (`telemetry.*`). */
   constructor(private readonly options: ServerRequestsOptions<R>) {
+    // Only a missing option is the default: `null` goes on to be refused as what it is.
+    const telemetry = options.telemetry;
     this.telemetry =
-      options.telemetry === false ? undefined : new HttpServerTelemetry(options.scope, options.telemetry ?? {});
+      telemetry === false
+        ? undefined
+        : new HttpServerTelemetry(options.scope, telemetry === undefined ? {} : telemetry);
     const beforeCall = options.beforeCall as ((request: unknown) => void) | undefined;
     this.calls = { client: options.client, abortOnDisconnect: options.abortOnDisconnect ?? true, beforeCall };
   }
