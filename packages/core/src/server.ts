@@ -3,6 +3,7 @@
 // lifecycle to it.
 
 export { checkClientOptions } from './client/checkClientOptions.js';
+export { capLogText } from './common/redact.js';
 export {
   booleanOption,
   finiteNumber,
@@ -49,4 +50,3 @@ export type { UpstreamFailureKind } from './server/upstreamFailure.js';
 export { upstreamFailureOf } from './server/upstreamFailure.js';
 export { writeProblem } from './server/writeProblem.js';
 // The Logs API the installed SDK line listens on (the adapters' lifecycle records go there).
-export { logs as globalLogs } from './telemetry/logsApi.js';

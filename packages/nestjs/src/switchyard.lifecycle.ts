@@ -10,8 +10,8 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import type { ServiceClient, ServiceRegistry } from '@switchyard/core';
 import {
+  capLogText,
   errorText,
-  globalLogs,
   type LifecyclePhase,
   registerOnListen,
   type ServerLifecycle,
@@ -78,11 +78,16 @@ export class SwitchyardLifecycle implements OnApplicationBootstrap, BeforeApplic
       closeRegistry: this.options.closeRegistry === true,
       // A client the module created (not one it was given) is closed once the server drained.
       onShutdown: () => (this.client === this.options.client ? undefined : this.client.close()),
-      loggerProvider: telemetry === false ? false : (telemetry?.loggerProvider ?? globalLogs),
+      // registerOnListen defaults to the global provider itself.
+      ...(telemetry === false
+        ? { loggerProvider: false as const }
+        : telemetry?.loggerProvider === undefined
+          ? {}
+          : { loggerProvider: telemetry.loggerProvider }),
       scope: SERVER_SCOPE,
       onError: (error, phase) =>
         this.logger.error(
-          `Could not ${VERBS[phase]} ${service ?? 'the application'} (${name} registry): ${errorText(error)}`,
+          `Could not ${VERBS[phase]} ${service ?? 'the application'} (${name} registry): ${capLogText(errorText(error))}`,
         ),
     });
     this.link(this.lifecycle);

@@ -55,7 +55,7 @@ export interface GlobalLogs extends LoggerProvider {
   disable(): void;
 }
 
-/** Which API `globalLogs` is: what a caller (and the docs) can check. */
+/** Which API `logs` is: what a caller (and the docs) can check. */
 export type LogsApiSource = '@opentelemetry/api' | '@opentelemetry/api-logs' | 'none';
 
 function isGlobalLogs(value: unknown): value is GlobalLogs {
