@@ -13,6 +13,7 @@ export {
   plainObject,
 } from './common/validate.js';
 export { errorText } from './errors/safeRead.js';
+export { MAX_TIMER_DELAY_MS } from './policy/sleep.js';
 export type { AddressSource } from './server/advertisedAddress.js';
 export { advertisedAddress } from './server/advertisedAddress.js';
 export { answerProblem } from './server/answerProblem.js';

@@ -5,6 +5,7 @@ import {
   finiteNumber,
   isServiceClient,
   knownKeys,
+  MAX_TIMER_DELAY_MS,
   NODE_REQUEST_GETTER,
   plainObject,
   ServerRequests,
@@ -49,7 +50,7 @@ export function validateOptions(value: unknown): SwitchyardModuleOptions {
     if (options[key] !== undefined) booleanOption(key, options[key]);
   }
   for (const key of ['deregisterDelayMs', 'drainTimeoutMs']) {
-    if (options[key] !== undefined) finiteNumber(key, options[key], 0, 2 ** 31 - 1);
+    if (options[key] !== undefined) finiteNumber(key, options[key], 0, MAX_TIMER_DELAY_MS);
   }
   if (options.registration !== undefined && options.registration !== false) {
     validateRegistration(options.registration);

@@ -4,6 +4,7 @@ import { booleanOption, finiteNumber, fn, knownKeys, nonEmptyString, plainObject
 import { ConfigError } from '../errors/ConfigError.js';
 import { errorTypeOf } from '../errors/errorType.js';
 import { errorText } from '../errors/safeRead.js';
+import { MAX_TIMER_DELAY_MS } from '../policy/sleep.js';
 import { createInstance, INSTANCE_INPUT_KEYS, type InstanceInput } from '../registry/Instance.js';
 import { logs } from '../telemetry/logsApi.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from '../telemetry/names.js';
@@ -16,7 +17,6 @@ import type { LifecyclePhase } from './ListenRegistration.js';
 import type { LifecycleStage, ServerLifecycle, ServerLifecycleOptions, ShutdownResult } from './ServerLifecycle.js';
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const REGISTRATION_KEYS = [...Object.keys(INSTANCE_INPUT_KEYS), 'check'];
 const OPTION_KEYS = [
   'registry',
@@ -177,9 +177,10 @@ function validate(server: Server | undefined, options: ServerLifecycleOptions): 
   knownKeys('', plainObject('options', options), OPTION_KEYS);
   validateRegistry(options.registry);
   if (options.registration !== undefined) validateRegistration(options.registration);
-  if (options.drainTimeoutMs !== undefined) finiteNumber('drainTimeoutMs', options.drainTimeoutMs, 0, MAX_TIMER_MS);
+  if (options.drainTimeoutMs !== undefined)
+    finiteNumber('drainTimeoutMs', options.drainTimeoutMs, 0, MAX_TIMER_DELAY_MS);
   if (options.deregisterDelayMs !== undefined) {
-    finiteNumber('deregisterDelayMs', options.deregisterDelayMs, 0, MAX_TIMER_MS);
+    finiteNumber('deregisterDelayMs', options.deregisterDelayMs, 0, MAX_TIMER_DELAY_MS);
   }
   if (options.signals !== undefined) {
     if (

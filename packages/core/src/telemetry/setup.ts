@@ -59,6 +59,7 @@ import {
   withMethods,
 } from '../common/validate.js';
 import { ConfigError } from '../errors/ConfigError.js';
+import { MAX_TIMER_DELAY_MS } from '../policy/sleep.js';
 import { HOST_ALLOWED, isHostName } from '../registry/hostName.js';
 import { type LoggerProvider as ApiLoggerProvider, logs } from './logsApi.js';
 
@@ -131,8 +132,6 @@ const OPTION_KEYS: Readonly<Record<keyof StartTelemetryOptions, true>> = {
   diagLogLevel: true,
   registerGlobals: true,
 };
-/** The longest interval a timer takes; beyond it Node fires at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface TelemetryHandle {
   readonly tracerProvider: TracerProvider;
@@ -179,7 +178,7 @@ export async function startTelemetry(options: StartTelemetryOptions): Promise<Te
   const intervalMs =
     options.metricExportIntervalMs === undefined
       ? 60_000
-      : finiteNumber('metricExportIntervalMs', options.metricExportIntervalMs, 1, MAX_TIMER_MS);
+      : finiteNumber('metricExportIntervalMs', options.metricExportIntervalMs, 1, MAX_TIMER_DELAY_MS);
   const otlp = otlpOptions(options.otlp);
   const prometheus = prometheusOptions(options.prometheus);
 
@@ -314,7 +313,7 @@ function otlpOptions(value: StartTelemetryOptions['otlp']): OtlpSettings {
     timeoutMillis:
       value.timeoutMillis === undefined
         ? undefined
-        : finiteNumber('otlp.timeoutMillis', value.timeoutMillis, 1, MAX_TIMER_MS),
+        : finiteNumber('otlp.timeoutMillis', value.timeoutMillis, 1, MAX_TIMER_DELAY_MS),
   };
 }
 
