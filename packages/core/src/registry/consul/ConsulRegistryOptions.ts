@@ -60,7 +60,8 @@ export interface ConsulRegistryOptions {
    * NodeID cannot be read), how long watchers keep the instances it no longer lists, marked
    * stale, while their processes register them again. The held ones go as soon as every one
    * is back; the others are served meanwhile. 0 to trust a restarted agent's answer at once.
-   * Default 30000 (the longest a process re-syncing every 30 s takes to come back).
+   * Default 30000: long enough for processes that re-sync less often than this registry's
+   * 1 s (another client, or an older Switchyard at 30 s) to register again.
    */
   readonly restartGraceMs?: number;
   /**
