@@ -9,10 +9,10 @@ import {
 } from '@opentelemetry/api';
 import type { AttemptHandle, AttemptResult, HeaderCarrier } from '../client/AttemptTracer.js';
 import type { Clock } from '../common/Clock.js';
-import { redactException, redactSecrets } from '../common/redact.js';
+import { capLogText, redactException } from '../common/redact.js';
 import { isAbortError } from '../errors/classify.js';
 import { errorTypeOf } from '../errors/errorType.js';
-import { errorMessage, errorSnapshot, isInstanceOf } from '../errors/safeRead.js';
+import { errorSnapshot, isInstanceOf } from '../errors/safeRead.js';
 import { ATTR } from './names.js';
 
 /** Writes into fetch `Headers` (or anything with `set`) and plain records. */
@@ -108,8 +108,10 @@ export class Attempt implements AttemptHandle {
         // Read safely: a throwing getter must not replace the caller's error. Scrubbed:
         // fetch and HttpStatusError messages (and so stacks) can hold the request URL.
         if (isInstanceOf(error, Error)) {
-          span.recordException(redactException(errorSnapshot(error)));
-          span.setStatus({ code: SpanStatusCode.ERROR, message: redactSecrets(errorMessage(error)) });
+          // One read and one scrub serve both: an outage fails every attempt.
+          const exception = redactException(errorSnapshot(error));
+          span.recordException(exception);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: capLogText(exception.message) });
         } else {
           span.setStatus({ code: SpanStatusCode.ERROR });
         }
