@@ -1,5 +1,5 @@
 import { brandedInstanceOf, hasErrorCode, SwitchyardError } from './SwitchyardError.js';
-import { MESSAGE, stacklessError, stacklessPrototype } from './stacklessError.js';
+import { MESSAGE, stacklessFactory } from './stacklessError.js';
 
 /**
  * A circuit breaker rejected the call without running it: the circuit is open, or it
@@ -29,7 +29,11 @@ export function isBrokenCircuitError(value: unknown): value is BrokenCircuitErro
   return hasErrorCode(value, 'SWITCHYARD_BROKEN_CIRCUIT');
 }
 
-let rejectionPrototype: BrokenCircuitError | undefined;
+const makeBrokenCircuit = stacklessFactory(
+  BrokenCircuitError,
+  'SWITCHYARD_BROKEN_CIRCUIT',
+  (error) => `Circuit is open; retry after ${error.retryAfterMs} ms`,
+);
 
 /**
  * The error a breaker rejects with: a `BrokenCircuitError` in every way a caller can test
@@ -37,12 +41,7 @@ let rejectionPrototype: BrokenCircuitError | undefined;
  * which would cost microseconds per rejected call while a dependency is down.
  */
 export function brokenCircuit(retryAfterMs: number, message?: string): BrokenCircuitError {
-  rejectionPrototype ??= stacklessPrototype(
-    BrokenCircuitError,
-    'SWITCHYARD_BROKEN_CIRCUIT',
-    (error) => `Circuit is open; retry after ${error.retryAfterMs} ms`,
-  );
-  const error = stacklessError(rejectionPrototype, 'BrokenCircuitError', 'SWITCHYARD_BROKEN_CIRCUIT') as {
+  const error = makeBrokenCircuit() as {
     retryAfterMs: number;
     [MESSAGE]?: string;
   } & BrokenCircuitError;

@@ -1,5 +1,5 @@
 import { brandedInstanceOf, hasErrorCode, SwitchyardError } from './SwitchyardError.js';
-import { stacklessError, stacklessPrototype } from './stacklessError.js';
+import { stacklessFactory } from './stacklessError.js';
 
 /**
  * A bulkhead had no free slot and no room in its queue, so the call was not started.
@@ -31,17 +31,16 @@ function bulkheadMessage(maxConcurrent: number, maxQueue: number): string {
   return `Bulkhead full: ${maxConcurrent} calls in flight and ${maxQueue} queued (the limits)`;
 }
 
-let rejectionPrototype: BulkheadRejectedError | undefined;
+const makeBulkheadRejected = stacklessFactory(BulkheadRejectedError, 'SWITCHYARD_BULKHEAD_REJECTED', (error) =>
+  bulkheadMessage(error.maxConcurrent, error.maxQueue),
+);
 
 /**
  * The error a full bulkhead rejects with: a `BulkheadRejectedError` in every way a caller
  * can test, made without capturing a stack (microseconds per rejection under overload).
  */
 export function bulkheadRejected(maxConcurrent: number, maxQueue: number): BulkheadRejectedError {
-  rejectionPrototype ??= stacklessPrototype(BulkheadRejectedError, 'SWITCHYARD_BULKHEAD_REJECTED', (error) =>
-    bulkheadMessage(error.maxConcurrent, error.maxQueue),
-  );
-  const error = stacklessError(rejectionPrototype, 'BulkheadRejectedError', 'SWITCHYARD_BULKHEAD_REJECTED') as {
+  const error = makeBulkheadRejected() as {
     maxConcurrent: number;
     maxQueue: number;
   } & BulkheadRejectedError;

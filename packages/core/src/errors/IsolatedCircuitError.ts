@@ -1,5 +1,5 @@
 import { brandedInstanceOf, hasErrorCode, SwitchyardError } from './SwitchyardError.js';
-import { stacklessError, stacklessPrototype } from './stacklessError.js';
+import { stacklessFactory } from './stacklessError.js';
 
 /** The circuit was isolated (held open by an operator or by shutdown) and stays so until reset. */
 export class IsolatedCircuitError extends SwitchyardError {
@@ -19,14 +19,13 @@ export function isIsolatedCircuitError(value: unknown): value is IsolatedCircuit
   return hasErrorCode(value, 'SWITCHYARD_ISOLATED_CIRCUIT');
 }
 
-let rejectionPrototype: IsolatedCircuitError | undefined;
+const makeIsolatedCircuit = stacklessFactory(
+  IsolatedCircuitError,
+  'SWITCHYARD_ISOLATED_CIRCUIT',
+  () => 'Circuit is isolated until it is reset',
+);
 
 /** The error an isolated breaker rejects with, made without capturing a stack (see `brokenCircuit`). */
 export function isolatedCircuit(): IsolatedCircuitError {
-  rejectionPrototype ??= stacklessPrototype(
-    IsolatedCircuitError,
-    'SWITCHYARD_ISOLATED_CIRCUIT',
-    () => 'Circuit is isolated until it is reset',
-  );
-  return stacklessError(rejectionPrototype, 'IsolatedCircuitError', 'SWITCHYARD_ISOLATED_CIRCUIT');
+  return makeIsolatedCircuit();
 }

@@ -1,7 +1,7 @@
 import { readProperty } from './safeRead.js';
 
 /** Global (`Symbol.for`) so every copy of the package brands its errors with the same key. */
-const BRAND = Symbol.for('switchyard.error');
+export const BRAND = Symbol.for('switchyard.error');
 
 /** Every code, one per error class; each is thrown somewhere (docs/client.md#errors says where). */
 export const SWITCHYARD_ERROR_CODES = [

@@ -1,7 +1,4 @@
-import type { SwitchyardErrorCode } from './SwitchyardError.js';
-
-/** The brand SwitchyardError's constructor sets (see SwitchyardError.ts). */
-const BRAND = Symbol.for('switchyard.error');
+import { BRAND, type SwitchyardErrorCode } from './SwitchyardError.js';
 
 /** Where a stackless error keeps a message given up front; others build it when read. */
 export const MESSAGE = Symbol('switchyard.message');
@@ -16,7 +13,7 @@ export const MESSAGE = Symbol('switchyard.message');
  * `stack` (the `name: message` line alone) are built when first read, and assigning
  * either works as on any error.
  */
-export function stacklessPrototype<E extends Error>(
+function stacklessPrototype<E extends Error>(
   type: abstract new (...args: never[]) => E,
   code: SwitchyardErrorCode,
   describe: (error: E) => string,
@@ -44,12 +41,23 @@ export function stacklessPrototype<E extends Error>(
   }) as E;
 }
 
-/** A new error on `proto`, with the own `code` and `name` the constructor would set. */
-export function stacklessError<E extends Error>(proto: E, name: string, code: SwitchyardErrorCode): E {
-  const error = Object.create(proto) as E & { code: SwitchyardErrorCode };
-  error.code = code;
-  error.name = name;
-  return error;
+/**
+ * Makes errors of class `type` without a stack (see `stacklessPrototype`), each with the
+ * own `code` and `name` its constructor would set; the prototype is made on first use.
+ */
+export function stacklessFactory<E extends Error>(
+  type: abstract new (...args: never[]) => E,
+  code: SwitchyardErrorCode,
+  describe: (error: E) => string,
+): () => E {
+  let proto: E | undefined;
+  return () => {
+    proto ??= stacklessPrototype(type, code, describe);
+    const error = Object.create(proto) as E & { code: SwitchyardErrorCode };
+    error.code = code;
+    error.name = type.name;
+    return error;
+  };
 }
 
 /** Set as the constructor sets it: writable, not enumerable. */
