@@ -58,8 +58,13 @@ describe('case 4: a Consul connection closed mid-body', () => {
       if (n === 1) return healthAnswer(response, 8, [healthEntry('a', 1001)]);
       // Later blocking queries hang until the registry closes.
     });
-    // Default requestTimeoutMs (10 s): the cut must be noticed long before it.
-    const registry = new ConsulRegistry({ port: agent.port, minRetryMs: 100, random: () => 0.999 });
+    // A request timeout far beyond the test's: only the cut itself can mark the view stale.
+    const registry = new ConsulRegistry({
+      port: agent.port,
+      minRetryMs: 100,
+      random: () => 0.999,
+      requestTimeoutMs: 600_000,
+    });
     cleanups.push(async () => {
       await registry.close();
       await agent.close();
@@ -76,10 +81,9 @@ describe('case 4: a Consul connection closed mid-body', () => {
 
     const health = healthRequests(agent.requests);
     const cutAt = health[0]?.at ?? 0;
-    // Stale within a second of the cut query (the timeout was 10 s).
     const noticedMs = (seen[0]?.at ?? Number.POSITIVE_INFINITY) - cutAt;
     console.info(`case 4 (plain read cut mid-body): stale ${noticedMs.toFixed(1)} ms after the query`);
-    expect(noticedMs).toBeLessThan(1_000);
+    // Noticed as the cut (the timeout would take ten minutes), not as a timeout.
     expect(errors.map((e) => e.code)).toEqual(['ECONNRESET']);
     expect(errors[0]?.message).toMatch(/closed before the whole answer/);
     // Retried after the backoff (100 ms × 0.999 with equal jitter at its top), not at once.
@@ -94,7 +98,8 @@ describe('case 4: a Consul connection closed mid-body', () => {
       if (n === 1) return cutMidBody(response, 9, true); // the blocking query
       if (n === 2) return healthAnswer(response, 10, [healthEntry('a', 1001), healthEntry('b', 1002)]);
     });
-    const registry = new ConsulRegistry({ port: agent.port, minRetryMs: 20 });
+    // Blocking queries and timeouts far beyond the test's: only the cut can mark the view stale.
+    const registry = new ConsulRegistry({ port: agent.port, minRetryMs: 20, wait: '10m', requestTimeoutMs: 600_000 });
     cleanups.push(async () => {
       await registry.close();
       await agent.close();
@@ -116,7 +121,6 @@ describe('case 4: a Consul connection closed mid-body', () => {
     expect(new URL(blocking?.url ?? '', 'http://x').searchParams.get('index')).toBe('7');
     const noticedMs = (seen[1]?.at ?? Number.POSITIVE_INFINITY) - (blocking?.at ?? 0);
     console.info(`case 4 (blocking query cut mid-body): stale ${noticedMs.toFixed(1)} ms after the query`);
-    expect(noticedMs).toBeLessThan(1_000);
     expect(errors.map((e) => e.code)).toEqual(['ECONNRESET']);
   });
 });
