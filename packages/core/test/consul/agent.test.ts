@@ -160,7 +160,6 @@ describe('ConsulRegistry against a real agent', () => {
       expect(before).toBe(1);
 
       for (let round = 1; round <= 3; round++) {
-        const started = performance.now();
         // Another process registers an instance straight with the agent (not through the proxy).
         await agentApi(agent.url, 'PUT', '/v1/agent/service/register', {
           ID: `${service}-${round}`,
@@ -168,9 +167,8 @@ describe('ConsulRegistry against a real agent', () => {
           Address: '127.0.0.1',
           Port: 9200 + round,
         });
+        // Within 5 s, a quarter of the 20 s wait: only the change can have ended the blocking query.
         await waitForSnapshot(registry, service, (s) => s.instances.length === round, { timeoutMs: 5_000 });
-        // Far below the 20 s wait: the blocking query returned because of the change.
-        expect(performance.now() - started).toBeLessThan(2_000);
       }
       // resolve() of a watched service asks nobody.
       expect((await registry.resolve(service)).instances).toHaveLength(3);
