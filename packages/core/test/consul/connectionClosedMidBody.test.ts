@@ -10,7 +10,7 @@ import { ConsulRegistry, type ConsulRequestError } from '../../src/consul.js';
 import {
   healthAnswer,
   healthEntry,
-  type RecordedRequest,
+  healthRequests,
   startFakeAgent,
   trackUnhandledRejections,
   waitForSnapshot,
@@ -20,8 +20,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-const healthRequests = (requests: RecordedRequest[]) => requests.filter((r) => r.url.startsWith('/v1/health/service/'));
 
 /** Sends the head and half of the body, then destroys the socket once that half is written. */
 function cutMidBody(response: ServerResponse, index: number, chunked: boolean): void {

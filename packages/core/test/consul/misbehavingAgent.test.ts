@@ -13,9 +13,11 @@ import { createHarness, type Harness, pointsWhere } from '../telemetry/support.j
 import {
   healthAnswer,
   healthEntry,
+  healthRequests,
   type RecordedRequest,
   startFakeAgent,
   trackUnhandledRejections,
+  untilHealthRequests,
   waitForSnapshot,
 } from './support.js';
 
@@ -56,7 +58,6 @@ async function setup(
   return { registry, agent, harness };
 }
 
-const healthRequests = (requests: RecordedRequest[]) => requests.filter((r) => r.url.startsWith('/v1/health/service/'));
 const indexOf = (request: RecordedRequest | undefined) =>
   request === undefined ? undefined : new URL(request.url, 'http://x').searchParams.get('index');
 
@@ -67,15 +68,6 @@ async function watchErrorsByType(harness: Harness): Promise<Record<string, numbe
     byType[String(point.attributes[TELEMETRY_ATTRIBUTES.errorType])] = point.value;
   }
   return byType;
-}
-
-/** Waits (bounded) until the fake agent has received `count` health queries. */
-async function untilHealthRequests(requests: RecordedRequest[], count: number, timeoutMs = 5_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (healthRequests(requests).length < count) {
-    if (performance.now() > deadline) throw new Error(`only ${healthRequests(requests).length} of ${count} queries`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 describe('ConsulRegistry against a misbehaving agent', () => {

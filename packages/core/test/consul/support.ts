@@ -184,3 +184,24 @@ function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
   });
 }
+
+/** The health queries (`/v1/health/service/...`) among what a fake agent received. */
+export function healthRequests(requests: RecordedRequest[]): RecordedRequest[] {
+  return requests.filter((r) => r.url.startsWith('/v1/health/service/'));
+}
+
+/**
+ * Resolves once the fake agent has received `count` health queries, checking each turn of
+ * the event loop; rejects after `timeoutMs` (the registry's backoffs run on real timers).
+ */
+export async function untilHealthRequests(
+  requests: RecordedRequest[],
+  count: number,
+  timeoutMs = 5_000,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (healthRequests(requests).length < count) {
+    if (performance.now() > deadline) throw new Error(`only ${healthRequests(requests).length} of ${count} queries`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

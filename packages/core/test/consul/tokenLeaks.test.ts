@@ -9,7 +9,7 @@ import Consul from 'consul';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsulRegistry, type RegistrationEvent } from '../../src/consul.js';
 import { createHarness } from '../telemetry/support.js';
-import { healthAnswer, healthEntry, type RecordedRequest, startFakeAgent, waitForSnapshot } from './support.js';
+import { healthAnswer, healthEntry, startFakeAgent, untilHealthRequests, waitForSnapshot } from './support.js';
 
 // Random-looking, so that none of its 4-character prefixes occurs in ordinary text.
 const TOKEN = 'Zq7xK3mPw9-b41e-77d0-9c2a-e5f0a1d3c8b6';
@@ -18,16 +18,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-const healthRequests = (requests: RecordedRequest[]) => requests.filter((r) => r.url.startsWith('/v1/health/service/'));
-
-async function untilHealthRequests(requests: RecordedRequest[], count: number): Promise<void> {
-  const deadline = performance.now() + 5_000;
-  while (healthRequests(requests).length < count) {
-    if (performance.now() > deadline) throw new Error(`only ${healthRequests(requests).length} of ${count} queries`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 /** The text, or every line of it, that contains the token or its first four characters. */
 function leaks(text: string): string[] {
