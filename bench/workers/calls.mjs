@@ -3,8 +3,6 @@
 import { createClient, StaticRegistry, SwitchyardTelemetry } from '@switchyard/core';
 import { Agent } from 'undici';
 
-export const CALL_VARIANTS = ['fetch', 'client.fetch', 'undici', 'client.request'];
-
 /** Returns `call()` (one GET /items to the backend on `port`) and `close()`. */
 export function makeCaller(variant, port) {
   const origin = `http://127.0.0.1:${port}`;

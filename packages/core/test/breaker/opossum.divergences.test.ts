@@ -1,23 +1,11 @@
 // Issue 8, "smaller divergences from the docs": the opossum adapter.
 import { SlidingWindowBreaker } from '@switchyard/core';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { OpossumBreaker, type OpossumBreakerOptions } from '../../src/opossum.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { OpossumBreaker } from '../../src/opossum.js';
+import { useOpossumBreakers } from './opossumBreakers.js';
 import { type Deferred, deferred, FakeClock, fail, succeed, transitions } from './support.js';
 
-const made: OpossumBreaker[] = [];
-const make = (options: OpossumBreakerOptions = {}): OpossumBreaker => {
-  const breaker = new OpossumBreaker({ volumeThreshold: 2, resetTimeout: 1_000, ...options });
-  made.push(breaker);
-  return breaker;
-};
-
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-});
-afterEach(() => {
-  for (const b of made.splice(0)) b.dispose();
-  vi.useRealTimers();
-});
+const make = useOpossumBreakers();
 
 /** Starts `n` calls that settle only when the test says so. */
 function inFlight(breaker: OpossumBreaker, n: number): { gates: Deferred<string>[]; calls: Promise<unknown>[] } {

@@ -1,24 +1,12 @@
 import { ConfigError, handleAll, handleWhen } from '@switchyard/core';
 import { isBrokenCircuitError, isIsolatedCircuitError } from '@switchyard/core/internal';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { OpossumBreaker, type OpossumBreakerOptions } from '../../src/opossum.js';
+import { useOpossumBreakers } from './opossumBreakers.js';
 import { deferred, fail, ok, succeed, transitions } from './support.js';
 
 describe('OpossumBreaker', () => {
-  const made: OpossumBreaker[] = [];
-  const make = (options: OpossumBreakerOptions = {}) => {
-    const breaker = new OpossumBreaker({ volumeThreshold: 2, resetTimeout: 1_000, ...options });
-    made.push(breaker);
-    return breaker;
-  };
-
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-  });
-  afterEach(() => {
-    for (const b of made.splice(0)) b.dispose();
-    vi.useRealTimers();
-  });
+  const make = useOpossumBreakers();
 
   it('dispose() shuts opossum down and releases its timers', async () => {
     expect(vi.getTimerCount()).toBe(0);
