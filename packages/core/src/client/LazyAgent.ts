@@ -25,14 +25,21 @@ export class LazyAgent {
 
   private load(): Promise<Agent> {
     const before = globalDispatchers();
-    this.loading ??= import('undici').then(({ Agent }) => {
-      keepGlobalDispatchers(before);
-      const agent = new Agent();
-      // A client closed while undici loaded keeps no sockets open.
-      if (this.closed) void agent.destroy();
-      else this.agent = agent;
-      return agent;
-    });
+    this.loading ??= import('undici').then(
+      ({ Agent }) => {
+        keepGlobalDispatchers(before);
+        const agent = new Agent();
+        // A client closed while undici loaded keeps no sockets open.
+        if (this.closed) void agent.destroy();
+        else this.agent = agent;
+        return agent;
+      },
+      (error: unknown) => {
+        // A failed load is tried again by the next request, not remembered for good.
+        this.loading = undefined;
+        throw error;
+      },
+    );
     return this.loading;
   }
 }
