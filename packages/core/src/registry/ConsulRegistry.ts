@@ -20,7 +20,6 @@ import { ServiceWatchLoop } from './consul/ServiceWatchLoop.js';
 import { toAgentRegistration } from './consul/toAgentRegistration.js';
 import { toInstances } from './consul/toInstance.js';
 import { filterOption } from './matchesFilter.js';
-import { registrationOptions } from './registrationOptions.js';
 import type {
   InstanceFilter,
   Registration,
@@ -141,7 +140,6 @@ export class ConsulRegistry implements ServiceRegistry {
    */
   async register(registration: Registration): Promise<string> {
     this.assertOpen();
-    registrationOptions(registration);
     const agentRegistration = toAgentRegistration(registration, this.options.zoneMetaKey);
     try {
       await this.own.add(agentRegistration);

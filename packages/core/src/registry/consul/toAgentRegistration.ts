@@ -1,6 +1,7 @@
-import { integer, knownKeys, nonEmptyString, oneOf, plainObject } from '../../common/validate.js';
+import { integer, nonEmptyString } from '../../common/validate.js';
 import { ConfigError } from '../../errors/ConfigError.js';
-import { createInstance, INSTANCE_INPUT_KEYS, type InstanceInput } from '../Instance.js';
+import { createInstance } from '../Instance.js';
+import { registrationOptions } from '../registrationOptions.js';
 import type { HealthCheck, Registration } from '../ServiceRegistry.js';
 import { goDuration } from './parseGoDuration.js';
 
@@ -27,13 +28,6 @@ export interface AgentRegistration {
   readonly ttlMs: number | undefined;
 }
 
-const REGISTRATION_KEYS: Readonly<Record<keyof Registration, true>> = { ...INSTANCE_INPUT_KEYS, check: true };
-const CHECK_KEYS: Readonly<Record<HealthCheck['type'], readonly string[]>> = {
-  http: ['type', 'url', 'interval', 'timeout', 'deregisterCriticalServiceAfter'],
-  tcp: ['type', 'address', 'interval', 'timeout', 'deregisterCriticalServiceAfter'],
-  ttl: ['type', 'ttl', 'deregisterCriticalServiceAfter'],
-};
-const CHECK_TYPES: readonly HealthCheck['type'][] = ['http', 'tcp', 'ttl'];
 /** Consul's own limits on service meta (agent/structs ValidateServiceMetadata). */
 export const META_KEY = /^[A-Za-z0-9_-]{1,128}$/;
 const MAX_META_PAIRS = 64;
@@ -51,11 +45,9 @@ const MAX_WEIGHT = 1_000_000;
  * `health` is ignored, since Consul's checks decide it.
  */
 export function toAgentRegistration(registration: Registration, zoneMetaKey: string): AgentRegistration {
-  const input = plainObject('registration', registration);
-  knownKeys('registration.', input, Object.keys(REGISTRATION_KEYS));
-  const service = nonEmptyString('registration.service', input.service);
-  const { check, ...rest } = registration;
-  const instance = createInstance(rest as InstanceInput, service, 'registration');
+  // The checks every registry makes (shape, unknown keys, the check's type and keys) first.
+  const { service, input, check } = registrationOptions(registration);
+  const instance = createInstance(input, service, 'registration');
   const weight = input.weight === undefined ? undefined : integer('registration.weight', input.weight, 1, MAX_WEIGHT);
 
   const meta: Record<string, string> = { ...instance.meta };
@@ -111,15 +103,14 @@ function validateMeta(meta: Readonly<Record<string, string>>): void {
   }
 }
 
+/** `check` already has a known type and only that type's keys (registrationOptions). */
 function toCheck(
-  value: unknown,
+  value: HealthCheck,
   service: string,
   id: string,
 ): { check: Readonly<Record<string, string>> & { CheckID: string }; ttlMs: number | undefined } {
-  const check = plainObject('registration.check', value);
-  const type = oneOf('registration.check.type', check.type, CHECK_TYPES);
-  const allowed = CHECK_KEYS[type];
-  knownKeys('registration.check.', check, allowed, ` for a ${type} check`);
+  const check = value as unknown as Record<string, unknown>;
+  const type = value.type;
   const out: Record<string, string> & { CheckID: string } = {
     CheckID: `service:${id}`,
     Name: `Service '${service}' ${type} check`,
