@@ -1,7 +1,7 @@
-import { redactText } from '../common/redact.js';
 import { errorTypeOf } from '../errors/errorType.js';
-import { type LoggerProvider, SeverityNumber } from '../telemetry/logsApi.js';
+import { type Logger, type LoggerProvider, SeverityNumber } from '../telemetry/logsApi.js';
 import { ATTR, LOG_EVENT } from '../telemetry/names.js';
+import { logRecord } from '../telemetry/TelemetryLogger.js';
 import type { HttpServerScope } from './HttpServerTelemetry.js';
 import { TelemetryGuard } from './TelemetryGuard.js';
 
@@ -13,6 +13,7 @@ import { TelemetryGuard } from './TelemetryGuard.js';
  */
 export class LifecycleEvents {
   private readonly guard = new TelemetryGuard('lifecycle log record');
+  private logger: Logger | undefined;
 
   /** `provider` undefined: emit nothing (the adapter's telemetry is off). */
   constructor(
@@ -48,15 +49,11 @@ export class LifecycleEvents {
     if (provider === undefined) return;
     // Telemetry must not fail the lifecycle step it reports on (a throwing log processor).
     this.guard.run(
-      () =>
-        provider.getLogger(this.scope.name, this.scope.version).emit({
-          eventName,
-          severityNumber,
-          severityText: severityNumber >= SeverityNumber.WARN ? 'WARN' : 'INFO',
-          // Every body is scrubbed here, whoever built it.
-          body: redactText(body),
-          attributes,
-        }),
+      () => {
+        this.logger ??= provider.getLogger(this.scope.name, this.scope.version);
+        // Body and attributes scrubbed as every Switchyard record is, whoever built them.
+        this.logger.emit(logRecord(severityNumber, eventName, body, attributes));
+      },
       () => undefined,
     );
   }

@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import type { Clock } from '../common/Clock.js';
 import { redactText } from '../common/redact.js';
-import { type LogAttributes, type Logger, type LoggerProvider, SeverityNumber } from './logsApi.js';
+import { type LogAttributes, type Logger, type LoggerProvider, type LogRecord, SeverityNumber } from './logsApi.js';
 import { INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION } from './names.js';
 import { setBounded } from './setBounded.js';
 
@@ -20,6 +20,25 @@ function redactAttributes(attributes: LogAttributes): LogAttributes {
   return scrubbed ?? attributes;
 }
 
+/**
+ * A Switchyard log record, scrubbed once for every emitter: bodies and attributes quote
+ * error messages, names and ids.
+ */
+export function logRecord(
+  severityNumber: SeverityNumber,
+  eventName: string,
+  body: string,
+  attributes: LogAttributes,
+): LogRecord {
+  return {
+    eventName,
+    severityNumber,
+    severityText: severityNumber >= SeverityNumber.WARN ? 'WARN' : 'INFO',
+    body: redactText(body),
+    attributes: redactAttributes(attributes),
+  };
+}
+
 /** Emits Switchyard's structured log records, and rate-limits the frequent kinds. */
 export class TelemetryLogger {
   private logger: Logger | undefined;
@@ -35,14 +54,7 @@ export class TelemetryLogger {
   emit(severityNumber: SeverityNumber, eventName: string, body: string, attributes: LogAttributes): void {
     try {
       this.logger ??= this.provider.getLogger(INSTRUMENTATION_SCOPE, INSTRUMENTATION_VERSION);
-      // Scrubbed here, once for every record: bodies quote error messages and names.
-      this.logger.emit({
-        eventName,
-        severityNumber,
-        severityText: severityNumber >= SeverityNumber.WARN ? 'WARN' : 'INFO',
-        body: redactText(body),
-        attributes: redactAttributes(attributes),
-      });
+      this.logger.emit(logRecord(severityNumber, eventName, body, attributes));
     } catch (error) {
       // Telemetry must never break the call that reports it.
       diag.warn('Switchyard could not emit a log record', error);
