@@ -3,7 +3,7 @@
 // call failed, so autocannon counts it as non-2xx. The suite stops it by signal.
 import { createServer } from 'node:http';
 import { makeCaller } from './calls.mjs';
-import { sendToParent } from './ipc.mjs';
+import { onParentMessage, sendToParent } from './ipc.mjs';
 
 const { call } = makeCaller(process.argv[2], Number(process.argv[3]));
 const server = createServer((_req, res) => {
@@ -17,3 +17,5 @@ const server = createServer((_req, res) => {
 });
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => sendToParent({ port: server.address().port }));
+// Only the suite's CPU questions (answered in ipc.mjs) come by message: it stops this child by signal.
+onParentMessage(() => {});
